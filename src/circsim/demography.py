@@ -1,0 +1,186 @@
+"""Step 3: demography — ageing, retirement, exits from research, doctoral intake and
+graduation.
+
+Doctoral intake per country responds, with a lag, to how attractive the research career
+looks there: the smoothed mean of the share of new PhDs who found a post and the share
+of under-40 academics on permanent posts, relative to its value in the start year.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .groups import categorical_rows, stochastic_round
+from .sectors import Sector, is_academic, is_post
+
+if TYPE_CHECKING:
+    from .model import CirculationModel
+
+
+def exit_rates(p) -> np.ndarray:
+    """Yearly hazard of leaving research, indexed by sector value (unemployed: first year)."""
+    r = np.zeros(len(Sector))
+    r[Sector.DOCTORAL] = p.exit_rate_doctoral_per_year
+    r[Sector.ACAD_PERM] = p.exit_rate_acad_perm_per_year
+    r[Sector.ACAD_FIXED] = p.exit_rate_acad_fixed_per_year
+    r[Sector.INDUSTRY] = p.exit_rate_industry_per_year
+    r[Sector.GOVERNMENT] = p.exit_rate_government_per_year
+    r[Sector.STARTUP] = p.exit_rate_startup_per_year
+    r[Sector.UNEMPLOYED] = p.exit_rate_unemployed_per_year
+    return r
+
+
+def age_and_retire(m: CirculationModel) -> np.ndarray:
+    """Everyone ages a year; those at retirement age, and leavers followed long enough,
+    leave the population. Returns the rows removed."""
+    pop, p = m.pop, m.p
+    alive = ~m.gone
+    pop.age[alive] += 1
+    pop.fixed_years[alive & (pop.sector == Sector.ACAD_FIXED)] += 1
+    done_left = (pop.sector == Sector.LEFT) & (m.year - pop.left_year >= p.left_tracking_years)
+    out = np.flatnonzero(alive & ((pop.age >= p.retirement_age_years) | done_left))
+    m.gone[out] = True
+    return out
+
+
+def leave_research(m: CirculationModel, rows: np.ndarray) -> None:
+    """Move rows to the 'left research' state, freeing their posts."""
+    pop = m.pop
+    pop.sector[rows] = Sector.LEFT
+    pop.left_year[rows] = m.year
+    pop.contract_end[rows] = 0
+    pop.fellow_until[rows] = 0
+    pop.fellow_guarantee[rows] = -1
+    pop.doctoral_left[rows] = 0
+
+
+def exits_from_research(m: CirculationModel) -> np.ndarray:
+    """Exits by sector hazard; the unemployed leave faster the longer they search.
+    Overseas fellows do not exit during the fellowship. Returns the rows that left."""
+    pop, p = m.pop, m.p
+    alive = ~m.gone
+    hazard = exit_rates(p)[pop.sector]
+    unemp = pop.sector == Sector.UNEMPLOYED
+    hazard[unemp] += p.exit_rate_unemployed_increase_per_year * np.maximum(pop.unemployed_years[unemp] - 1, 0)
+    doct = pop.sector == Sector.DOCTORAL
+    hazard[doct] *= m.ca.doctoral_dropout_multiplier[pop.country[doct]]
+    at_risk = alive & (pop.sector != Sector.LEFT) & (pop.fellow_until == 0)
+    rows = np.flatnonzero(at_risk & (m.rng.random(len(pop)) < np.minimum(hazard, 1.0)))
+    leave_research(m, rows)
+    return rows
+
+
+def attractiveness(placement: np.ndarray, perm_share_u40: np.ndarray) -> np.ndarray:
+    """How attractive a research career looks: mean of new-PhD placement rate and the
+    permanent share among under-40 academics."""
+    return 0.5 * placement + 0.5 * perm_share_u40
+
+
+def perm_share_under40(m: CirculationModel) -> np.ndarray:
+    """Share of under-40 academics on permanent posts, per country."""
+    pop = m.pop
+    young = ~m.gone & is_academic(pop.sector) & (pop.age < 40)
+    perm = np.bincount(pop.country[young & (pop.sector == Sector.ACAD_PERM)], minlength=m.n_countries)
+    allc = np.bincount(pop.country[young], minlength=m.n_countries)
+    return perm / np.maximum(allc, 1)
+
+
+def intake_per_country(m: CirculationModel) -> np.ndarray:
+    """Expected doctoral entrants per country this year (agent units)."""
+    p = m.p
+    base = m.base_intake * m.ca.doctoral_intake_multiplier
+    hist = m.attract_history
+    lagged_year = m.year - p.doctoral_intake_lag_years
+    if m.attract_ref is None or lagged_year not in hist:
+        return base
+    ratio = np.maximum(hist[lagged_year], 1e-3) / np.maximum(m.attract_ref, 1e-3)
+    return base * ratio**p.doctoral_intake_elasticity
+
+
+def draw_nationality(m: CirculationModel, host: np.ndarray, p_foreign: np.ndarray) -> np.ndarray:
+    """Nationality of people entering ``host`` countries: the host's own, or with
+    probability ``p_foreign`` (per row) another country weighted by its researcher
+    stock times its diaspora propensity."""
+    rng = m.rng
+    nat = host.astype(np.int8).copy()
+    foreign = rng.random(host.size) < p_foreign
+    if foreign.any():
+        w = np.tile(m.origin_weights, (int(foreign.sum()), 1))
+        w[np.arange(w.shape[0]), host[foreign]] = 0.0
+        nat[foreign] = categorical_rows(w, rng)
+    return nat
+
+
+def doctoral_intake(m: CirculationModel) -> slice:
+    """Add this year's doctoral entrants. Returns their rows."""
+    p, rng = m.p, m.rng
+    counts = stochastic_round(intake_per_country(m), rng)
+    host = np.repeat(np.arange(m.n_countries), counts)
+    n = host.size
+    nat = draw_nationality(m, host, m.intl_doctoral_share[host])
+    age = np.clip(np.rint(rng.normal(p.doctoral_entry_age_years, 2.0, n)), 21, 45)
+    rows = m.pop.append(
+        n,
+        nationality=nat,
+        country=host.astype(np.int8),
+        first_country=host.astype(np.int8),
+        sector=Sector.DOCTORAL,
+        age=age,
+        doctoral_left=m.doctoral_years[host],
+        talent=rng.standard_normal(n),
+        standing=np.where(nat == host, 0.2, 0.0),
+    )
+    m.extend_gone(n)
+    return rows
+
+
+def graduations(m: CirculationModel) -> np.ndarray:
+    """Doctoral students finishing this year become new PhDs looking for a post."""
+    pop = m.pop
+    doct = ~m.gone & (pop.sector == Sector.DOCTORAL)
+    pop.doctoral_left[doct] -= 1
+    rows = np.flatnonzero(doct & (pop.doctoral_left <= 0))
+    pop.sector[rows] = Sector.UNEMPLOYED
+    pop.phd_year[rows] = m.year
+    pop.unemployed_years[rows] = 0
+    return rows
+
+
+def direct_entry(m: CirculationModel, capacity: np.ndarray) -> slice:
+    """Non-doctoral entrants fill part of the industry, government and startup vacancies
+    left after the market (academic posts require a doctorate). ``capacity`` is the
+    remaining (C x post-column) vacancies and is decreased in place."""
+    p, rng = m.p, m.rng
+    fill = stochastic_round(capacity[:, 2:] * p.direct_entry_fill_share, rng)
+    capacity[:, 2:] -= fill
+    cells = np.repeat(np.arange(fill.size), fill.ravel())
+    host = cells // fill.shape[1]
+    sector = (Sector.INDUSTRY + cells % fill.shape[1]).astype(np.int8)
+    n = host.size
+    nat = draw_nationality(m, host, m.foreign_share_entry[host])
+    age = np.clip(np.rint(rng.normal(p.direct_entry_age_years, 2.0, n)), 20, 45)
+    rows = m.pop.append(
+        n,
+        nationality=nat,
+        country=host.astype(np.int8),
+        first_country=host.astype(np.int8),
+        sector=sector,
+        age=age,
+        talent=rng.normal(p.direct_entry_talent_mean, 1.0, n),
+        standing=np.where(nat == host, 0.2, 0.0),
+    )
+    m.extend_gone(n)
+    return rows
+
+
+def end_of_year_counters(m: CirculationModel) -> None:
+    """Years without a post and years of overseas experience accumulate."""
+    pop = m.pop
+    alive = ~m.gone
+    unemp = alive & (pop.sector == Sector.UNEMPLOYED)
+    pop.unemployed_years[unemp] = np.minimum(pop.unemployed_years[unemp] + 1, 100)
+    in_research = alive & (is_post(pop.sector) | (pop.sector == Sector.UNEMPLOYED) | (pop.sector == Sector.DOCTORAL))
+    abroad = in_research & (pop.nationality != pop.country)
+    pop.years_abroad[abroad] += 1.0

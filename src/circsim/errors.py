@@ -1,0 +1,42 @@
+"""The one error type for bad user input (scenario files, CLI arguments, UI values)."""
+
+from __future__ import annotations
+
+
+class InputError(ValueError):
+    """Bad input, with enough context for a one-line message.
+
+    Attributes name the file (or other source), the key, the offending value and what
+    is allowed, so the CLI and the UI can show a message without a traceback.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        key: str | None = None,
+        value: object = None,
+        allowed: str | None = None,
+    ) -> None:
+        self.source = source
+        self.key = key
+        self.value = value
+        self.allowed = allowed
+        self.detail = message
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        """One readable message: where, which key, what value, what is allowed."""
+        parts = []
+        if self.source:
+            parts.append(str(self.source))
+        if self.key:
+            parts.append(f"key '{self.key}'")
+        head = ": ".join(parts)
+        msg = f"{head}: {self.detail}" if head else self.detail
+        if self.value is not None:
+            msg += f" (got {self.value!r})"
+        if self.allowed:
+            msg += f"; allowed: {self.allowed}"
+        return msg

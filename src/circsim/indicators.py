@@ -1,0 +1,228 @@
+"""Step 9: observation — the indicators of each country and year, and the flows.
+
+Indicator names are part of the public interface; each is defined in
+``docs/indicators.md``. Counts are in real people (agents x scale).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .sectors import POST_SECTORS, SECTOR_NAMES, Sector, is_post
+
+if TYPE_CHECKING:
+    from .model import CirculationModel
+
+INDICATORS: tuple[str, ...] = (
+    "researchers",
+    "researchers_acad_perm",
+    "researchers_acad_fixed",
+    "researchers_industry",
+    "researchers_government",
+    "researchers_startup",
+    "doctoral_students",
+    "unemployed",
+    "nationals_abroad",
+    "visits_abroad_long",
+    "visits_received_long",
+    "fixed_term_share",
+    "fixed_term_share_under40",
+    "overseas_experience_share",
+    "overseas_experience_share_under40",
+    "foreign_share",
+    "phd_intake",
+    "doctorates_per_million",
+    "new_phd_placement_rate",
+    "phd_dest_acad_perm",
+    "phd_dest_acad_fixed",
+    "phd_dest_industry",
+    "phd_dest_government",
+    "phd_dest_startup",
+    "phd_dest_unemployed",
+    "phd_dest_abroad",
+    "return_rate",
+    "exits_from_research",
+    "papers",
+    "top10_share",
+    "top10_papers",
+    "top10_rank",
+    "intl_coauthorship_share",
+    "network_centrality",
+    "topic_lag_years",
+    "stayers",
+    "inflows",
+    "outflows",
+    "returnees",
+    "travellers",
+    "migrants",
+    "lever_cost_yen",
+    "lever_cost_cum_yen",
+)
+
+#: Indicators reported for the focal country by the Mesa DataCollector.
+HEADLINE: tuple[str, ...] = (
+    "researchers",
+    "nationals_abroad",
+    "visits_abroad_long",
+    "fixed_term_share_under40",
+    "overseas_experience_share",
+    "foreign_share",
+    "phd_intake",
+    "return_rate",
+    "papers",
+    "top10_share",
+    "intl_coauthorship_share",
+    "network_centrality",
+    "lever_cost_yen",
+)
+
+
+@dataclass
+class YearLog:
+    """What happened during the year, gathered by the step for the observation."""
+
+    n_start: int
+    country_start: np.ndarray
+    sector_start: np.ndarray
+    nationals_abroad_start: np.ndarray
+    intake: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    graduates: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    graduate_country: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    visits: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    exits: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    exit_country: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    output: dict[str, np.ndarray] = field(default_factory=dict)
+    centrality: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    topic_lag: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    lever_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    market_vacancies: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    market_hires: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+def _count(idx: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
+    return np.bincount(idx.astype(np.int64), weights, minlength=n).astype(float)
+
+
+def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    return np.where(den > 0, num / np.maximum(den, 1e-300), np.nan)
+
+
+def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarray:
+    """All indicators for the year as an (indicator x country) array, in INDICATORS order."""
+    pop, n, s, year = m.pop, m.n_countries, m.p.scale, m.year
+    alive = ~m.gone
+    sector, country, nat = pop.sector, pop.country, pop.nationality
+    emp = alive & is_post(sector)
+    v: dict[str, np.ndarray] = {}
+    ec = country[emp]
+    researchers = _count(ec, n)
+    v["researchers"] = researchers * s
+    for sec in POST_SECTORS:
+        v[f"researchers_{SECTOR_NAMES[int(sec)]}"] = _count(country[alive & (sector == sec)], n) * s
+    v["doctoral_students"] = _count(country[alive & (sector == Sector.DOCTORAL)], n) * s
+    v["unemployed"] = _count(country[alive & (sector == Sector.UNEMPLOYED)], n) * s
+    in_research = alive & (is_post(sector) | (sector == Sector.UNEMPLOYED) | (sector == Sector.DOCTORAL))
+    v["nationals_abroad"] = _count(nat[in_research & (nat != country)], n) * s
+    v["visits_abroad_long"] = _count(country[log.visits], n) * s
+    v["visits_received_long"] = _count(pop.visit_dest[log.visits], n) * s
+    perm = alive & (sector == Sector.ACAD_PERM)
+    fixed = alive & (sector == Sector.ACAD_FIXED)
+    young = pop.age < 40
+    v["fixed_term_share"] = _share(_count(country[fixed], n), _count(country[perm | fixed], n))
+    v["fixed_term_share_under40"] = _share(
+        _count(country[fixed & young], n), _count(country[(perm | fixed) & young], n)
+    )
+    exp = pop.years_abroad > 0
+    v["overseas_experience_share"] = _share(_count(country[emp & exp], n), researchers)
+    v["overseas_experience_share_under40"] = _share(
+        _count(country[emp & exp & young], n), _count(country[emp & young], n)
+    )
+    v["foreign_share"] = _share(_count(country[emp & (nat != country)], n), researchers)
+    v["phd_intake"] = log.intake * s
+    grads = _count(log.graduate_country, n)
+    v["doctorates_per_million"] = grads * s / m.population_m
+    gs = sector[log.graduates]
+    gc = log.graduate_country
+    v["new_phd_placement_rate"] = _share(_count(gc[is_post(gs)], n), grads)
+    for sec in (*POST_SECTORS, Sector.UNEMPLOYED):
+        v[f"phd_dest_{SECTOR_NAMES[int(sec)]}"] = _share(_count(gc[gs == sec], n), grads)
+    v["phd_dest_abroad"] = _share(_count(gc[country[log.graduates] != gc], n), grads)
+    # international moves this year among people present at the start of the year
+    rows = np.flatnonzero(alive[: log.n_start])
+    c0, c1 = log.country_start[rows], country[rows]
+    moved = c0 != c1
+    first = pop.first_country[rows]
+    home_nat = nat[rows]
+    v["return_rate"] = _share(_count(c1[moved & (c1 == home_nat)], n), log.nationals_abroad_start)
+    v["exits_from_research"] = _count(log.exit_country, n) * s
+    out = log.output
+    v["papers"] = out["papers"] * s
+    v["top10_share"] = _share(out["top10"], out["papers"])
+    v["top10_papers"] = out["top10"] * s
+    v["top10_rank"] = top_rank(out["top10"], m.ranked_countries)
+    v["intl_coauthorship_share"] = _share(out["intl"], out["papers"])
+    v["network_centrality"] = log.centrality
+    v["topic_lag_years"] = log.topic_lag
+    v["stayers"] = _count(country[emp & (pop.last_move_year != year)], n) * s
+    v["inflows"] = _count(c1[moved & (first != c1)], n) * s
+    v["returnees"] = _count(c1[moved & (first == c1)], n) * s
+    v["outflows"] = _count(c0[moved], n) * s
+    v["travellers"] = v["visits_abroad_long"] + v["visits_received_long"]
+    v["migrants"] = v["inflows"] + v["returnees"] + v["outflows"]
+    v["lever_cost_yen"] = log.lever_cost
+    v["lever_cost_cum_yen"] = cum_cost
+    return np.vstack([v[name] for name in INDICATORS])
+
+
+def top_rank(top10: np.ndarray, ranked: np.ndarray) -> np.ndarray:
+    """Rank (1 = most) in top-10% papers among the countries flagged in ``ranked``
+    (regions such as the rest of the world are not ranked and get nan)."""
+    rank = np.full(top10.shape, np.nan)
+    idx = np.flatnonzero(ranked)
+    order = idx[np.argsort(-top10[idx], kind="stable")]
+    rank[order] = np.arange(1, order.size + 1)
+    return rank
+
+
+FLOW_ENTRY = 8
+FLOW_EXIT = 9
+N_FLOW_SECTORS = 10
+FLOW_SECTOR_NAMES = {**SECTOR_NAMES, FLOW_ENTRY: "entry", FLOW_EXIT: "exit"}
+
+
+def flows(m: CirculationModel, log: YearLog) -> np.ndarray:
+    """This year's flows as rows (origin, destination, nationality, from, to, count in
+    agents). Sector codes: 0..7 as :class:`Sector`, 8 = entry, 9 = exit."""
+    pop, n0 = m.pop, log.n_start
+    old = np.arange(n0)
+    gone = m.gone[:n0]
+    c0, s0 = log.country_start, log.sector_start
+    c1 = np.where(gone, c0, pop.country[:n0])
+    s1 = np.where(gone, FLOW_EXIT, pop.sector[:n0])
+    change = gone | (c0 != c1) | (s0 != s1)
+    new = np.arange(n0, len(pop))
+    new = new[~m.gone[new]] if new.size else new
+    origin = np.concatenate([c0[change], pop.country[new]])
+    dest = np.concatenate([c1[change], pop.country[new]])
+    nat = np.concatenate([pop.nationality[old[change]], pop.nationality[new]])
+    from_s = np.concatenate([s0[change], np.full(new.size, FLOW_ENTRY)])
+    to_s = np.concatenate([s1[change], pop.sector[new]])
+    # one integer code per (origin, destination, nationality, from, to) so counting is a bincount
+    c, k = m.n_countries, N_FLOW_SECTORS
+    dims = (c, c, c, k, k)
+    code = np.ravel_multi_index(
+        (
+            origin.astype(np.int64),
+            dest.astype(np.int64),
+            nat.astype(np.int64),
+            from_s.astype(np.int64),
+            to_s.astype(np.int64),
+        ),
+        dims,
+    )
+    counts = np.bincount(code, minlength=int(np.prod(dims)))
+    nz = np.flatnonzero(counts)
+    return np.vstack([*np.unravel_index(nz, dims), counts[nz]]).T

@@ -1,0 +1,77 @@
+"""Funding levers: base-funding trajectory, competitive-funding trajectory and contract
+length, startup support."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pydantic import Field
+
+from ..sectors import Sector
+from .base import Lever
+
+if TYPE_CHECKING:
+    from ..country import Country
+    from ..model import CirculationModel
+
+
+class BaseFunding(Lever):
+    """Restore base (block) funding — operating grants in Japan — to a target level by a
+    target year, ramping linearly from the start year; never below the baseline path."""
+
+    target_vs_start_year: float = Field(
+        1.0,
+        gt=0,
+        le=10,
+        description="target base funding relative to the model's start year (1.0 = FY2004 level by default)",
+    )
+    target_year: int = Field(2030, ge=1990, le=2150, description="year the target is reached")
+    cost_per_permanent_post_year_yen: float = Field(
+        1.0e7, ge=0, description="used for the cost where no operating-grant series exists; assumed"
+    )
+
+    def apply(self, m: CirculationModel, ctry: Country) -> float:
+        """Raise the base-funding index; cost is the extra money (or extra posts x cost)."""
+        s = ctry.state
+        start_level = ctry.base_index(self.start_year)
+        target = start_level + (self.target_vs_start_year - start_level) * self.ramp(m.year, self.target_year)
+        extra = max(target - s.base_index, 0.0)
+        s.base_index += extra
+        money = ctry.base_funding_yen(m.p.start_year)
+        if money is not None:
+            return extra * money
+        extra_posts = m.ref_posts[ctry.index, Sector.ACAD_PERM] * extra * m.p.scale
+        return extra_posts * self.cost_per_permanent_post_year_yen
+
+
+class CompetitiveFunding(Lever):
+    """Scale competitive / external academic funds and set a minimum fixed-term contract
+    length."""
+
+    multiplier: float = Field(1.0, gt=0, le=10, description="factor on the competitive-funds path")
+    min_contract_years: int = Field(0, ge=0, le=20, description="shortest fixed-term contract allowed (0 = no floor)")
+    funding_at_start_yen: float = Field(
+        1.0e11,
+        ge=0,
+        description="competitive/external academic funds in the start year, for costing; assumed (about 1,000 億円 at national universities in FY2004)",
+    )
+
+    def apply(self, m: CirculationModel, ctry: Country) -> float:
+        """Scale the competitive index and floor contract lengths; cost is the extra money."""
+        s = ctry.state
+        extra = s.competitive_index * (self.multiplier - 1.0)
+        s.competitive_index += extra
+        s.min_contract_years = max(s.min_contract_years, self.min_contract_years)
+        return extra * self.funding_at_start_yen
+
+
+class StartupSupport(Lever):
+    """Public money for research-intensive startups, paying extra startup posts."""
+
+    yen_per_year: float = Field(1.0e10, ge=0, description="yearly support (100 億円 default)")
+    cost_per_post_year_yen: float = Field(1.5e7, gt=0, description="cost of one startup research post a year; assumed")
+
+    def apply(self, m: CirculationModel, ctry: Country) -> float:
+        """Add startup posts paid by the support."""
+        ctry.state.extra_posts[Sector.STARTUP] += self.yen_per_year / self.cost_per_post_year_yen / m.p.scale
+        return self.yen_per_year

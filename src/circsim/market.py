@@ -1,0 +1,141 @@
+"""Step 5: the two-sided job market.
+
+Seekers (new PhDs, people whose contract ended, the unemployed, leavers coming back and
+a share of the employed searching on the job) rank the posts they can see
+(:mod:`circsim.choice`), employers rank applicants (:mod:`circsim.hiring`), and
+deferred acceptance (:mod:`circsim.matching`) assigns them. Non-doctoral entrants then
+fill part of the industry, government and startup vacancies left over.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .choice import N_POST, person_country_utility, sector_column, utilities, visibility
+from .hiring import hiring_score, merit
+from .matching import deferred_acceptance
+from .sectors import POST_SECTORS, Sector, is_post
+
+if TYPE_CHECKING:
+    from .model import CirculationModel
+
+
+def on_the_job_rates(p) -> np.ndarray:
+    """Yearly on-the-job search rate indexed by sector value."""
+    rates = np.zeros(len(Sector))
+    rates[Sector.ACAD_PERM] = p.search_rate_acad_perm_per_year
+    rates[Sector.ACAD_FIXED] = p.search_rate_acad_fixed_per_year
+    rates[Sector.INDUSTRY] = p.search_rate_industry_per_year
+    rates[Sector.GOVERNMENT] = p.search_rate_government_per_year
+    rates[Sector.STARTUP] = p.search_rate_startup_per_year
+    return rates
+
+
+def find_seekers(m: CirculationModel) -> np.ndarray:
+    """Indices of this year's job seekers."""
+    pop, p, rng = m.pop, m.p, m.rng
+    alive = ~m.gone
+    sector = pop.sector
+    unemployed = alive & (sector == Sector.UNEMPLOYED)
+    on_job = alive & is_post(sector) & (pop.fellow_until == 0) & (rng.random(len(pop)) < on_the_job_rates(p)[sector])
+    left_recent = alive & (sector == Sector.LEFT) & (m.year - pop.left_year < p.left_tracking_years)
+    reentry = left_recent & (rng.random(len(pop)) < p.reentry_rate_per_year)
+    return np.flatnonzero(unemployed | on_job | reentry)
+
+
+def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_only: bool = False) -> np.ndarray:
+    """Match seekers ``idx`` to open posts. Returns the matched cell per seeker
+    (``country * N_POST + post column``) or -1.
+
+    ``capacity`` (C x N_POST) is decreased in place by the hires. With ``home_only``,
+    seekers only consider posts in their country of nationality (returns).
+    """
+    if idx.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    pop, p, rng, ctx = m.pop, m.p, m.rng, m.market_ctx
+    n, c = idx.size, m.n_countries
+    nat = pop.nationality[idx].astype(np.int64)
+    cur = pop.country[idx].astype(np.int64)
+    age = pop.age[idx].astype(float)
+    ties = pop.ties[idx].astype(float)
+    has_phd = pop.phd_year[idx] >= 0
+    u = utilities(ctx, p, nat, cur, age, ties, has_phd, rng)
+    seen = rng.random((n, c)) < visibility(ctx, p, nat, cur, ties)
+    if home_only:
+        seen &= nat[:, None] == np.arange(c)[None, :]
+    u[~seen] = -np.inf
+    u[:, capacity <= 0] = -np.inf
+    # outside option: the current post for the employed, staying without a post otherwise;
+    # someone who has decided to return home compares home posts with having none
+    col = sector_column(pop.sector[idx])
+    holds = (col >= 0) & (not home_only)
+    outside = np.full(n, p.utility_unemployed) + rng.gumbel(size=n)
+    own = person_country_utility(ctx, p, nat[holds], cur[holds], age[holds], ties[holds])[
+        np.arange(holds.sum()), cur[holds]
+    ]
+    outside[holds] += own + ctx.cell_utility[cur[holds], col[holds]] + p.utility_switch_cost - p.utility_unemployed
+    flat = u.reshape(n, c * N_POST)
+    flat[flat <= outside[:, None]] = -np.inf
+    mopt = min(p.options_per_seeker, flat.shape[1])
+    top = np.argpartition(-flat, mopt - 1, axis=1)[:, :mopt]
+    top_u = np.take_along_axis(flat, top, axis=1)
+    order = np.argsort(-top_u, axis=1)
+    prefs = np.take_along_axis(top, order, axis=1)
+    prefs[np.take_along_axis(top_u, order, axis=1) == -np.inf] = -1
+    score = hiring_score(
+        m.ca,
+        p,
+        merit(p, pop.talent[idx], pop.papers_cum[idx]),
+        nat,
+        pop.years_abroad[idx],
+        pop.standing[idx],
+        has_phd,
+        prefs // N_POST,
+        prefs % N_POST,
+        rng,
+    )
+    cells = deferred_acceptance(prefs, score, capacity.ravel(), p.market_rounds_max)
+    np.subtract.at(capacity.reshape(-1), cells[cells >= 0], 1)
+    return cells
+
+
+def draw_contract_end(m: CirculationModel, rows: np.ndarray, country: np.ndarray) -> np.ndarray:
+    """Last year of a new fixed-term contract starting this year, by country's length mix."""
+    end = np.zeros(rows.size, dtype=np.int16)
+    for k, ctry in enumerate(m.country_list):
+        here = country == k
+        if here.any():
+            years, probs = ctry.contract_length_probs()
+            end[here] = m.year - 1 + m.rng.choice(years, size=int(here.sum()), p=probs)
+    return end
+
+
+def apply_hires(m: CirculationModel, idx: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Move matched seekers into their new posts. Returns the rows that were hired."""
+    ok = cells >= 0
+    rows, cells = idx[ok], cells[ok]
+    pop, p = m.pop, m.p
+    new_c = (cells // N_POST).astype(np.int8)
+    new_s = POST_SECTORS[cells % N_POST]
+    old_c = pop.country[rows]
+    moved = new_c != old_c
+    mv = rows[moved]
+    pop.ties[mv, old_c[moved]] += p.tie_move_gain
+    pop.moves[mv] += 1
+    pop.last_move_year[mv] = m.year
+    # the fixed-term cap counts consecutive fixed-term years in one country
+    reset = moved | (pop.sector[rows] != Sector.ACAD_FIXED) | (new_s != Sector.ACAD_FIXED)
+    pop.fixed_years[rows[reset]] = 0
+    fixed = new_s == Sector.ACAD_FIXED
+    pop.contract_end[rows] = 0
+    pop.contract_end[rows[fixed]] = draw_contract_end(m, rows[fixed], new_c[fixed])
+    pop.country[rows] = new_c
+    pop.sector[rows] = new_s
+    pop.unemployed_years[rows] = 0
+    pop.left_year[rows] = -1
+    first = pop.first_country[rows] < 0
+    pop.first_country[rows[first]] = new_c[first]
+    pop.ties[rows, new_c] = 0.0  # ties are international only
+    return rows

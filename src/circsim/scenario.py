@@ -1,0 +1,193 @@
+"""Scenario files: TOML holding parameter overrides and lever settings.
+
+A scenario file has up to four parts::
+
+    name = "fellowships"                 # optional
+    description = "..."                 # optional
+    [model]                              # ModelParams overrides
+    scale = 50
+    [countries.JP]                       # CountryParams overrides per country code
+    insider_preference = 0.8
+    [levers.overseas_fellowships]        # a lever and its settings (see circsim.levers)
+    fellows_per_year = 1000
+
+Everything is validated: unknown names and impossible values raise
+:class:`~circsim.errors.InputError` naming the file, the key, the value and what is
+allowed.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .data import load_country_values, load_regions
+from .errors import InputError
+from .levers import Levers
+from .params import CountryParams, ModelParams
+
+
+class Scenario(BaseModel):
+    """A validated scenario: model parameters, per-country overrides, levers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "baseline"
+    description: str = ""
+    model: ModelParams = Field(default_factory=ModelParams)
+    countries: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    levers: Levers = Field(default_factory=Levers)
+
+
+def _split_path(key: str) -> list[str]:
+    return [k for k in key.replace("__", ".").split(".") if k]
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Set dotted (or double-underscore) keys in a nested scenario dict.
+
+    A bare name that is a :class:`ModelParams` field goes under ``model``; for example
+    ``{"scale": 50, "levers.overseas_fellowships.fellows_per_year": 500,
+    "countries__JP__insider_preference": 0.5}``.
+    """
+    out = _deep_copy(data)
+    for key, value in overrides.items():
+        parts = _split_path(key)
+        if len(parts) == 1 and parts[0] in ModelParams.model_fields:
+            parts = ["model", parts[0]]
+        node = out
+        for part in parts[:-1]:
+            nxt = node.get(part)
+            if nxt is None:
+                nxt = node[part] = {}
+            elif not isinstance(nxt, dict):
+                raise InputError("is not a table", key=".".join(parts[: parts.index(part) + 1]), value=nxt)
+            node = nxt
+        node[parts[-1]] = value
+    return out
+
+
+def _deep_copy(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in d.items()}
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file; a missing file or a syntax error becomes an InputError."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError("file not found", source=str(path), allowed="an existing TOML file")
+    try:
+        with open(p, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", source=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot be read: {exc}", source=str(path)) from None
+
+
+def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
+    """Validate a scenario dict (including per-country overrides)."""
+    try:
+        scen = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, source, Scenario) from None
+    country_params(scen, source)  # validates per-country overrides now, not at model build
+    return scen
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load and validate a scenario file, with optional overrides on top."""
+    data = read_toml(path)
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return scenario_from_dict(data, str(path))
+
+
+def country_params(scen: Scenario, source: str = "<scenario>") -> dict[str, CountryParams]:
+    """Per-country parameters: data-file defaults with the scenario's overrides."""
+    codes = [r.code for r in load_regions()]
+    defaults = load_country_values()
+    unknown = set(scen.countries) - set(codes)
+    if unknown:
+        bad = sorted(unknown)[0]
+        raise InputError("unknown country", source=source, key=f"countries.{bad}", value=bad, allowed=", ".join(codes))
+    for name, lever in scen.levers.active().items():
+        if lever.country not in codes:
+            raise InputError(
+                "unknown country",
+                source=source,
+                key=f"levers.{name}.country",
+                value=lever.country,
+                allowed=", ".join(codes),
+            )
+    if scen.model.focal_country not in codes:
+        raise InputError(
+            "unknown country",
+            source=source,
+            key="model.focal_country",
+            value=scen.model.focal_country,
+            allowed=", ".join(codes),
+        )
+    out = {}
+    for code in codes:
+        merged = {**defaults[code], **scen.countries.get(code, {})}
+        try:
+            out[code] = CountryParams.model_validate(merged)
+        except ValidationError as exc:
+            raise validation_error(exc, source, CountryParams, prefix=f"countries.{code}") from None
+    return out
+
+
+def _model_at(cls: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model class found by following ``loc`` from ``cls``."""
+    for part in loc:
+        if not isinstance(part, str) or part not in cls.model_fields:
+            return None
+        ann = cls.model_fields[part].annotation
+        args = getattr(ann, "__args__", ()) or (ann,)
+        nxt = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if nxt is None:
+            return None
+        cls = nxt
+    return cls
+
+
+def _allowed(err: dict, cls: type[BaseModel], loc: tuple) -> str | None:
+    ctx = err.get("ctx") or {}
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        parent = _model_at(cls, loc[:-1])
+        return ", ".join(parent.model_fields) if parent else None
+    bounds = [f"{sym} {ctx[k]}" for k, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")) if k in ctx]
+    if bounds:
+        return "a number " + " and ".join(bounds)
+    if "expected" in ctx:
+        return str(ctx["expected"])
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        return (
+            kind.split("_")[0]
+            .replace("int", "an integer")
+            .replace("float", "a number")
+            .replace("bool", "true or false")
+        )
+    return None
+
+
+def validation_error(exc: ValidationError, source: str, cls: type[BaseModel], prefix: str = "") -> InputError:
+    """Turn the first pydantic error into an InputError (file, key, value, allowed)."""
+    err = exc.errors()[0]
+    loc = tuple(err["loc"])
+    key = ".".join(str(x) for x in ((prefix,) if prefix else ()) + loc) or None
+    msg = err["msg"]
+    if err["type"] == "extra_forbidden":
+        msg = "unknown name"
+    value = err.get("input") if err["type"] != "missing" else None
+    if isinstance(value, dict):
+        value = None
+    more = len(exc.errors()) - 1
+    if more:
+        msg += f" (and {more} more problem{'s' if more > 1 else ''})"
+    return InputError(msg, source=source, key=key, value=value, allowed=_allowed(err, cls, loc))

@@ -1,0 +1,41 @@
+"""Sectors a researcher can be in (the `sector` state of the population)."""
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class Sector(IntEnum):
+    """Career states. Values index the columns of the posts table."""
+
+    DOCTORAL = 0
+    ACAD_PERM = 1
+    ACAD_FIXED = 2
+    INDUSTRY = 3
+    GOVERNMENT = 4
+    STARTUP = 5
+    UNEMPLOYED = 6
+    LEFT = 7  # left research; rarely re-entered
+
+
+N_SECTORS = len(Sector)
+
+#: Sectors that are posts paid by some funding stream.
+POST_SECTORS = np.array(
+    [Sector.ACAD_PERM, Sector.ACAD_FIXED, Sector.INDUSTRY, Sector.GOVERNMENT, Sector.STARTUP],
+    dtype=np.int8,
+)
+#: Post sectors that require a doctorate.
+ACADEMIC_SECTORS = np.array([Sector.ACAD_PERM, Sector.ACAD_FIXED], dtype=np.int8)
+
+SECTOR_NAMES = {s.value: s.name.lower() for s in Sector}
+
+
+def is_post(sector: np.ndarray) -> np.ndarray:
+    """True where a sector value is a funded post."""
+    return (sector >= Sector.ACAD_PERM) & (sector <= Sector.STARTUP)
+
+
+def is_academic(sector: np.ndarray) -> np.ndarray:
+    """True where a sector value is an academic post."""
+    return (sector == Sector.ACAD_PERM) | (sector == Sector.ACAD_FIXED)

@@ -1,0 +1,67 @@
+"""Step 6: temporary mobility — long visits abroad (travellers).
+
+People holding a post start a long visit (over 30 days, MEXT's definition) with
+
+    logit P = base + w_sec*security + w_rt*(research_time - 0.4) + w_fund*log funding
+              + w_ties*max foreign tie - w_risk*[fixed-term ending within a year]
+              - w_insider*insider_preference[home]*[at home]
+
+times a sector weight for industry and startups. The host is drawn with weights
+(ties with the host + the host's share of top-cited papers). A visit builds ties with
+the host, adds overseas experience, costs some domestic standing, and the visitor
+comes back to their post.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .choice import research_time, sector_column, security
+from .groups import categorical_rows, logistic
+from .sectors import Sector, is_post
+
+if TYPE_CHECKING:
+    from .model import CirculationModel
+
+
+def visit_probability(m: CirculationModel, rows: np.ndarray) -> np.ndarray:
+    """Chance that each of ``rows`` (post holders) starts a long visit this year."""
+    pop, p, ca = m.pop, m.p, m.ca
+    c = pop.country[rows].astype(np.int64)
+    col = sector_column(pop.sector[rows])
+    at_home = pop.nationality[rows] == c
+    ending = (pop.sector[rows] == Sector.ACAD_FIXED) & (pop.contract_end[rows] <= m.year + 1)
+    logit = (
+        p.visit_logit_base
+        + p.visit_security * security(ca, p)[c, col]
+        + p.visit_research_time * (research_time(ca, p)[c, col] - 0.4)
+        + p.visit_log_funding * np.log(ca.funding_rel[c])
+        + p.visit_ties * pop.ties[rows].max(axis=1)
+        - p.visit_contract_risk * ending
+        - p.visit_insider_risk * ca.insider_preference[c] * at_home
+    )
+    weight = np.where(col >= 2, p.visit_weight_industry, 1.0)
+    weight[pop.sector[rows] == Sector.GOVERNMENT] = 1.0
+    return logistic(logit) * weight
+
+
+def long_visits(m: CirculationModel) -> np.ndarray:
+    """Draw this year's long visits. Returns the visiting rows (host in ``visit_dest``)."""
+    pop, p, rng = m.pop, m.p, m.rng
+    cand = np.flatnonzero(~m.gone & is_post(pop.sector) & (pop.fellow_until == 0))
+    go = cand[rng.random(cand.size) < visit_probability(m, cand)]
+    if go.size == 0:
+        return go
+    weights = pop.ties[go].astype(float) + m.frontier_weight[None, :]
+    weights[np.arange(go.size), pop.country[go]] = 0.0
+    dest = categorical_rows(weights, rng).astype(np.int8)
+    pop.visit_dest[go] = dest
+    pop.visits[go] += 1
+    pop.ties[go, dest] += p.visit_tie_gain
+    abroad = dest != pop.nationality[go]
+    pop.years_abroad[go[abroad]] += p.visit_years
+    home = go[pop.nationality[go] == pop.country[go]]
+    pop.standing[home] *= 1.0 - p.standing_decay_abroad_per_year * p.visit_years
+    return go
