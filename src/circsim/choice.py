@@ -142,26 +142,6 @@ def person_country_utility(
     )
 
 
-def utilities(
-    ctx: MarketContext,
-    p: ModelParams,
-    nat: np.ndarray,
-    cur: np.ndarray,
-    age: np.ndarray,
-    ties: np.ndarray,
-    has_phd: np.ndarray,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """Random utility of every post cell for every seeker (n x C x N_POST), with Gumbel noise.
-
-    Academic posts are unavailable (-inf) to seekers without a doctorate.
-    """
-    u = person_country_utility(ctx, p, nat, cur, age, ties)[:, :, None] + ctx.cell_utility[None, :, :]
-    u += rng.gumbel(size=u.shape)
-    u[~has_phd, :, 0:2] = -np.inf
-    return u
-
-
 def sector_column(sector: np.ndarray) -> np.ndarray:
     """Post-sector column (0..N_POST-1) of sector values; -1 where not a post."""
     col = sector.astype(np.int64) - int(Sector.ACAD_PERM)

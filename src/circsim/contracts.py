@@ -66,7 +66,7 @@ def fellowship_ends(m: CirculationModel) -> dict[str, np.ndarray]:
     guaranteed = ending[pop.fellow_guarantee[ending] >= 0]
     free = ending[pop.fellow_guarantee[ending] < 0]
     home = pop.nationality[guaranteed]
-    pop.ties[guaranteed, pop.country[guaranteed]] += m.p.tie_move_gain
+    pop.ties[pop.country[guaranteed], guaranteed] += m.p.tie_move_gain
     pop.country[guaranteed] = home
     pop.sector[guaranteed] = pop.fellow_guarantee[guaranteed]
     pop.moves[guaranteed] += 1
@@ -75,7 +75,7 @@ def fellowship_ends(m: CirculationModel) -> dict[str, np.ndarray]:
     fixed = guaranteed[pop.sector[guaranteed] == Sector.ACAD_FIXED]
     pop.contract_end[guaranteed] = 0
     pop.contract_end[fixed] = draw_contract_end(m, fixed, pop.country[fixed])
-    pop.ties[guaranteed, home] = 0.0
+    pop.ties[home, guaranteed] = 0.0
     pop.sector[free] = Sector.UNEMPLOYED
     pop.unemployed_years[free] = 0
     pop.fellow_until[ending] = 0

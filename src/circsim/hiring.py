@@ -36,18 +36,17 @@ def hiring_score(
     cell_col: np.ndarray,
     rng: np.random.Generator,
 ) -> np.ndarray:
-    """Hiring score of applicants (rows) for cells (n x M arrays of country and post column).
-
-    ``cell_col`` is the post-sector column: 0 permanent, 1 fixed-term, 2+ non-academic.
-    """
-    c = np.maximum(cell_country, 0)
+    """Hiring score of each application: applicant attributes and the country and
+    post column (0 permanent, 1 fixed-term, 2+ non-academic) of the cell applied to,
+    all as arrays of the same length."""
+    c = cell_country
     experience = np.minimum(years_abroad, p.overseas_experience_cap_years) / p.overseas_experience_cap_years
-    national = nat[:, None] == c
+    national = nat == c
     score = (
-        merit_i[:, None]
-        + ca.overseas_valuation[c] * experience[:, None]
-        + ca.insider_preference[c] * standing[:, None] * national
+        merit_i
+        + ca.overseas_valuation[c] * experience
+        + ca.insider_preference[c] * standing * national
         - ca.foreign_permanent_penalty[c] * (cell_col == 0) * ~national
-        + (p.hiring_phd_bonus_nonacademic + ca.phd_hiring_bonus[c]) * (cell_col >= 2) * has_phd[:, None]
+        + (p.hiring_phd_bonus_nonacademic + ca.phd_hiring_bonus[c]) * (cell_col >= 2) * has_phd
     )
     return score + p.hiring_noise * rng.standard_normal(score.shape)

@@ -115,32 +115,34 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     pop, n, s, year = m.pop, m.n_countries, m.p.scale, m.year
     alive = ~m.gone
     sector, country, nat = pop.sector, pop.country, pop.nationality
-    emp = alive & is_post(sector)
+    ns = len(Sector)
+    # one census of the living by (country, sector, under 40, foreign national, overseas experience)
+    code = (((country.astype(np.int64) * ns + sector) * 2 + (pop.age < 40)) * 2 + (nat != country)) * 2 + (
+        pop.years_abroad > 0
+    )
+    census = np.bincount(code[alive], minlength=n * ns * 8).reshape(n, ns, 2, 2, 2).astype(float)
+    by_sector = census.sum(axis=(2, 3, 4))
+    posts = list(POST_SECTORS)
+    emp = census[:, posts]
     v: dict[str, np.ndarray] = {}
-    ec = country[emp]
-    researchers = _count(ec, n)
+    researchers = by_sector[:, posts].sum(axis=1)
     v["researchers"] = researchers * s
     for sec in POST_SECTORS:
-        v[f"researchers_{SECTOR_NAMES[int(sec)]}"] = _count(country[alive & (sector == sec)], n) * s
-    v["doctoral_students"] = _count(country[alive & (sector == Sector.DOCTORAL)], n) * s
-    v["unemployed"] = _count(country[alive & (sector == Sector.UNEMPLOYED)], n) * s
+        v[f"researchers_{SECTOR_NAMES[int(sec)]}"] = by_sector[:, sec] * s
+    v["doctoral_students"] = by_sector[:, Sector.DOCTORAL] * s
+    v["unemployed"] = by_sector[:, Sector.UNEMPLOYED] * s
     in_research = alive & (is_post(sector) | (sector == Sector.UNEMPLOYED) | (sector == Sector.DOCTORAL))
     v["nationals_abroad"] = _count(nat[in_research & (nat != country)], n) * s
     v["visits_abroad_long"] = _count(country[log.visits], n) * s
     v["visits_received_long"] = _count(pop.visit_dest[log.visits], n) * s
-    perm = alive & (sector == Sector.ACAD_PERM)
-    fixed = alive & (sector == Sector.ACAD_FIXED)
-    young = pop.age < 40
-    v["fixed_term_share"] = _share(_count(country[fixed], n), _count(country[perm | fixed], n))
-    v["fixed_term_share_under40"] = _share(
-        _count(country[fixed & young], n), _count(country[(perm | fixed) & young], n)
-    )
-    exp = pop.years_abroad > 0
-    v["overseas_experience_share"] = _share(_count(country[emp & exp], n), researchers)
+    perm, fixed = census[:, Sector.ACAD_PERM], census[:, Sector.ACAD_FIXED]
+    v["fixed_term_share"] = _share(fixed.sum(axis=(1, 2, 3)), (perm + fixed).sum(axis=(1, 2, 3)))
+    v["fixed_term_share_under40"] = _share(fixed[:, 1].sum(axis=(1, 2)), (perm + fixed)[:, 1].sum(axis=(1, 2)))
+    v["overseas_experience_share"] = _share(emp[..., 1].sum(axis=(1, 2, 3)), researchers)
     v["overseas_experience_share_under40"] = _share(
-        _count(country[emp & exp & young], n), _count(country[emp & young], n)
+        emp[:, :, 1, :, 1].sum(axis=(1, 2)), emp[:, :, 1].sum(axis=(1, 2, 3))
     )
-    v["foreign_share"] = _share(_count(country[emp & (nat != country)], n), researchers)
+    v["foreign_share"] = _share(emp[:, :, :, 1].sum(axis=(1, 2, 3)), researchers)
     v["phd_intake"] = log.intake * s
     grads = _count(log.graduate_country, n)
     v["doctorates_per_million"] = grads * s / m.population_m
@@ -151,12 +153,11 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
         v[f"phd_dest_{SECTOR_NAMES[int(sec)]}"] = _share(_count(gc[gs == sec], n), grads)
     v["phd_dest_abroad"] = _share(_count(gc[country[log.graduates] != gc], n), grads)
     # international moves this year among people present at the start of the year
-    rows = np.flatnonzero(alive[: log.n_start])
+    n0 = log.n_start
+    rows = np.flatnonzero(alive[:n0] & (log.country_start != country[:n0]))
     c0, c1 = log.country_start[rows], country[rows]
-    moved = c0 != c1
     first = pop.first_country[rows]
-    home_nat = nat[rows]
-    v["return_rate"] = _share(_count(c1[moved & (c1 == home_nat)], n), log.nationals_abroad_start)
+    v["return_rate"] = _share(_count(c1[c1 == nat[rows]], n), log.nationals_abroad_start)
     v["exits_from_research"] = _count(log.exit_country, n) * s
     out = log.output
     v["papers"] = out["papers"] * s
@@ -166,10 +167,10 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     v["intl_coauthorship_share"] = _share(out["intl"], out["papers"])
     v["network_centrality"] = log.centrality
     v["topic_lag_years"] = log.topic_lag
-    v["stayers"] = _count(country[emp & (pop.last_move_year != year)], n) * s
-    v["inflows"] = _count(c1[moved & (first != c1)], n) * s
-    v["returnees"] = _count(c1[moved & (first == c1)], n) * s
-    v["outflows"] = _count(c0[moved], n) * s
+    v["stayers"] = _count(country[alive & is_post(sector) & (pop.last_move_year != year)], n) * s
+    v["inflows"] = _count(c1[first != c1], n) * s
+    v["returnees"] = _count(c1[first == c1], n) * s
+    v["outflows"] = _count(c0, n) * s
     v["travellers"] = v["visits_abroad_long"] + v["visits_received_long"]
     v["migrants"] = v["inflows"] + v["returnees"] + v["outflows"]
     v["lever_cost_yen"] = log.lever_cost

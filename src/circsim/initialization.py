@@ -125,5 +125,5 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
     ties = 0.5 * openness[host][:, None] * share[None, :] * rng.exponential(1.0, (n, len(cp)))
     ties[np.arange(n), nat] += foreign * 1.0
     ties[np.arange(n), host] = 0.0
-    pop.ties[rows] = ties.astype(np.float32)
+    pop.ties[:, rows] = ties.T
     return stocks

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .choice import N_POST, person_country_utility, sector_column, utilities, visibility
+from .choice import N_POST, person_country_utility, sector_column, visibility
 from .hiring import hiring_score, merit
-from .matching import deferred_acceptance
+from .matching import deferred_acceptance, rank_in_runs, sort_key
 from .sectors import POST_SECTORS, Sector, is_post
 
 if TYPE_CHECKING:
@@ -45,10 +45,27 @@ def find_seekers(m: CirculationModel) -> np.ndarray:
     return np.flatnonzero(unemployed | on_job | reentry)
 
 
+def preference_lists(
+    u: np.ndarray, seeker: np.ndarray, cell: np.ndarray, n: int, max_options: int
+) -> np.ndarray:
+    """(n x max_options) cells in decreasing utility per seeker, -1 padded, from the
+    acceptable options (``seeker``, ``cell``, utility ``u``) as flat arrays."""
+    order = np.argsort(sort_key(seeker, u))
+    seeker, cell = seeker[order], cell[order]
+    rank = rank_in_runs(seeker)
+    keep = rank < max_options
+    prefs = np.full((n, max_options), -1, dtype=np.int64)
+    prefs[seeker[keep], rank[keep]] = cell[keep]
+    return prefs
+
+
 def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_only: bool = False) -> np.ndarray:
     """Match seekers ``idx`` to open posts. Returns the matched cell per seeker
     (``country * N_POST + post column``) or -1.
 
+    Each seeker ranks the cells of the countries they see (random utility) and applies
+    to them in order, at most ``options_per_seeker``, while they beat the outside
+    option; cells hold the best applicants by hiring score (deferred acceptance).
     ``capacity`` (C x N_POST) is decreased in place by the hires. With ``home_only``,
     seekers only consider posts in their country of nationality (returns).
     """
@@ -58,46 +75,49 @@ def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_
     n, c = idx.size, m.n_countries
     nat = pop.nationality[idx].astype(np.int64)
     cur = pop.country[idx].astype(np.int64)
-    age = pop.age[idx].astype(float)
-    ties = pop.ties[idx].astype(float)
+    age = pop.age[idx].astype(np.float32)
+    ties = pop.ties[:, idx].T
     has_phd = pop.phd_year[idx] >= 0
-    u = utilities(ctx, p, nat, cur, age, ties, has_phd, rng)
-    seen = rng.random((n, c)) < visibility(ctx, p, nat, cur, ties)
+    pc = person_country_utility(ctx, p, nat, cur, age, ties)
+    seen = rng.random((n, c), dtype=np.float32) < visibility(ctx, p, nat, cur, ties)
     if home_only:
         seen &= nat[:, None] == np.arange(c)[None, :]
-    u[~seen] = -np.inf
-    u[:, capacity <= 0] = -np.inf
+    seen &= (capacity > 0).any(axis=1)[None, :]
     # outside option: the current post for the employed, staying without a post otherwise;
     # someone who has decided to return home compares home posts with having none
     col = sector_column(pop.sector[idx])
-    holds = (col >= 0) & (not home_only)
-    outside = np.full(n, p.utility_unemployed) + rng.gumbel(size=n)
-    own = person_country_utility(ctx, p, nat[holds], cur[holds], age[holds], ties[holds])[
-        np.arange(holds.sum()), cur[holds]
-    ]
-    outside[holds] += own + ctx.cell_utility[cur[holds], col[holds]] + p.utility_switch_cost - p.utility_unemployed
-    flat = u.reshape(n, c * N_POST)
-    flat[flat <= outside[:, None]] = -np.inf
-    mopt = min(p.options_per_seeker, flat.shape[1])
-    top = np.argpartition(-flat, mopt - 1, axis=1)[:, :mopt]
-    top_u = np.take_along_axis(flat, top, axis=1)
-    order = np.argsort(-top_u, axis=1)
-    prefs = np.take_along_axis(top, order, axis=1)
-    prefs[np.take_along_axis(top_u, order, axis=1) == -np.inf] = -1
-    score = hiring_score(
+    outside = p.utility_unemployed + rng.gumbel(size=n)
+    holds = np.flatnonzero((col >= 0) & (not home_only))
+    outside[holds] += (
+        pc[holds, cur[holds]] + ctx.cell_utility[cur[holds], col[holds]] + p.utility_switch_cost - p.utility_unemployed
+    )
+    # random utility of every post in every country seen (seen pairs x post sectors)
+    si, sc = np.nonzero(seen)
+    u = pc[si, sc][:, None] + ctx.cell_utility[sc] + rng.gumbel(size=(si.size, N_POST))
+    u[capacity[sc] <= 0] = -np.inf
+    u[~has_phd[si], :2] = -np.inf  # academic posts require a doctorate
+    ok = u > outside[si][:, None]
+    opt_seeker = np.broadcast_to(si[:, None], u.shape)[ok]
+    opt_cell = (sc[:, None] * N_POST + np.arange(N_POST)[None, :])[ok]
+    prefs = preference_lists(u[ok], opt_seeker, opt_cell, n, min(p.options_per_seeker, p.market_rounds_max))
+    # employers' scores for every listed option (rows: seeker, option)
+    r, k = np.nonzero(prefs >= 0)
+    score = np.zeros(prefs.shape)
+    listed = prefs[r, k]
+    score[r, k] = hiring_score(
         m.ca,
         p,
-        merit(p, pop.talent[idx], pop.papers_cum[idx]),
-        nat,
-        pop.years_abroad[idx],
-        pop.standing[idx],
-        has_phd,
-        prefs // N_POST,
-        prefs % N_POST,
+        merit(p, pop.talent[idx[r]], pop.papers_cum[idx[r]]),
+        nat[r],
+        pop.years_abroad[idx[r]],
+        pop.standing[idx[r]],
+        has_phd[r],
+        listed // N_POST,
+        listed % N_POST,
         rng,
     )
-    cells = deferred_acceptance(prefs, score, capacity.ravel(), p.market_rounds_max)
-    np.subtract.at(capacity.reshape(-1), cells[cells >= 0], 1)
+    cells = deferred_acceptance(prefs, score, capacity.ravel())
+    capacity.reshape(-1)[:] -= np.bincount(cells[cells >= 0], minlength=capacity.size)
     return cells
 
 
@@ -122,7 +142,7 @@ def apply_hires(m: CirculationModel, idx: np.ndarray, cells: np.ndarray) -> np.n
     old_c = pop.country[rows]
     moved = new_c != old_c
     mv = rows[moved]
-    pop.ties[mv, old_c[moved]] += p.tie_move_gain
+    pop.ties[old_c[moved], mv] += p.tie_move_gain
     pop.moves[mv] += 1
     pop.last_move_year[mv] = m.year
     # the fixed-term cap counts consecutive fixed-term years in one country
@@ -137,5 +157,5 @@ def apply_hires(m: CirculationModel, idx: np.ndarray, cells: np.ndarray) -> np.n
     pop.left_year[rows] = -1
     first = pop.first_country[rows] < 0
     pop.first_country[rows[first]] = new_c[first]
-    pop.ties[rows, new_c] = 0.0  # ties are international only
+    pop.ties[new_c, rows] = 0.0  # ties are international only
     return rows

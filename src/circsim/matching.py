@@ -1,17 +1,59 @@
 """Two-sided matching: applicant-proposing deferred acceptance, vectorized.
 
-Each seeker has an ordered list of up to M acceptable cells (country x sector); each
-cell has a capacity (vacancies) and ranks applicants by a hiring score. Every round,
-all unmatched seekers propose to their next cell; each cell keeps its best applicants
-up to capacity among those it held and the new ones, and rejects the rest. Rounds stop
-when nobody has a cell left to propose to, so there are at most M rounds.
+Seekers propose to cells (country x sector) in their order of preference; each cell
+holds its best applicants so far, up to its capacity (vacancies), ranked by a hiring
+score, and rejects the rest; rejected seekers propose to their next cell in the next
+round. :class:`Matcher` keeps every cell's held applicants in one array sorted by
+(cell, score), so each round only sorts the new proposals and merges them in.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .groups import rank_within_groups
+
+def sort_key(cell: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Sort key ordering by cell, then by score descending: ``cell + (0..1)``."""
+    return cell.astype(np.float64) + (0.5 - np.arctan(np.asarray(score, dtype=np.float64)) / np.pi)
+
+
+def rank_in_runs(sorted_groups: np.ndarray) -> np.ndarray:
+    """Position of each element within its run of equal values (input sorted by group)."""
+    n = sorted_groups.size
+    pos = np.arange(n)
+    if n == 0:
+        return pos
+    start = np.r_[True, sorted_groups[1:] != sorted_groups[:-1]]
+    return pos - np.maximum.accumulate(np.where(start, pos, 0))
+
+
+class Matcher:
+    """The cells' side of deferred acceptance: tentative holds, revised every round."""
+
+    def __init__(self, capacity: np.ndarray, n_seekers: int) -> None:
+        self.capacity = np.asarray(capacity, dtype=np.int64)
+        self.match = np.full(n_seekers, -1, dtype=np.int64)
+        self._who = np.zeros(0, dtype=np.int64)
+        self._key = np.zeros(0)
+
+    def propose(self, who: np.ndarray, cell: np.ndarray, score: np.ndarray) -> np.ndarray:
+        """Seekers ``who`` apply to ``cell`` with ``score``. Each cell keeps its best
+        applicants (held or new) up to capacity. Returns the seekers rejected this round
+        (new applicants or displaced holders). Equal scores favour earlier applicants."""
+        key = sort_key(cell, score)
+        order = np.argsort(key)
+        keys = np.concatenate([self._key, key[order]])
+        whos = np.concatenate([self._who, np.asarray(who, dtype=np.int64)[order]])
+        merge = np.argsort(keys, kind="stable")  # two sorted runs: a linear merge
+        keys, whos = keys[merge], whos[merge]
+        cells = keys.astype(np.int64)
+        rank = rank_in_runs(cells)
+        keep = rank < self.capacity[cells]
+        rejected = whos[~keep]
+        self.match[rejected] = -1
+        self._key, self._who = keys[keep], whos[keep]
+        self.match[self._who] = cells[keep]
+        return rejected
 
 
 def deferred_acceptance(
@@ -20,7 +62,7 @@ def deferred_acceptance(
     capacity: np.ndarray,
     max_rounds: int = 1000,
 ) -> np.ndarray:
-    """Match seekers to cells.
+    """Match seekers to cells from explicit preference lists.
 
     Args:
         prefs: (n, M) cell indices in order of preference, -1 for no further option.
@@ -33,25 +75,15 @@ def deferred_acceptance(
         seekers than its capacity.
     """
     n, m = prefs.shape
-    held = np.full(n, -1, dtype=np.int64)
-    held_score = np.zeros(n)
+    matcher = Matcher(capacity, n)
     nxt = np.zeros(n, dtype=np.int64)
-    rows = np.arange(n)
+    free = np.arange(n)
     for _ in range(min(max_rounds, m)):
-        active = (held < 0) & (nxt < m)
-        active[active] = prefs[rows[active], nxt[active]] >= 0
-        if not active.any():
+        free = free[nxt[free] < m]
+        free = free[prefs[free, nxt[free]] >= 0]
+        if free.size == 0:
             break
-        new = rows[active]
-        new_cell = prefs[new, nxt[new]].astype(np.int64)
-        new_score = scores[new, nxt[new]]
-        nxt[new] += 1
-        old = rows[held >= 0]
-        who = np.concatenate([old, new])
-        cell = np.concatenate([held[old], new_cell])
-        score = np.concatenate([held_score[old], new_score])
-        keep = rank_within_groups(cell, score) < capacity[cell]
-        held[who] = -1
-        held[who[keep]] = cell[keep]
-        held_score[who[keep]] = score[keep]
-    return held
+        cell, score = prefs[free, nxt[free]], scores[free, nxt[free]]
+        nxt[free] += 1
+        free = matcher.propose(free, cell, score)
+    return matcher.match

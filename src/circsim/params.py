@@ -59,7 +59,12 @@ class ModelParams(_Strict):
     exit_rate_industry_per_year: float = Field(0.02, ge=0, le=1, description="assumed")
     exit_rate_government_per_year: float = Field(0.01, ge=0, le=1, description="assumed")
     exit_rate_startup_per_year: float = Field(0.06, ge=0, le=1, description="assumed")
-    exit_rate_unemployed_per_year: float = Field(0.25, ge=0, le=1, description="first year without a post; assumed")
+    exit_rate_unemployed_per_year: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="first year without a post: most doctorate holders without a research post take other work within a year; assumed",
+    )
     exit_rate_unemployed_increase_per_year: float = Field(
         0.15, ge=0, le=1, description="added per further year without a post; assumed"
     )

@@ -3,6 +3,10 @@
 Each agent stands for ``scale`` real researchers. Fields are declared once in
 :data:`FIELDS`; the population grows by :meth:`Population.append` and shrinks by
 :meth:`Population.compact`. No Python loop over researchers anywhere.
+
+Per-country fields (ties) are stored country-major, shape (countries, people): sums
+and maxima over countries then run over contiguous rows, many times faster than over
+a short last axis.
 """
 
 from __future__ import annotations
@@ -49,45 +53,77 @@ FIELDS: dict[str, Field] = {
     "fellow_until": Field(np.int16, 0, doc="last year of an overseas fellowship, 0 if none"),
     "fellow_guarantee": Field(np.int8, -1, doc="sector guaranteed at home on return, -1 if none"),
     "guaranteed_until": Field(np.int16, 0, doc="last year of a lever-funded guaranteed post at home, 0 if none"),
-    "ties": Field(np.float32, 0.0, per_country=True, doc="collaboration ties with each country"),
+    "ties": Field(np.float32, 0.0, per_country=True, doc="collaboration ties with each country (country x person)"),
 }
 
 
 class Population:
-    """Struct of arrays holding every researcher; attribute access per field."""
+    """Struct of arrays holding every researcher; ``pop.<field>`` is a view of the live rows.
 
-    def __init__(self, n_countries: int) -> None:
+    Arrays are over-allocated and grown geometrically, so yearly entries do not copy
+    the whole population.
+    """
+
+    def __init__(self, n_countries: int, capacity: int = 1024) -> None:
         self.n_countries = n_countries
         self.next_pid = 0
+        self._n = 0
+        self._buf: dict[str, np.ndarray] = {}
+        self._allocate(capacity)
+
+    def _allocate(self, capacity: int) -> None:
         for name, f in FIELDS.items():
-            shape = (0, n_countries) if f.per_country else (0,)
-            setattr(self, name, np.zeros(shape, dtype=f.dtype))
+            shape = (self.n_countries, capacity) if f.per_country else (capacity,)
+            buf = np.empty(shape, dtype=f.dtype)
+            old = self._buf.get(name)
+            if old is not None:
+                buf[..., : self._n] = old[..., : self._n]
+            self._buf[name] = buf
+        self._capacity = capacity
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        try:
+            return self.__dict__["_buf"][name][..., : self.__dict__["_n"]]
+        except KeyError:
+            raise AttributeError(name) from None
 
     def __len__(self) -> int:
-        return int(self.pid.shape[0])
+        return self._n
 
     def append(self, n: int, **values: np.ndarray | float | int) -> slice:
-        """Add ``n`` rows; unspecified fields take their default. Returns the new rows' slice."""
-        unknown = set(values) - set(FIELDS) - {"pid"}
-        if unknown:
-            raise KeyError(f"unknown population fields: {sorted(unknown)}")
-        start = len(self)
+        """Add ``n`` rows; unspecified fields take their default. Per-country fields take
+        (n x countries) arrays. Returns the new rows' slice."""
+        unknown = set(values) - set(FIELDS)
+        if unknown or "pid" in values:
+            raise KeyError(f"cannot set population fields: {sorted(unknown | ({'pid'} & set(values)))}")
+        start, end = self._n, self._n + n
+        if end > self._capacity:
+            self._allocate(max(end, int(self._capacity * 1.5)))
         for name, f in FIELDS.items():
-            shape = (n, self.n_countries) if f.per_country else (n,)
-            new = np.full(shape, f.default, dtype=f.dtype)
+            buf = self._buf[name]
             if name == "pid":
-                new[:] = np.arange(self.next_pid, self.next_pid + n)
-            elif name in values:
-                new[:] = values[name]
-            setattr(self, name, np.concatenate([getattr(self, name), new]))
+                buf[start:end] = np.arange(self.next_pid, self.next_pid + n)
+            elif f.per_country:
+                buf[:, start:end] = np.asarray(values.get(name, f.default), dtype=f.dtype).T
+            else:
+                buf[start:end] = values.get(name, f.default)
+        self._n = end
         self.next_pid += n
-        return slice(start, start + n)
+        return slice(start, end)
 
     def compact(self, keep: np.ndarray) -> None:
-        """Drop every row where ``keep`` is False (people leaving the population)."""
-        for name in FIELDS:
-            setattr(self, name, getattr(self, name)[keep])
+        """Drop every row where ``keep`` is False (people leaving the population).
+
+        Rows kept beyond the new length move into the holes left in front, so only a
+        few percent of the rows are copied; row order changes deterministically.
+        """
+        k = int(np.count_nonzero(keep))
+        holes = np.flatnonzero(~keep[:k])
+        movers = k + np.flatnonzero(keep[k : self._n])
+        for buf in self._buf.values():
+            buf[..., holes] = buf[..., movers]
+        self._n = k
 
     def nbytes(self) -> int:
-        """Memory held by the state arrays."""
-        return sum(getattr(self, name).nbytes for name in FIELDS)
+        """Memory held by the state arrays (allocated capacity)."""
+        return sum(buf.nbytes for buf in self._buf.values())

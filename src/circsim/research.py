@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .choice import research_time, sector_column
+from .choice import N_POST, research_time, sector_column
 from .sectors import Sector, is_academic, is_post
 
 if TYPE_CHECKING:
@@ -32,26 +32,26 @@ def produce(m: CirculationModel) -> np.ndarray:
     Returns the producing rows."""
     pop, p, ca, rng = m.pop, m.p, m.ca, m.rng
     rows = np.flatnonzero(~m.gone & is_post(pop.sector))
-    c = pop.country[rows].astype(np.int64)
-    col = sector_column(pop.sector[rows])
-    rt = research_time(ca, p)[c, col]
-    weight = np.array([1.0, 1.0, p.papers_weight_industry, p.papers_weight_government, p.papers_weight_startup])[col]
-    fund = ca.funding_rel[c]
-    perm = pop.sector[rows] == Sector.ACAD_PERM
-    talent = pop.talent[rows]
-    papers = (
+    cell = pop.country[rows].astype(np.int64) * N_POST + sector_column(pop.sector[rows])
+    # country x sector terms once, then one lookup per researcher
+    rt = research_time(ca, p)
+    fund = ca.funding_rel[:, None]
+    weight = np.array([1.0, 1.0, p.papers_weight_industry, p.papers_weight_government, p.papers_weight_startup])
+    log_rate = np.log(
         p.papers_per_year
-        * weight
-        * np.exp(p.papers_talent * talent + p.papers_stability * perm)
+        * weight[None, :]
         * (rt / 0.4) ** p.papers_research_time_elasticity
         * fund**p.papers_funding_elasticity
-    )
-    intl = 1.0 - np.exp(-p.intl_coauthor_per_tie * pop.ties[rows].sum(axis=1))
+    ).ravel()
+    impact_base = (p.impact_research_time * rt + p.impact_log_funding * np.log(fund)).ravel()
+    talent = pop.talent[rows]
+    perm = pop.sector[rows] == Sector.ACAD_PERM
+    papers = np.exp(log_rate[cell] + p.papers_talent * talent + p.papers_stability * perm)
+    intl = -np.expm1(-p.intl_coauthor_per_tie * pop.ties.sum(axis=0)[rows])
     impact = (
-        p.impact_talent * talent
+        impact_base[cell]
+        + p.impact_talent * talent
         + p.impact_international * intl
-        + p.impact_research_time * rt
-        + p.impact_log_funding * np.log(fund)
         + p.impact_noise * rng.standard_normal(rows.size)
     )
     pop.papers[:] = 0.0
@@ -65,41 +65,55 @@ def produce(m: CirculationModel) -> np.ndarray:
 def update_ties(m: CirculationModel) -> None:
     """Yearly decay and growth of international ties, and of domestic standing."""
     pop, p, ca = m.pop, m.p, m.ca
+    n = len(pop)
     alive = ~m.gone
-    pop.ties *= np.float32(1.0 - p.tie_decay_per_year)
-    active = np.flatnonzero(alive & (is_post(pop.sector) | (pop.sector == Sector.DOCTORAL)))
-    c = pop.country[active].astype(np.int64)
-    nat = pop.nationality[active].astype(np.int64)
+    country = pop.country.astype(np.int64)
+    nat = pop.nationality.astype(np.int64)
+    active = alive & (is_post(pop.sector) | (pop.sector == Sector.DOCTORAL))
     # co-location with foreign colleagues and the country's general openness
     gain = (
         p.tie_colocation_gain * m.market_ctx.diaspora.T
         + p.tie_openness_gain * ca.collab_openness[:, None] * m.frontier_weight[None, :]
+    ).astype(np.float32)
+    ties = pop.ties
+    ties *= np.float32(1.0 - p.tie_decay_per_year)
+    # inactive people index an extra all-zero row of the gain table
+    ties += np.take(
+        np.vstack([gain, np.zeros(n_c := gain.shape[1], np.float32)]).T, np.where(active, country, n_c), axis=1
     )
-    pop.ties[active] += gain[c].astype(np.float32)
     # nationals abroad keep (and with embassy fellows, strengthen) ties with home
-    abroad = nat != c
-    home_gain = p.tie_openness_gain + ca.home_tie_gain_abroad[nat[abroad], c[abroad]]
-    pop.ties[active[abroad], nat[abroad]] += home_gain.astype(np.float32)
-    pop.ties[active, c] = 0.0
-    # domestic standing: grows at home in academia, government and doctoral study; decays abroad
-    rows = np.flatnonzero(alive & (pop.sector != Sector.LEFT))
-    home = pop.nationality[rows] == pop.country[rows]
-    builds = (
-        is_academic(pop.sector[rows]) | (pop.sector[rows] == Sector.GOVERNMENT) | (pop.sector[rows] == Sector.DOCTORAL)
+    abroad = np.flatnonzero(active & (nat != country))
+    ties[nat[abroad], abroad] += (p.tie_openness_gain + ca.home_tie_gain_abroad[nat[abroad], country[abroad]]).astype(
+        np.float32
     )
-    up = rows[home & builds]
-    pop.standing[up] += p.standing_gain_per_year * (1.0 - pop.standing[up])
-    pop.standing[rows[~home]] *= 1.0 - p.standing_decay_abroad_per_year
+    ties[country, np.arange(n)] = 0.0
+    # domestic standing: grows at home in academia, government and doctoral study; decays abroad
+    sector = pop.sector
+    home = nat == country
+    builds = is_academic(sector) | (sector == Sector.GOVERNMENT) | (sector == Sector.DOCTORAL)
+    up = alive & home & builds
+    standing = pop.standing
+    gain_s = np.float32(p.standing_gain_per_year)
+    np.add(standing, gain_s * (np.float32(1.0) - standing), out=standing, where=up)
+    decays = alive & ~home & (sector != Sector.LEFT)
+    np.multiply(standing, np.float32(1.0 - p.standing_decay_abroad_per_year), out=standing, where=decays)
 
 
-def top_threshold(impact: np.ndarray, papers: np.ndarray, share: float = 0.10) -> float:
-    """Impact above which the top ``share`` of all papers lie (papers-weighted quantile)."""
-    if impact.size == 0:
+def top_threshold(impact: np.ndarray, papers: np.ndarray, share: float = 0.10, bins: int = 4096) -> float:
+    """Impact above which the top ``share`` of all papers lie (papers-weighted quantile).
+
+    Computed from a fine histogram (``bins`` bins over the observed range): linear in
+    the number of researchers, accurate to a bin width.
+    """
+    if impact.size == 0 or papers.sum() <= 0:
         return np.inf
-    order = np.argsort(impact)
-    cum = np.cumsum(papers[order])
-    k = np.searchsorted(cum, (1.0 - share) * cum[-1])
-    return float(impact[order[min(k, impact.size - 1)]])
+    lo, hi = float(impact.min()), float(impact.max())
+    if hi <= lo:
+        return lo
+    hist, edges = np.histogram(impact, bins=bins, range=(lo, hi), weights=papers)
+    cum = np.cumsum(hist)
+    k = int(np.searchsorted(cum, (1.0 - share) * cum[-1], side="right"))
+    return float(edges[min(k + 1, bins)])
 
 
 def country_output(m: CirculationModel, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -107,18 +121,19 @@ def country_output(m: CirculationModel, rows: np.ndarray) -> dict[str, np.ndarra
     collaboration matrix (expected co-authored papers between country pairs)."""
     pop, n = m.pop, m.n_countries
     c = pop.country[rows].astype(np.int64)
-    papers = pop.papers[rows].astype(float)
-    intl = pop.intl[rows].astype(float)
-    thr = top_threshold(pop.impact[rows], papers)
-    top = papers * (pop.impact[rows] >= thr)
-    ties = pop.ties[rows].astype(float)
-    share = ties / np.maximum(ties.sum(axis=1, keepdims=True), 1e-12)
-    w = papers * intl
-    collab = np.stack([np.bincount(c, w * share[:, d], minlength=n) for d in range(n)], axis=1)
+    papers = pop.papers[rows]
+    intl = pop.intl[rows]
+    impact = pop.impact[rows]
+    top = papers * (impact >= top_threshold(impact, papers))
+    # collaboration: each researcher's co-authored papers spread over their foreign ties
+    ties = pop.ties[:, rows]
+    ties *= papers * intl / np.maximum(ties.sum(axis=0), np.float32(1e-12))
+    one_hot = (c[None, :] == np.arange(n)[:, None]).astype(np.float32)
+    collab = (one_hot @ ties.T).astype(np.float64)
     return {
         "papers": np.bincount(c, papers, minlength=n),
         "top10": np.bincount(c, top, minlength=n),
-        "intl": np.bincount(c, papers * intl, minlength=n),
+        "intl": np.bincount(c, (papers * intl).astype(np.float64), minlength=n),
         "collab": collab + collab.T,
     }
 

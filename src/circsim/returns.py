@@ -31,7 +31,7 @@ def return_probability(m: CirculationModel, rows: np.ndarray, capacity: np.ndarr
     pop, p, ca = m.pop, m.p, m.ca
     nat = pop.nationality[rows].astype(np.int64)
     cur = pop.country[rows].astype(np.int64)
-    vis = visibility(m.market_ctx, p, nat, cur, pop.ties[rows].astype(float))[np.arange(rows.size), nat]
+    vis = visibility(m.market_ctx, p, nat, cur, pop.ties[:, rows].T)[np.arange(rows.size), nat]
     vacancy_rate = capacity.sum(axis=1) / np.maximum(posts.sum(axis=1), 1)
     logit = (
         p.return_logit_base

@@ -6,7 +6,7 @@ People holding a post start a long visit (over 30 days, MEXT's definition) with
               + w_ties*max foreign tie - w_risk*[fixed-term ending within a year]
               - w_insider*insider_preference[home]*[at home]
 
-times a sector weight for industry and startups. The host is drawn with weights
+times a sector weight for industry and startups (``visit_weight_industry``). The host is drawn with weights
 (ties with the host + the host's share of top-cited papers). A visit builds ties with
 the host, adds overseas experience, costs some domestic standing, and the visitor
 comes back to their post.
@@ -20,7 +20,7 @@ import numpy as np
 
 from .choice import research_time, sector_column, security
 from .groups import categorical_rows, logistic
-from .sectors import Sector, is_post
+from .sectors import is_post
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -31,20 +31,23 @@ def visit_probability(m: CirculationModel, rows: np.ndarray) -> np.ndarray:
     pop, p, ca = m.pop, m.p, m.ca
     c = pop.country[rows].astype(np.int64)
     col = sector_column(pop.sector[rows])
-    at_home = pop.nationality[rows] == c
-    ending = (pop.sector[rows] == Sector.ACAD_FIXED) & (pop.contract_end[rows] <= m.year + 1)
-    logit = (
+    # country x sector part of the logit, looked up once per researcher
+    cell_logit = (
         p.visit_logit_base
-        + p.visit_security * security(ca, p)[c, col]
-        + p.visit_research_time * (research_time(ca, p)[c, col] - 0.4)
-        + p.visit_log_funding * np.log(ca.funding_rel[c])
-        + p.visit_ties * pop.ties[rows].max(axis=1)
+        + p.visit_security * security(ca, p)
+        + p.visit_research_time * (research_time(ca, p) - 0.4)
+        + p.visit_log_funding * np.log(ca.funding_rel)[:, None]
+    )
+    weight = np.array([1.0, 1.0, p.visit_weight_industry, 1.0, p.visit_weight_industry])
+    at_home = pop.nationality[rows] == c
+    ending = (col == 1) & (pop.contract_end[rows] <= m.year + 1)
+    logit = (
+        cell_logit[c, col]
+        + p.visit_ties * pop.ties.max(axis=0)[rows]
         - p.visit_contract_risk * ending
         - p.visit_insider_risk * ca.insider_preference[c] * at_home
     )
-    weight = np.where(col >= 2, p.visit_weight_industry, 1.0)
-    weight[pop.sector[rows] == Sector.GOVERNMENT] = 1.0
-    return logistic(logit) * weight
+    return logistic(logit) * weight[col]
 
 
 def long_visits(m: CirculationModel) -> np.ndarray:
@@ -54,12 +57,12 @@ def long_visits(m: CirculationModel) -> np.ndarray:
     go = cand[rng.random(cand.size) < visit_probability(m, cand)]
     if go.size == 0:
         return go
-    weights = pop.ties[go].astype(float) + m.frontier_weight[None, :]
+    weights = pop.ties[:, go].T + m.frontier_weight[None, :]
     weights[np.arange(go.size), pop.country[go]] = 0.0
     dest = categorical_rows(weights, rng).astype(np.int8)
     pop.visit_dest[go] = dest
     pop.visits[go] += 1
-    pop.ties[go, dest] += p.visit_tie_gain
+    pop.ties[dest, go] += p.visit_tie_gain
     abroad = dest != pop.nationality[go]
     pop.years_abroad[go[abroad]] += p.visit_years
     home = go[pop.nationality[go] == pop.country[go]]

@@ -71,7 +71,7 @@ class OverseasFellowships(Lever):
             return eligible[:0]
         rank = pop.talent[eligible] + 0.5 * rng.standard_normal(eligible.size)
         rows = eligible[np.argsort(-rank)[:n]]
-        weights = pop.ties[rows].astype(float) + m.frontier_weight[None, :]
+        weights = pop.ties[:, rows].T + m.frontier_weight[None, :]
         weights[:, home] = 0.0
         host = categorical_rows(weights, rng).astype(np.int8)
         end = m.year + self.duration_years - 1
@@ -84,8 +84,8 @@ class OverseasFellowships(Lever):
         pop.moves[rows] += 1
         pop.last_move_year[rows] = m.year
         pop.unemployed_years[rows] = 0
-        pop.ties[rows, home] += m.p.tie_move_gain
-        pop.ties[rows, host] = 0.0
+        pop.ties[home, rows] += m.p.tie_move_gain
+        pop.ties[host, rows] = 0.0
         return rows
 
     def apply(self, m: CirculationModel, ctry: Country) -> float:

@@ -1,0 +1,119 @@
+"""Speed and memory of a full run against a one-Mesa-Agent-per-researcher reference.
+
+Runs the circulation model over the whole horizon at the given scale (default 1:10,
+the whole world: about a million researchers) and, in the same process, a reference
+that does nothing but a random yearly move with one ``mesa.Agent`` per researcher
+(``shuffle_do``), and prints researcher-years per second for both and their ratio.
+Each measurement runs in a fresh subprocess so peak memory (max RSS) is its own.
+
+    python benchmarks/bench_model.py [--scale 10] [--reference-agents 1000000] [--reference-years 5]
+
+The reference is run for fewer years than the model (``--reference-years``) because
+its cost per agent-year is constant; its throughput is what is compared.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+
+def run_model(scale: float, seed: int) -> dict:
+    """Time one full run (construction with burn-in, then every year)."""
+    import numpy as np
+
+    from circsim import CirculationModel
+    from circsim.sectors import is_post
+
+    t0 = time.perf_counter()
+    m = CirculationModel(rng=seed, scale=scale)
+    t_init = time.perf_counter() - t0
+    agent_years = 0
+    researcher_years = 0
+    while m.running:
+        m.step()
+        agent_years += len(m.pop)
+        researcher_years += int(np.count_nonzero(is_post(m.pop.sector)))
+    total = time.perf_counter() - t0
+    return {
+        "seconds": total,
+        "init_seconds": t_init,
+        "years": m.p.end_year - m.p.start_year + 1,
+        "agents_end": len(m.pop),
+        "researchers_end": int(np.count_nonzero(is_post(m.pop.sector))),
+        "agent_years": agent_years,
+        "researcher_years": researcher_years,
+    }
+
+
+def run_reference(n_agents: int, years: int, seed: int) -> dict:
+    """One Mesa Agent per researcher; each year, each moves to a random country with
+    probability 5% (the least a mobility model does)."""
+    import mesa
+
+    class Researcher(mesa.Agent):
+        def __init__(self, model: mesa.Model) -> None:
+            super().__init__(model)
+            self.country = 0
+
+        def step(self) -> None:
+            if self.random.random() < 0.05:
+                self.country = self.random.randrange(8)
+
+    class Reference(mesa.Model):
+        def __init__(self, n: int, rng: int) -> None:
+            super().__init__(rng=rng)
+            Researcher.create_agents(self, n)
+
+        def step(self) -> None:
+            self.agents.shuffle_do("step")
+
+    t0 = time.perf_counter()
+    ref = Reference(n_agents, seed)
+    for _ in range(years):
+        ref.step()
+    total = time.perf_counter() - t0
+    return {"seconds": total, "agent_years": n_agents * years, "researcher_years": n_agents * years}
+
+
+def _child(kind: str, args: argparse.Namespace) -> dict:
+    """Run one measurement in a fresh interpreter and return it with its peak memory."""
+    code = (
+        "import json, resource, sys; sys.path.insert(0, 'benchmarks'); import bench_model as b; "
+        f"r = b.run_{kind}(*{args!r}); "
+        "r['max_rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024; print(json.dumps(r))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    """Measure and print the figures."""
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=float, default=10.0, help="real researchers per agent (10 = world at 1:10)")
+    ap.add_argument("--reference-agents", type=int, default=1_000_000)
+    ap.add_argument("--reference-years", type=int, default=5)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args()
+
+    model = _child("model", (args.scale, args.seed))
+    ref = _child("reference", (args.reference_agents, args.reference_years, args.seed))
+    m_tp = model["agent_years"] / model["seconds"]
+    r_tp = ref["agent_years"] / ref["seconds"]
+    print(f"circsim model, scale 1:{args.scale:g}, {model['years']} years (plus burn-in):")
+    print(f"  wall time            {model['seconds']:8.1f} s   (construction + burn-in {model['init_seconds']:.1f} s)")
+    print(f"  peak memory (RSS)    {model['max_rss_mb']:8.0f} MB")
+    print(f"  agents at the end    {model['agents_end']:>10,}  (researchers holding posts: {model['researchers_end']:,})")
+    print(f"  agent-years          {model['agent_years']:>10,}  (researcher-years in posts: {model['researcher_years']:,})")
+    print(f"  throughput           {m_tp:>10,.0f} agent-years/s")
+    print(f"reference: {args.reference_agents:,} mesa Agents, random yearly move (shuffle_do), {args.reference_years} years:")
+    print(f"  wall time            {ref['seconds']:8.1f} s,  peak memory {ref['max_rss_mb']:.0f} MB")
+    print(f"  throughput           {r_tp:>10,.0f} agent-years/s")
+    print(f"ratio model / reference: {m_tp / r_tp:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
