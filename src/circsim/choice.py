@@ -14,8 +14,8 @@ Random utility of a post in country c, sector s for seeker i::
         + w_ov*[c != nationality]*overseas_value[nat] + Gumbel noise
 
 ``overseas_value[nat]`` is the expected worth of overseas experience on a later return
-home: the home country's valuation of it minus its insider preference (domestic standing
-decays while abroad).
+home: the home country's valuation of it minus its insider preference times the yearly
+decay of domestic standing abroad (``standing_decay_abroad_per_year``).
 """
 
 from __future__ import annotations
@@ -109,6 +109,8 @@ def build_context(ca: CountryArrays, p: ModelParams, diaspora: np.ndarray, dista
 def visibility(ctx: MarketContext, p: ModelParams, nat: np.ndarray, cur: np.ndarray, ties: np.ndarray) -> np.ndarray:
     """Probability that each seeker sees the vacancies of each country (n x C)."""
     n = ties.shape[0]
+    if not p.enable_information_frictions:
+        return np.ones(ties.shape)
     v = p.visibility_abroad_base + p.visibility_ties * ties + p.visibility_diaspora * ctx.diaspora[nat]
     rows = np.arange(n)
     abroad = nat != cur

@@ -1,6 +1,6 @@
 """Step 4: contract ends (and the end of overseas fellowships).
 
-A fixed-term contract ending this year is renewed with the country's renewal chance,
+A fixed-term contract whose last year (``contract_end``) was last year is renewed with the country's renewal chance,
 as long as funded fixed-term posts remain. Someone who reached the cap on consecutive
 fixed-term years (Japan's 10-year rule) cannot be renewed: they are converted to a
 permanent post with the country's conversion chance when a permanent post is open,
@@ -30,7 +30,7 @@ def contract_ends(m: CirculationModel, posts: np.ndarray, occupied: np.ndarray) 
     """
     pop, rng, ca, year = m.pop, m.rng, m.ca, m.year
     ending = np.flatnonzero(
-        ~m.gone & (pop.sector == Sector.ACAD_FIXED) & (pop.fellow_until == 0) & (pop.contract_end <= year)
+        ~m.gone & (pop.sector == Sector.ACAD_FIXED) & (pop.fellow_until == 0) & (pop.contract_end < year)
     )
     c = pop.country[ending].astype(np.int64)
     capped = pop.fixed_years[ending] >= ca.fixed_term_cap_years[c]
@@ -62,7 +62,7 @@ def fellowship_ends(m: CirculationModel) -> dict[str, np.ndarray]:
     """Overseas fellows at the end of their fellowship: with a guarantee they return
     home into the guaranteed sector; without one they look for a post where they are."""
     pop = m.pop
-    ending = np.flatnonzero(~m.gone & (pop.fellow_until > 0) & (pop.fellow_until <= m.year))
+    ending = np.flatnonzero(~m.gone & (pop.fellow_until > 0) & (pop.fellow_until < m.year))
     guaranteed = ending[pop.fellow_guarantee[ending] >= 0]
     free = ending[pop.fellow_guarantee[ending] < 0]
     home = pop.nationality[guaranteed]

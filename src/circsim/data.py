@@ -48,7 +48,8 @@ def load_country_values(data_dir: Path | None = None) -> dict[str, dict[str, flo
     """Per-country figures from ``countries.csv`` as ``{code: {key: value}}``."""
     out: dict[str, dict[str, float]] = {}
     for r in _rows("countries.csv", data_dir):
-        out.setdefault(r["country"], {})[r["key"]] = float(r["value"])
+        value = float(r["value"])
+        out.setdefault(r["country"], {})[r["key"]] = int(value) if value.is_integer() else value
     return out
 
 

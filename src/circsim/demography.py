@@ -38,7 +38,9 @@ def age_and_retire(m: CirculationModel) -> np.ndarray:
     pop, p = m.pop, m.p
     alive = ~m.gone
     pop.age[alive] += 1
-    pop.fixed_years[alive & (pop.sector == Sector.ACAD_FIXED)] += 1
+    # consecutive fixed-term years count towards a cap only from the year its rule starts
+    counting = alive & (pop.sector == Sector.ACAD_FIXED) & (m.year >= m.cap_from_year[pop.country])
+    pop.fixed_years[counting] += 1
     done_left = (pop.sector == Sector.LEFT) & (m.year - pop.left_year >= p.left_tracking_years)
     out = np.flatnonzero(alive & ((pop.age >= p.retirement_age_years) | done_left))
     m.gone[out] = True
@@ -93,7 +95,7 @@ def intake_per_country(m: CirculationModel) -> np.ndarray:
     base = m.base_intake * m.ca.doctoral_intake_multiplier
     hist = m.attract_history
     lagged_year = m.year - p.doctoral_intake_lag_years
-    if m.attract_ref is None or lagged_year not in hist:
+    if not p.enable_intake_response or m.attract_ref is None or lagged_year not in hist:
         return base
     ratio = np.maximum(hist[lagged_year], 1e-3) / np.maximum(m.attract_ref, 1e-3)
     return base * ratio**p.doctoral_intake_elasticity

@@ -157,7 +157,9 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     rows = np.flatnonzero(alive[:n0] & (log.country_start != country[:n0]))
     c0, c1 = log.country_start[rows], country[rows]
     first = pop.first_country[rows]
-    v["return_rate"] = _share(_count(c1[c1 == nat[rows]], n), log.nationals_abroad_start)
+    s0 = log.sector_start[rows]
+    was_researching = is_post(s0) | (s0 == Sector.UNEMPLOYED) | (s0 == Sector.DOCTORAL)
+    v["return_rate"] = _share(_count(c1[(c1 == nat[rows]) & was_researching], n), log.nationals_abroad_start)
     v["exits_from_research"] = _count(log.exit_country, n) * s
     out = log.output
     v["papers"] = out["papers"] * s

@@ -2,7 +2,8 @@
 
 Stocks are the FTE researchers of each country's reference year back-cast to the start
 year with its historical growth (agents are FTE-equivalent persons), split by the
-sector shares and the initial fixed-term share of academia. Individual attributes
+sector shares and the initial fixed-term share of academia. These stocks are the funded
+posts; the initial population fills all but ``vacancy_share_init`` of them. Individual attributes
 (ages, contract ends, experience, ties) are drawn from simple assumed distributions;
 the burn-in years let them settle into the model's own dynamics.
 """
@@ -64,11 +65,11 @@ def sector_counts(c: CountryParams, total: float) -> dict[Sector, float]:
 def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarray:
     """Create the start-year population in ``m.pop``. Returns researcher stocks per country (agents)."""
     rng, p = m.rng, m.p
-    stocks = start_stocks(cp, p.start_year, p.scale)
+    stocks = start_stocks(cp, p.start_year, p.scale)  # = funded posts at the start year
     m.origin_weights = stocks * np.array([c.diaspora_propensity for c in cp])
     hosts, sectors = [], []
     for k, c in enumerate(cp):
-        counts = sector_counts(c, stocks[k])
+        counts = sector_counts(c, stocks[k] * (1 - p.vacancy_share_init))
         counts[Sector.DOCTORAL] = m.base_intake[k] * c.doctoral_years * 0.9
         for sec, x in counts.items():
             nk = int(stochastic_round(x, rng))
@@ -88,7 +89,7 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
     for sec, share in PHD_SHARE.items():
         sel = sector == sec
         has_phd[sel] = rng.random(sel.sum()) < share
-    phd_year = np.where(has_phd, p.start_year - np.maximum(age - 30, 0), -1)
+    phd_year = np.where(has_phd, m.year - np.maximum(age - 30, 0), -1)
     doctoral_left = np.where(sector == Sector.DOCTORAL, rng.integers(1, m.doctoral_years[host] + 1), 0)
     foreign = nat != host
     years_abroad = np.where(
@@ -106,7 +107,11 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
         age=age,
         phd_year=phd_year,
         doctoral_left=doctoral_left,
-        fixed_years=np.where(sector == Sector.ACAD_FIXED, rng.integers(0, 6, n), 0),
+        fixed_years=np.where(
+            (sector == Sector.ACAD_FIXED) & (m.year > m.cap_from_year[host]),
+            np.minimum(rng.integers(0, 6, n), m.year - m.cap_from_year[host]),
+            0,
+        ),
         talent=rng.standard_normal(n) + 0.3 * (sector == Sector.ACAD_PERM),
         years_abroad=years_abroad,
         standing=standing,
@@ -119,7 +124,7 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
         here = fixed[host[fixed] == k]
         years, probs = ctry.contract_length_probs()
         length = rng.choice(years, size=here.size, p=probs)
-        pop.contract_end[rows.start + here] = p.start_year - 1 + rng.integers(1, length + 1)
+        pop.contract_end[rows.start + here] = m.year - 1 + rng.integers(1, length + 1)
     openness = np.array([c.collab_openness for c in cp])
     share = stocks / stocks.sum()
     ties = 0.5 * openness[host][:, None] * share[None, :] * rng.exponential(1.0, (n, len(cp)))

@@ -39,15 +39,15 @@ def find_seekers(m: CirculationModel) -> np.ndarray:
     alive = ~m.gone
     sector = pop.sector
     unemployed = alive & (sector == Sector.UNEMPLOYED)
-    on_job = alive & is_post(sector) & (pop.fellow_until == 0) & (rng.random(len(pop)) < on_the_job_rates(p)[sector])
-    left_recent = alive & (sector == Sector.LEFT) & (m.year - pop.left_year < p.left_tracking_years)
+    searching = rng.random(len(pop)) < on_the_job_rates(p)[sector]
+    on_job = alive & is_post(sector) & (pop.fellow_until == 0) & searching & p.enable_on_the_job_search
+    since = m.year - pop.left_year
+    left_recent = alive & (sector == Sector.LEFT) & (since >= 1) & (since < p.left_tracking_years)
     reentry = left_recent & (rng.random(len(pop)) < p.reentry_rate_per_year)
     return np.flatnonzero(unemployed | on_job | reentry)
 
 
-def preference_lists(
-    u: np.ndarray, seeker: np.ndarray, cell: np.ndarray, n: int, max_options: int
-) -> np.ndarray:
+def preference_lists(u: np.ndarray, seeker: np.ndarray, cell: np.ndarray, n: int, max_options: int) -> np.ndarray:
     """(n x max_options) cells in decreasing utility per seeker, -1 padded, from the
     acceptable options (``seeker``, ``cell``, utility ``u``) as flat arrays."""
     order = np.argsort(sort_key(seeker, u))
@@ -99,7 +99,7 @@ def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_
     ok = u > outside[si][:, None]
     opt_seeker = np.broadcast_to(si[:, None], u.shape)[ok]
     opt_cell = (sc[:, None] * N_POST + np.arange(N_POST)[None, :])[ok]
-    prefs = preference_lists(u[ok], opt_seeker, opt_cell, n, min(p.options_per_seeker, p.market_rounds_max))
+    prefs = preference_lists(u[ok], opt_seeker, opt_cell, n, p.options_per_seeker)
     # employers' scores for every listed option (rows: seeker, option)
     r, k = np.nonzero(prefs >= 0)
     score = np.zeros(prefs.shape)
@@ -116,7 +116,7 @@ def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_
         listed % N_POST,
         rng,
     )
-    cells = deferred_acceptance(prefs, score, capacity.ravel())
+    cells = deferred_acceptance(prefs, score, capacity.ravel(), p.market_rounds_max)
     capacity.reshape(-1)[:] -= np.bincount(cells[cells >= 0], minlength=capacity.size)
     return cells
 

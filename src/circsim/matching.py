@@ -78,7 +78,7 @@ def deferred_acceptance(
     matcher = Matcher(capacity, n)
     nxt = np.zeros(n, dtype=np.int64)
     free = np.arange(n)
-    for _ in range(min(max_rounds, m)):
+    for _ in range(max_rounds):  # a seeker displaced late still works down their list
         free = free[nxt[free] < m]
         free = free[prefs[free, nxt[free]] >= 0]
         if free.size == 0:

@@ -58,7 +58,7 @@ def resolve_scenario(scenario_file: str | Path | Scenario | dict | None, overrid
         data, source = {}, "<defaults>"
     else:
         return load_scenario(scenario_file, overrides)
-    return scenario_from_dict(apply_overrides(data, overrides), source)
+    return scenario_from_dict(apply_overrides(data, overrides, source), source)
 
 
 class CirculationModel(mesa.Model):
@@ -94,7 +94,7 @@ class CirculationModel(mesa.Model):
         codes = [r.code for r in self.regions]
         self.codes = codes
         cparams = country_params(self.spec)
-        self.year = p.start_year
+        self.year = p.start_year - p.burn_in_years  # the first simulated year
         self.country_list = [Country(self, i, r, cparams[r.code]) for i, r in enumerate(self.regions)]
         self.focal = codes.index(p.focal_country)
         self.ranked_countries = np.array([c != "ROW" for c in codes])
@@ -104,6 +104,7 @@ class CirculationModel(mesa.Model):
         self.distance_km = _distances(self.regions)
         cp = [cparams[c] for c in codes]
         self.doctoral_years = np.array([c.doctoral_years for c in cp], dtype=np.int8)
+        self.cap_from_year = np.array([c.fixed_term_cap_from_year for c in cp])
         self.intl_doctoral_share = np.array([c.intl_doctoral_share for c in cp])
         self.foreign_share_entry = np.array([c.foreign_share_init for c in cp])
         self.base_intake = (
@@ -128,7 +129,6 @@ class CirculationModel(mesa.Model):
         self.datacollector = mesa.DataCollector(
             model_reporters={"year": lambda m: m.year - 1, **{name: _reporter(name) for name in HEADLINE}}
         )
-        self.year = p.start_year - p.burn_in_years
         for _ in range(p.burn_in_years):
             self._advance(record=False)
         self.running = self.year <= p.end_year
@@ -217,10 +217,11 @@ class CirculationModel(mesa.Model):
         demography.direct_entry(self, capacity)
 
         # 6. long visits abroad
-        log.visits = visits.long_visits(self)
+        log.visits = visits.long_visits(self) if p.enable_long_visits else np.zeros(0, dtype=np.int64)
 
         # 7. returns
-        returns.returns(self, capacity, posts)
+        if p.enable_returns:
+            returns.returns(self, capacity, posts)
 
         # 8. research production, ties, network, topics
         producing = research.produce(self)
@@ -230,20 +231,8 @@ class CirculationModel(mesa.Model):
         demography.end_of_year_counters(self)
         top = log.output["top10"]
         self.frontier_weight = top / top.sum() if top.sum() > 0 else self.frontier_weight
-        self.topics.step(
-            self.year,
-            log.output["collab"],
-            log.output["papers"],
-            top,
-            rng,
-            p.topics_per_year,
-            p.topic_diffusion_internal,
-            p.topic_diffusion_external,
-            p.topic_threshold,
-            p.topic_seed_share,
-            p.topic_substeps_per_year,
-            p.topic_tracking_years,
-        )
+        if p.enable_topic_diffusion:
+            self.topics.step(self.year, log.output["coauthored"], log.output["papers"], top, rng, p)
         log.topic_lag = self.topics.mean_lag(self.year)
         self._update_attractiveness(log)
 
@@ -271,12 +260,13 @@ class CirculationModel(mesa.Model):
     def _update_attractiveness(self, log: YearLog) -> None:
         placed = np.bincount(log.graduate_country[is_post(self.pop.sector[log.graduates])], minlength=self.n_countries)
         grads = np.bincount(log.graduate_country, minlength=self.n_countries)
+        perm_share = demography.perm_share_under40(self)
         placement = np.where(grads > 0, placed / np.maximum(grads, 1), np.nan)
-        now = demography.attractiveness(placement, demography.perm_share_under40(self))
+        now = np.where(np.isnan(placement), perm_share, demography.attractiveness(placement, perm_share))
         prev = self.attract_history.get(self.year - 1)
         if prev is not None:
-            now = np.where(np.isnan(now), prev, prev + self.p.attractiveness_smoothing * (now - prev))
-        self.attract_history[self.year] = np.nan_to_num(now, nan=0.0)
+            now = prev + self.p.attractiveness_smoothing * (now - prev)
+        self.attract_history[self.year] = now
         if self.year == self.p.start_year:
             self.attract_ref = self.attract_history[self.year]
 

@@ -14,13 +14,13 @@ parameter for the calibration issue. Units are in the names (``_per_year``, ``_y
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Share = Field(ge=0.0, le=1.0)
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False)
 
 
 class ModelParams(_Strict):
@@ -42,6 +42,18 @@ class ModelParams(_Strict):
         description="years run before start_year at start-year funding, not recorded, so careers and ties settle; assumed",
     )
     focal_country: str = Field("JP", description="country whose headline numbers the DataCollector reports")
+
+    # --- mechanism switches (all on in the baseline) -----------------------------------
+    enable_long_visits: bool = Field(True, description="step 6: long visits abroad (travellers)")
+    enable_returns: bool = Field(True, description="step 7: nationals abroad weighing a return home")
+    enable_topic_diffusion: bool = Field(True, description="step 8: new topics spreading through ties")
+    enable_information_frictions: bool = Field(
+        True, description="vacancies abroad visible only with some probability; off = every vacancy is seen"
+    )
+    enable_on_the_job_search: bool = Field(True, description="employed researchers search for better posts")
+    enable_intake_response: bool = Field(
+        True, description="doctoral intake responds to career attractiveness; off = intake fixed at its base"
+    )
 
     # --- demography (assumed, to calibrate) -------------------------------------
     retirement_age_years: int = Field(
@@ -197,11 +209,11 @@ class ModelParams(_Strict):
 
     # --- temporary mobility: long visits abroad (assumed) -------------------------
     visit_logit_base: float = Field(
-        -4.0, ge=-20, le=20, description="assumed, to calibrate against MEXT long-visit counts"
+        -3.75, ge=-20, le=20, description="assumed, to calibrate against MEXT long-visit counts"
     )
     visit_security: float = Field(0.8, ge=-10, le=10, description="assumed")
     visit_research_time: float = Field(
-        3.0, ge=-50, le=50, description="per unit research-time share above 0.4; assumed"
+        8.0, ge=-50, le=50, description="per unit research-time share above 0.4; assumed"
     )
     visit_log_funding: float = Field(0.5, ge=-10, le=10, description="assumed")
     visit_ties: float = Field(0.6, ge=-10, le=10, description="per unit strongest foreign tie; assumed")
@@ -282,10 +294,20 @@ class ModelParams(_Strict):
     topic_tracking_years: int = Field(12, ge=1, le=100, description="topics are followed this long")
 
     @model_validator(mode="after")
-    def _check_years(self) -> ModelParams:
-        if self.end_year < self.start_year:
-            raise ValueError(f"end_year ({self.end_year}) must not be before start_year ({self.start_year})")
+    def _check_topics(self) -> ModelParams:
+        if self.topic_seed_share >= self.topic_threshold:
+            raise ValueError(
+                f"topic_seed_share ({self.topic_seed_share}) must be below topic_threshold ({self.topic_threshold})"
+            )
         return self
+
+    @field_validator("end_year")
+    @classmethod
+    def _check_years(cls, end_year: int, info: ValidationInfo) -> int:
+        start = info.data.get("start_year")
+        if start is not None and end_year < start:
+            raise ValueError(f"must not be before start_year ({start})")
+        return end_year
 
 
 class CountryParams(_Strict):

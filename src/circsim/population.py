@@ -35,7 +35,9 @@ FIELDS: dict[str, Field] = {
     "age": Field(np.int16, 25, doc="years"),
     "phd_year": Field(np.int16, -1, doc="year of doctorate, -1 if none"),
     "doctoral_left": Field(np.int8, 0, doc="years of doctoral study left"),
-    "contract_end": Field(np.int16, 0, doc="last year of the current fixed-term contract"),
+    "contract_end": Field(
+        np.int16, 0, doc="last year of the current fixed-term contract (it ends before the next year's market)"
+    ),
     "fixed_years": Field(np.int16, 0, doc="consecutive fixed-term years in the current country (for the cap)"),
     "talent": Field(np.float32, 0.0, doc="latent talent, standard normal"),
     "years_abroad": Field(np.float32, 0.0, doc="overseas experience in years (outside nationality)"),
@@ -50,7 +52,7 @@ FIELDS: dict[str, Field] = {
     "last_move_year": Field(np.int16, -1, doc="year of the last international move"),
     "unemployed_years": Field(np.int8, 0, doc="consecutive years without a post"),
     "left_year": Field(np.int16, -1, doc="year the person left research, -1 if in research"),
-    "fellow_until": Field(np.int16, 0, doc="last year of an overseas fellowship, 0 if none"),
+    "fellow_until": Field(np.int16, 0, doc="last year abroad of an overseas fellowship, 0 if none"),
     "fellow_guarantee": Field(np.int8, -1, doc="sector guaranteed at home on return, -1 if none"),
     "guaranteed_until": Field(np.int16, 0, doc="last year of a lever-funded guaranteed post at home, 0 if none"),
     "ties": Field(np.float32, 0.0, per_country=True, doc="collaboration ties with each country (country x person)"),

@@ -26,6 +26,8 @@ from .sectors import Sector, is_academic, is_post
 if TYPE_CHECKING:
     from .model import CirculationModel
 
+ACADEMIC = np.array([1.0, 1.0, 0.0, 0.0, 0.0])  # post columns that are academic
+
 
 def produce(m: CirculationModel) -> np.ndarray:
     """Papers, impact and international co-authorship of every post holder this year.
@@ -35,7 +37,7 @@ def produce(m: CirculationModel) -> np.ndarray:
     cell = pop.country[rows].astype(np.int64) * N_POST + sector_column(pop.sector[rows])
     # country x sector terms once, then one lookup per researcher
     rt = research_time(ca, p)
-    fund = ca.funding_rel[:, None]
+    fund = ca.funding_rel[:, None] ** ACADEMIC  # academic research money matters on academic posts only
     weight = np.array([1.0, 1.0, p.papers_weight_industry, p.papers_weight_government, p.papers_weight_startup])
     log_rate = np.log(
         p.papers_per_year
@@ -113,7 +115,7 @@ def top_threshold(impact: np.ndarray, papers: np.ndarray, share: float = 0.10, b
     hist, edges = np.histogram(impact, bins=bins, range=(lo, hi), weights=papers)
     cum = np.cumsum(hist)
     k = int(np.searchsorted(cum, (1.0 - share) * cum[-1], side="right"))
-    return float(edges[min(k + 1, bins)])
+    return float(edges[min(k, bins - 1)])
 
 
 def country_output(m: CirculationModel, rows: np.ndarray) -> dict[str, np.ndarray]:
@@ -131,10 +133,11 @@ def country_output(m: CirculationModel, rows: np.ndarray) -> dict[str, np.ndarra
     one_hot = (c[None, :] == np.arange(n)[:, None]).astype(np.float32)
     collab = (one_hot @ ties.T).astype(np.float64)
     return {
-        "papers": np.bincount(c, papers, minlength=n),
+        "coauthored": collab,  # [c, d]: c's internationally co-authored papers with partners in d
         "top10": np.bincount(c, top, minlength=n),
+        "papers": np.bincount(c, papers, minlength=n),
         "intl": np.bincount(c, (papers * intl).astype(np.float64), minlength=n),
-        "collab": collab + collab.T,
+        "collab": collab + collab.T,  # symmetric collaboration network
     }
 
 

@@ -8,7 +8,8 @@ Each national working (or looking for work) abroad considers returning with
 so the chance rises with home vacancies they can see (information channels, ties),
 with how much home values overseas experience and with family/community pull, and
 falls as their domestic standing decays. Those who decide to return compete for the
-home vacancies left after the market; the rest stay abroad.
+home vacancies left after the market; the rest stay abroad. People who moved or are
+on a long visit this year do not weigh a return until next year.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def returns(m: CirculationModel, capacity: np.ndarray, posts: np.ndarray) -> np.
         & (pop.fellow_until == 0)
         & (is_post(pop.sector) | (pop.sector == Sector.UNEMPLOYED))
         & (pop.last_move_year != m.year)
+        & (pop.visit_dest < 0)  # travelling this year
     )
     cand = np.flatnonzero(abroad)
     want = cand[m.rng.random(cand.size) < return_probability(m, cand, capacity, posts[:, 1 : 1 + N_POST])]

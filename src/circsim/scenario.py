@@ -18,6 +18,7 @@ allowed.
 
 from __future__ import annotations
 
+import difflib
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from .params import CountryParams, ModelParams
 class Scenario(BaseModel):
     """A validated scenario: model parameters, per-country overrides, levers."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     name: str = "baseline"
     description: str = ""
@@ -46,7 +47,7 @@ def _split_path(key: str) -> list[str]:
     return [k for k in key.replace("__", ".").split(".") if k]
 
 
-def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: str | None = None) -> dict[str, Any]:
     """Set dotted (or double-underscore) keys in a nested scenario dict.
 
     A bare name that is a :class:`ModelParams` field goes under ``model``; for example
@@ -55,16 +56,18 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str
     """
     out = _deep_copy(data)
     for key, value in overrides.items():
-        parts = _split_path(key)
+        parts = _split_path(str(key))
+        if not parts:
+            raise InputError("empty parameter name", source=source, key=repr(key), allowed="a name or dotted path")
         if len(parts) == 1 and parts[0] in ModelParams.model_fields:
             parts = ["model", parts[0]]
         node = out
-        for part in parts[:-1]:
+        for depth, part in enumerate(parts[:-1]):
             nxt = node.get(part)
             if nxt is None:
                 nxt = node[part] = {}
             elif not isinstance(nxt, dict):
-                raise InputError("is not a table", key=".".join(parts[: parts.index(part) + 1]), value=nxt)
+                raise InputError("is not a table", source=source, key=".".join(parts[: depth + 1]), value=nxt)
             node = nxt
         node[parts[-1]] = value
     return out
@@ -102,7 +105,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     """Load and validate a scenario file, with optional overrides on top."""
     data = read_toml(path)
     if overrides:
-        data = apply_overrides(data, overrides)
+        data = apply_overrides(data, overrides, str(path))
     return scenario_from_dict(data, str(path))
 
 
@@ -155,24 +158,39 @@ def _model_at(cls: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
     return cls
 
 
+_TYPE_NAMES = {
+    "int": "an integer",
+    "float": "a number",
+    "bool": "true or false",
+    "string": "a string",
+    "str": "a string",
+    "dict": "a table",
+    "model": "a table",
+    "literal": "one of the listed values",
+}
+
+
 def _allowed(err: dict, cls: type[BaseModel], loc: tuple) -> str | None:
     ctx = err.get("ctx") or {}
     kind = err["type"]
     if kind == "extra_forbidden":
         parent = _model_at(cls, loc[:-1])
-        return ", ".join(parent.model_fields) if parent else None
+        if parent is None:
+            return None
+        names = list(parent.model_fields)
+        if len(names) <= 15:
+            return ", ".join(names)
+        close = difflib.get_close_matches(str(loc[-1]), names, n=5, cutoff=0.5)
+        hint = f"did you mean {', '.join(close)}? " if close else ""
+        module = parent.__module__.split(".")[-1]
+        return f"{hint}one of the {len(names)} {parent.__name__} names (see src/circsim/{module}.py)"
     bounds = [f"{sym} {ctx[k]}" for k, sym in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")) if k in ctx]
     if bounds:
         return "a number " + " and ".join(bounds)
     if "expected" in ctx:
         return str(ctx["expected"])
     if kind.endswith("_type") or kind.endswith("_parsing"):
-        return (
-            kind.split("_")[0]
-            .replace("int", "an integer")
-            .replace("float", "a number")
-            .replace("bool", "true or false")
-        )
+        return _TYPE_NAMES.get(kind.split("_")[0])
     return None
 
 
@@ -181,7 +199,7 @@ def validation_error(exc: ValidationError, source: str, cls: type[BaseModel], pr
     err = exc.errors()[0]
     loc = tuple(err["loc"])
     key = ".".join(str(x) for x in ((prefix,) if prefix else ()) + loc) or None
-    msg = err["msg"]
+    msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown name"
     value = err.get("input") if err["type"] != "missing" else None

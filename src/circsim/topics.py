@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .params import ModelParams
+
 
 class TopicDiffusion:
     """State of the topics followed: birth year, adoption shares and take-up times."""
@@ -31,27 +33,29 @@ class TopicDiffusion:
     def step(
         self,
         year: int,
-        collab: np.ndarray,
+        coauthored: np.ndarray,
         papers: np.ndarray,
         frontier: np.ndarray,
         rng: np.random.Generator,
-        per_year: int,
-        k_in: float,
-        k_ext: float,
-        threshold: float,
-        seed: float,
-        substeps: int,
-        tracking_years: int,
+        p: ModelParams,
     ) -> None:
-        """Advance one year: add new topics, diffuse, record take-up times."""
+        """Advance one year: add new topics at the frontier, diffuse, record take-up times.
+
+        Reads ``topics_per_year``, ``topic_diffusion_internal``/``_external``,
+        ``topic_threshold``, ``topic_seed_share``, ``topic_substeps_per_year`` and
+        ``topic_tracking_years`` from ``p``.
+        """
+        per_year, threshold = p.topics_per_year, p.topic_threshold
+        k_in, k_ext = p.topic_diffusion_internal, p.topic_diffusion_external
+        substeps, tracking_years = p.topic_substeps_per_year, p.topic_tracking_years
         if per_year > 0 and frontier.sum() > 0:
             origin = rng.choice(self.n, size=per_year, p=frontier / frontier.sum())
             a = np.zeros((per_year, self.n))
-            a[np.arange(per_year), origin] = seed
+            a[np.arange(per_year), origin] = p.topic_seed_share
             self.birth = np.concatenate([self.birth, np.full(per_year, float(year))])
             self.adoption = np.vstack([self.adoption, a])
             self.taken_up = np.vstack([self.taken_up, np.full((per_year, self.n), np.nan)])
-        w = collab.copy()
+        w = coauthored.copy()
         np.fill_diagonal(w, 0.0)
         w = w / np.maximum(papers[:, None], 1e-12)  # share of c's papers co-authored with d
         dt = 1.0 / substeps

@@ -2,7 +2,7 @@
 
 People holding a post start a long visit (over 30 days, MEXT's definition) with
 
-    logit P = base + w_sec*security + w_rt*(research_time - 0.4) + w_fund*log funding
+    logit P = base + w_sec*security + w_rt*(research_time - 0.4)*[academic] + w_fund*log funding
               + w_ties*max foreign tie - w_risk*[fixed-term ending within a year]
               - w_insider*insider_preference[home]*[at home]
 
@@ -18,9 +18,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .choice import research_time, sector_column, security
+from .choice import sector_column, security
 from .groups import categorical_rows, logistic
 from .sectors import is_post
+
+#: Post columns where academic research time (administrative load) and funding apply.
+ACADEMIC_COLUMNS = np.array([1.0, 1.0, 0.0, 0.0, 0.0])
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -35,12 +38,12 @@ def visit_probability(m: CirculationModel, rows: np.ndarray) -> np.ndarray:
     cell_logit = (
         p.visit_logit_base
         + p.visit_security * security(ca, p)
-        + p.visit_research_time * (research_time(ca, p) - 0.4)
-        + p.visit_log_funding * np.log(ca.funding_rel)[:, None]
+        + p.visit_research_time * (ca.research_time_share - 0.4)[:, None] * ACADEMIC_COLUMNS
+        + p.visit_log_funding * np.log(ca.funding_rel)[:, None] * ACADEMIC_COLUMNS
     )
     weight = np.array([1.0, 1.0, p.visit_weight_industry, 1.0, p.visit_weight_industry])
     at_home = pop.nationality[rows] == c
-    ending = (col == 1) & (pop.contract_end[rows] <= m.year + 1)
+    ending = (col == 1) & (pop.contract_end[rows] <= m.year)  # this is the contract's last year
     logit = (
         cell_logit[c, col]
         + p.visit_ties * pop.ties.max(axis=0)[rows]

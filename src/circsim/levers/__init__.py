@@ -17,7 +17,7 @@ from .rules_levers import AdminLoadReduction, HiringValuesOverseas, OpenPermanen
 class Levers(BaseModel):
     """The levers of a scenario; each is absent (off) unless its table is given."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False)
 
     base_funding: BaseFunding | None = None
     competitive_funding: CompetitiveFunding | None = None

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 class Lever(BaseModel):
     """Base of all levers. Subclasses add their settings and implement :meth:`apply`."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, strict=True, allow_inf_nan=False)
 
     enabled: bool = Field(True, description="switch the lever on or off")
     country: str = Field("JP", description="country code the lever acts in")

@@ -9,7 +9,7 @@ import numpy as np
 from pydantic import Field
 
 from ..groups import categorical_rows, stochastic_round
-from ..sectors import Sector
+from ..sectors import Sector, is_post
 from .base import Lever
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ class OverseasFellowships(Lever):
         pop, home = m.pop, ctry.index
         mine = ~m.gone & (pop.nationality == home) & (pop.guaranteed_until >= m.year)
         held = mine & (pop.country == home) & (pop.fellow_until == 0)
-        incoming = mine & (pop.fellow_until == m.year) & (pop.fellow_guarantee >= 0)
+        incoming = mine & (pop.fellow_until == m.year - 1) & (pop.fellow_guarantee >= 0)  # return this year
         out = np.zeros(len(Sector))
         out += np.bincount(pop.sector[held], minlength=len(Sector))
         out += np.bincount(pop.fellow_guarantee[incoming].astype(np.int64), minlength=len(Sector))
@@ -118,7 +118,8 @@ class EmbassyFellows(Lever):
     def allocation(self, m: CirculationModel, ctry: Country) -> np.ndarray:
         """Fellows per host country, in proportion to nationals working there."""
         pop = m.pop
-        abroad = ~m.gone & (pop.nationality == ctry.index) & (pop.country != ctry.index)
+        in_research = is_post(pop.sector) | (pop.sector == Sector.UNEMPLOYED)
+        abroad = ~m.gone & (pop.nationality == ctry.index) & (pop.country != ctry.index) & in_research
         nationals = np.bincount(pop.country[abroad], minlength=m.n_countries).astype(float)
         if nationals.sum() == 0:
             return nationals

@@ -1,0 +1,50 @@
+# circsim: set up, run, test, lint.  `make run` and `make test` work on a fresh clone.
+
+VENV := .venv
+STAMP := $(VENV)/.installed
+# Interpreters tried in order; the first that is Python >= 3.12 builds the venv
+# (Mesa 3.5 needs 3.12; with an older Python pip silently resolves an old Mesa).
+PYTHONS := $(HOME)/.pyenv/versions/3.12.1/bin/python3 python3.12 python3.13 python3
+LINT_DIRS := $(wildcard src tests benchmarks)
+
+.DEFAULT_GOAL := help
+.PHONY: help venv run test lint
+
+help:
+	@echo "make run    set up .venv if needed, run the baseline, write results/baseline/, print a summary"
+	@echo "make test   set up .venv if needed, run the tests"
+	@echo "make lint   ruff check and ruff format --check"
+	@echo "make venv   create .venv (Python >= 3.12) and install circsim with its dev tools"
+
+venv: $(STAMP)
+
+# Re-run only when pyproject.toml changes (the install is editable, so code changes need nothing).
+$(STAMP): pyproject.toml
+	@ok() { "$$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }; \
+	if [ -x $(VENV)/bin/python ] && ok $(VENV)/bin/python; then \
+	  echo "Using existing $(VENV) ($$($(VENV)/bin/python --version))"; \
+	else \
+	  py=""; \
+	  for c in $(PYTHONS); do \
+	    if command -v "$$c" >/dev/null 2>&1 && ok "$$c"; then py="$$c"; break; fi; \
+	  done; \
+	  if [ -z "$$py" ]; then \
+	    echo "error: circsim needs Python >= 3.12; none of these is: $(PYTHONS)." >&2; \
+	    echo "Install Python 3.12 or later (for example 'pyenv install 3.12') and run make again." >&2; \
+	    exit 1; \
+	  fi; \
+	  echo "Creating $(VENV) with $$py ($$("$$py" --version))"; \
+	  "$$py" -m venv --clear $(VENV); \
+	fi
+	$(VENV)/bin/python -m pip install --disable-pip-version-check -e ".[dev]"
+	touch $(STAMP)
+
+run: venv
+	$(VENV)/bin/circsim run scenarios/baseline.toml --out results/baseline
+
+test: venv
+	$(VENV)/bin/python -m pytest
+
+lint: venv
+	$(VENV)/bin/ruff check $(LINT_DIRS)
+	$(VENV)/bin/ruff format --check $(LINT_DIRS)

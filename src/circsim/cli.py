@@ -1,0 +1,398 @@
+"""The ``circsim`` command line.
+
+``circsim run`` runs one scenario, prints the focal country's headline indicators
+beside the observed calibration targets, and can write the result tables as Parquet.
+The command line only parses, calls the library and formats what comes back. Bad input
+of any kind (a malformed scenario, an unknown key, an impossible value, a bad option)
+ends with one line on stderr starting ``circsim: error:`` and exit status 2, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import re
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any, NamedTuple, NoReturn
+
+import pandas as pd
+
+from . import __version__
+from .data import load_targets
+from .errors import InputError
+from .indicators import HEADLINE
+from .model import CirculationModel, resolve_scenario
+from .scenario import Scenario, load_scenario
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+DEFAULT_SCENARIO = Path("scenarios/baseline.toml")
+#: Years shown in the summary besides the first and last simulated year.
+SUMMARY_YEARS = (2010, 2019, 2030)
+_KEY = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
+
+RUN_EXAMPLES = """\
+examples:
+  circsim run                                    # scenarios/baseline.toml if present, else built-in defaults
+  circsim run scenarios/baseline.toml --seed 7 --out results/baseline
+  circsim run --scale 1000 --end-year 2020 --quiet
+  circsim run --set levers.overseas_fellowships.fellows_per_year=1000 --set levers.contact_window.enabled=true
+  circsim run --set countries.JP.renewal_prob=0.5 --set focal_country=DE
+
+--set KEY=VALUE: KEY is a model parameter name (scale, end_year, focal_country, ...) or a
+dotted path into the scenario (model.NAME, countries.CODE.NAME, levers.LEVER.SETTING);
+VALUE is a TOML literal (50, 0.5, true, "text", [1, 2]) and a plain word is a string.
+Exit status: 0 on success, 2 on bad input (one line on stderr), 130 if interrupted."""
+
+
+class UsageError(Exception):
+    """A command-line usage error, reported as one line instead of argparse's usage block."""
+
+    def __init__(self, message: str, prog: str) -> None:
+        super().__init__(f"{message} (see '{prog} --help')")
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser that raises :class:`UsageError` instead of printing usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message, self.prog)
+
+
+def _seed(text: str) -> int:
+    """argparse type for ``--seed``: an integer >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer; allowed: an integer >= 0") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is negative; allowed: an integer >= 0")
+    return value
+
+
+class Assignment(NamedTuple):
+    """One ``--set KEY=VALUE``: the key, the parsed value and the text as typed."""
+
+    key: str
+    value: Any
+    text: str
+
+
+def parse_assignment(text: str) -> Assignment:
+    """Parse ``KEY=VALUE`` from ``--set``: VALUE is a TOML literal, a plain word a string.
+
+    Raises ``argparse.ArgumentTypeError`` naming the key, the value and what is allowed.
+    """
+    key, sep, raw = text.partition("=")
+    key, raw = key.strip(), raw.strip()
+    allowed = "KEY=VALUE, KEY a name or dotted path such as levers.contact_window.enabled"
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r} has no '='; allowed: {allowed}")
+    if not _KEY.fullmatch(key):
+        raise argparse.ArgumentTypeError(f"bad key {key!r} in {text!r}; allowed: {allowed}")
+    if not raw:
+        raise argparse.ArgumentTypeError(f"key '{key}' has an empty value; allowed: a TOML value or a plain word")
+    try:
+        parsed = tomllib.loads(f"value = {raw}")
+    except tomllib.TOMLDecodeError:
+        # a plain word (DE, some_name) is a string; broken quotes, arrays or tables are errors
+        if raw[0] in "\"'[{" or "\n" in raw:
+            raise argparse.ArgumentTypeError(
+                f"key '{key}': {raw!r} is not a valid TOML value; allowed: 50, 0.5, true, \"text\", [1, 2]"
+            ) from None
+        return Assignment(key, raw, text)
+    if len(parsed) != 1:
+        raise argparse.ArgumentTypeError(f"key '{key}': {raw!r} is more than one value; allowed: one TOML value")
+    return Assignment(key, parsed["value"], text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``circsim`` argument parser with its sub-commands."""
+    parser = _Parser(
+        prog="circsim",
+        description="circsim: an agent-based model of researchers moving among countries and sectors,\n"
+        "and a workbench for science-policy levers.",
+        epilog="examples:\n  circsim run\n  circsim run scenarios/baseline.toml --seed 1 --out results/baseline\n"
+        "  circsim run --help",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(metavar="COMMAND", required=True, parser_class=_Parser)
+    run = commands.add_parser(
+        "run",
+        help="run one scenario and print a summary against the observed targets",
+        description="Run one scenario year by year (progress on stderr), then print the focal country's\n"
+        "headline indicators beside the observed calibration targets, and every target with\n"
+        "its simulated value in the target year.",
+        epilog=RUN_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "scenario",
+        nargs="?",
+        type=Path,
+        metavar="SCENARIO.toml",
+        help=f"scenario file (default: {DEFAULT_SCENARIO} if it exists in the current directory, "
+        "else the built-in defaults)",
+    )
+    run.add_argument("--seed", type=_seed, default=0, metavar="N", help="random seed, an integer >= 0 (default: 0)")
+    run.add_argument(
+        "--scale",
+        type=float,
+        metavar="S",
+        help="real researchers per simulated agent, > 0 (default: the scenario's, 100 built in); smaller is finer",
+    )
+    run.add_argument("--start-year", type=int, metavar="Y", help="first simulated year (default: the scenario's)")
+    run.add_argument("--end-year", type=int, metavar="Y", help="last simulated year (default: the scenario's)")
+    run.add_argument(
+        "--set",
+        dest="assignments",
+        type=parse_assignment,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override one scenario value (repeat for several), e.g. --set levers.contact_window.enabled=true",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="write DIR/indicators.parquet and DIR/flows.parquet (created if needed; files replaced atomically)",
+    )
+    run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    run.set_defaults(handler=run_command)
+    return parser
+
+
+# --- running ---------------------------------------------------------------------
+
+
+def _scenario(args: argparse.Namespace) -> tuple[Scenario, str]:
+    """The validated scenario and a label saying where it came from.
+
+    The file is validated alone first, so an error found only once the command-line
+    values are applied names those options as well as the file.
+    """
+    path: Path | None = args.scenario
+    if path is None and DEFAULT_SCENARIO.is_file():
+        path = DEFAULT_SCENARIO
+    label = str(path) if path else "built-in defaults"
+    base = load_scenario(path) if path else None
+    overrides = {a.key: a.value for a in args.assignments}
+    given = [f"--set {a.text}" for a in args.assignments]
+    for option, key in (("--scale", "scale"), ("--start-year", "start_year"), ("--end-year", "end_year")):
+        value = getattr(args, key)
+        if value is not None:
+            overrides[key] = value
+            given.append(f"{option} {value:g}" if isinstance(value, float) else f"{option} {value}")
+    if not overrides:
+        return (base or Scenario()), label
+    try:
+        return resolve_scenario(base, overrides), label
+    except InputError as err:
+        raise InputError(
+            err.detail, source=f"{label} with {' '.join(given)}", key=err.key, value=err.value, allowed=err.allowed
+        ) from None
+
+
+def _prepare_out(out: Path) -> None:
+    """Create the output directory before the run, so a bad --out fails before any work."""
+    allowed = "a writable directory (created if missing)"
+    if out.exists() and not out.is_dir():
+        raise InputError("is not a directory", source="--out", value=str(out), allowed=allowed)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create: {exc.strerror}", source="--out", value=str(out), allowed=allowed) from None
+    if not os.access(out, os.W_OK):
+        raise InputError("cannot write there", source="--out", value=str(out), allowed=allowed)
+
+
+def write_results(model: CirculationModel, out: Path) -> list[Path]:
+    """Write ``indicators.parquet`` and ``flows.parquet`` into ``out`` atomically.
+
+    Each table goes to a temporary file in ``out`` first and is then renamed over the
+    final name, so a reader never sees a half-written file.
+    """
+    written = []
+    for name, frame in (("indicators", model.indicators()), ("flows", model.flows())):
+        final = out / f"{name}.parquet"
+        tmp = out / f".{name}.parquet.{os.getpid()}.tmp"
+        try:
+            frame.to_parquet(tmp, index=False)
+            os.replace(tmp, final)
+        except BaseException as exc:
+            tmp.unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise InputError(f"cannot write: {exc.strerror or exc}", source=str(final)) from None
+            raise
+        written.append(final)
+    return written
+
+
+def simulate(model: CirculationModel, quiet: bool) -> CirculationModel:
+    """Step the model to its end year, with one progress line a year on stderr unless quiet."""
+    p = model.p
+    total = p.end_year - p.start_year + 1
+    began = time.perf_counter()
+    done = 0
+    while model.running:
+        model.step()
+        done += 1
+        if not quiet:
+            print(
+                f"circsim: {p.start_year + done - 1}  {done}/{total}  "
+                f"{p.focal_country} researchers {format_value('researchers', model.focal_value('researchers'))}  "
+                f"{time.perf_counter() - began:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+    return model
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """``circsim run``: validate, simulate, write results if asked, print the summary."""
+    scenario, label = _scenario(args)
+    if args.out is not None:
+        _prepare_out(args.out)
+    p = scenario.model
+    if not args.quiet:
+        print(
+            f"circsim: setting up '{scenario.name}' (seed {args.seed}, scale {p.scale:g}, "
+            f"{p.burn_in_years} burn-in years)",
+            file=sys.stderr,
+            flush=True,
+        )
+    model = simulate(CirculationModel(rng=args.seed, scenario_file=scenario), args.quiet)
+    written = write_results(model, args.out) if args.out is not None else []
+    indicators, targets = model.indicators(), load_targets()
+    print(
+        f"circsim {__version__}: scenario '{scenario.name}' ({label}), seed {args.seed}, scale {p.scale:g}, "
+        f"years {p.start_year}-{p.end_year}"
+    )
+    print()
+    print(headline_table(indicators, targets, p.focal_country, summary_years(p.start_year, p.end_year)))
+    print()
+    print(targets_table(indicators, targets))
+    if written:
+        print()
+        for path in written:
+            print(f"wrote {path}")
+    return 0
+
+
+# --- the summary -------------------------------------------------------------------
+
+
+def summary_years(start: int, end: int) -> list[int]:
+    """Start year, 2010, 2019, 2030 and end year: those within the horizon, in order."""
+    return sorted({start, end, *(y for y in SUMMARY_YEARS if start <= y <= end)})
+
+
+def is_share(indicator: str) -> bool:
+    """Whether an indicator is a share (0..1) and so shown as a percentage."""
+    return "share" in indicator or indicator.endswith("_rate") or indicator.startswith("phd_dest_")
+
+
+def format_value(indicator: str, value: float) -> str:
+    """A readable value: shares as %, large numbers with thousands separators."""
+    if math.isnan(value):
+        return "n/a"
+    if is_share(indicator):
+        return f"{value:.1%}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def format_tolerance(indicator: str, tolerance: float) -> str:
+    """A tolerance as ``±x``: percentage points for shares."""
+    if is_share(indicator):
+        return f"±{tolerance * 100:.1f} pp"
+    return f"±{format_value(indicator, tolerance)}"
+
+
+def _observed(targets: pd.DataFrame, indicator: str, country: str) -> str:
+    rows = targets[(targets.indicator == indicator) & (targets.country == country)].sort_values("year")
+    if rows.empty:
+        return ""
+    return "obs " + ", ".join(
+        f"{format_value(indicator, r.value)} {format_tolerance(indicator, r.tolerance)} ({r.year})"
+        for r in rows.itertuples()
+    )
+
+
+def headline_table(indicators: pd.DataFrame, targets: pd.DataFrame, country: str, years: list[int]) -> str:
+    """The focal country's headline indicators at ``years``, each with its observed targets."""
+    mine = indicators[indicators.country == country]
+    values = mine.pivot(index="indicator", columns="year", values="value")
+    width = max(len(name) for name in HEADLINE)
+    lines = [
+        f"Headline indicators, {country} (simulated; obs = observed target ± tolerance (year))",
+        f"{'indicator':<{width}}" + "".join(f"{y:>12}" for y in years) + "  observed",
+    ]
+    for name in HEADLINE:
+        cells = "".join(f"{format_value(name, values.at[name, y]):>12}" for y in years)
+        lines.append(f"{name:<{width}}{cells}  {_observed(targets, name, country)}".rstrip())
+    return "\n".join(lines)
+
+
+def targets_table(indicators: pd.DataFrame, targets: pd.DataFrame) -> str:
+    """Every calibration target with the simulated value in its year and whether it holds."""
+    sim = indicators.set_index(["indicator", "country", "year"])["value"]
+    width = max(len("indicator"), *(len(x) for x in targets.indicator))
+    head = f"{'indicator':<{width}}  country  year  {'observed':>10}  {'tolerance':>10}  {'simulated':>10}  holds"
+    lines = ["Calibration targets (all countries): simulated value in the target year", head]
+    held = checked = 0
+    for t in targets.itertuples():
+        key = (t.indicator, t.country, t.year)
+        value = sim.get(key, math.nan)
+        if key not in sim.index:
+            verdict = "- (not in this run)"
+        elif math.isnan(value):
+            verdict = "- (undefined)"
+        else:
+            checked += 1
+            ok = abs(value - t.value) <= t.tolerance
+            held += ok
+            verdict = "yes" if ok else "no"
+        lines.append(
+            f"{t.indicator:<{width}}  {t.country:<7}  {t.year}  {format_value(t.indicator, t.value):>10}  "
+            f"{format_tolerance(t.indicator, t.tolerance):>10}  {format_value(t.indicator, value):>10}  {verdict}"
+        )
+    lines.append(f"{held} of {checked} checked targets hold; {len(targets) - checked} not checked")
+    return "\n".join(lines)
+
+
+# --- entry point -------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 2 bad input, 130 interrupted)."""
+    parser = build_parser()
+    try:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as done:  # --help and --version
+            return int(done.code or 0)
+        return args.handler(args)
+    except (UsageError, InputError) as err:
+        print(f"circsim: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("circsim: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # the reader of stdout went away (e.g. `| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

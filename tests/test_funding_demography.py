@@ -1,0 +1,257 @@
+"""Steps 1-3 on tiny hand-built populations: funding -> posts, vacancies, demography."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from circsim import demography
+from circsim.funding import occupancy, posts_from_funding, vacancies
+from circsim.sectors import N_SECTORS, Sector
+from simkit import JP, N_COUNTRIES, US, add_rows, capacity, set_population, start_policy_year, tiny_model
+
+# --- funding -> posts ------------------------------------------------------------------
+
+
+def _arrays(m, **values):
+    start_policy_year(m)
+    for name, val in values.items():
+        getattr(m.ca, name)[:] = val
+    return m.ca
+
+
+def test_permanent_posts_follow_base_index_to_the_elasticity(tiny):
+    ref = np.full((N_COUNTRIES, N_SECTORS), 100.0)
+    ca = _arrays(tiny, base_index=0.8)
+    np.testing.assert_allclose(posts_from_funding(ref, ca, 1.0, 0.8)[:, Sector.ACAD_PERM], 80.0)
+    np.testing.assert_allclose(posts_from_funding(ref, ca, 0.5, 0.8)[:, Sector.ACAD_PERM], 100.0 * 0.8**0.5)
+    np.testing.assert_allclose(posts_from_funding(ref, ca, 0.0, 0.8)[:, Sector.ACAD_PERM], 100.0)
+
+
+def test_other_posts_follow_their_own_streams(tiny):
+    ref = np.full((N_COUNTRIES, N_SECTORS), 100.0)
+    ca = _arrays(tiny, base_index=1.0, competitive_index=1.21, business_index=1.1, government_index=0.9)
+    posts = posts_from_funding(ref, ca, 1.0, 0.5)
+    np.testing.assert_allclose(posts[:, Sector.ACAD_FIXED], 110.0)
+    np.testing.assert_allclose(posts[:, Sector.INDUSTRY], 110.0)
+    np.testing.assert_allclose(posts[:, Sector.STARTUP], 110.0)
+    np.testing.assert_allclose(posts[:, Sector.GOVERNMENT], 90.0)
+    np.testing.assert_allclose(posts[:, Sector.ACAD_PERM], 100.0)
+
+
+def test_extra_posts_are_added(tiny):
+    ref = np.full((N_COUNTRIES, N_SECTORS), 10.0)
+    ca = _arrays(tiny, base_index=1.0, competitive_index=1.0, business_index=1.0, government_index=1.0)
+    ca.extra_posts[JP, Sector.STARTUP] = 5.0
+    posts = posts_from_funding(ref, ca, 1.0, 1.0)
+    assert posts[JP, Sector.STARTUP] == pytest.approx(15.0)
+    assert posts[US, Sector.STARTUP] == pytest.approx(10.0)
+
+
+def test_posts_scale_up_and_down_with_funding(tiny):
+    ref = np.full((N_COUNTRIES, N_SECTORS), 50.0)
+    start_policy_year(tiny)
+    low = posts_from_funding(ref, _arrays(tiny, base_index=0.7, competitive_index=0.7), 1.0, 0.8)
+    high = posts_from_funding(ref, _arrays(tiny, base_index=1.3, competitive_index=1.3), 1.0, 0.8)
+    assert np.all(high[:, Sector.ACAD_PERM] > low[:, Sector.ACAD_PERM])
+    assert np.all(high[:, Sector.ACAD_FIXED] > low[:, Sector.ACAD_FIXED])
+
+
+def test_japan_base_funding_index_falls_from_2004():
+    m = tiny_model()
+    jp = m.country_list[JP]
+    assert jp.base_index(2004) == pytest.approx(1.0)
+    assert jp.base_index(2015) < jp.base_index(2008) < 1.0
+
+
+def test_occupancy_counts_only_post_holders():
+    country = np.array([0, 0, 1, 1, 1], dtype=np.int8)
+    sector = np.array([Sector.ACAD_PERM, Sector.ACAD_PERM, Sector.INDUSTRY, Sector.INDUSTRY, Sector.INDUSTRY])
+    holds = np.array([True, True, True, False, True])
+    occ = occupancy(country, sector.astype(np.int8), holds, 3)
+    assert occ.shape == (3, N_SECTORS)
+    assert occ[0, Sector.ACAD_PERM] == 2 and occ[1, Sector.INDUSTRY] == 2 and occ.sum() == 4
+
+
+def test_vacancies_are_posts_minus_occupied_and_never_negative():
+    posts = np.array([[5.0, 2.0], [1.0, 0.0]])
+    occupied = np.array([[3, 4], [1, 0]])
+    np.testing.assert_array_equal(vacancies(posts, occupied), [[2.0, 0.0], [0.0, 0.0]])
+
+
+# --- retirement and exits ---------------------------------------------------------------
+
+
+def test_retirement_at_retirement_age(tiny):
+    set_population(tiny, 4, nationality=JP, country=JP, sector=Sector.ACAD_PERM, age=np.array([64, 63, 40, 70]))
+    out = demography.age_and_retire(tiny)
+    np.testing.assert_array_equal(np.sort(out), [0, 3])
+    np.testing.assert_array_equal(tiny.gone, [True, False, False, True])
+    np.testing.assert_array_equal(tiny.pop.age, [65, 64, 41, 71])
+
+
+def test_retirement_age_is_a_parameter():
+    m = tiny_model(retirement_age_years=60)
+    set_population(m, 2, nationality=JP, country=JP, sector=Sector.INDUSTRY, age=np.array([59, 58]))
+    demography.age_and_retire(m)
+    np.testing.assert_array_equal(m.gone, [True, False])
+
+
+def test_leavers_leave_the_population_after_the_tracking_period():
+    m = tiny_model(left_tracking_years=3)
+    set_population(
+        m, 2, nationality=JP, country=JP, sector=Sector.LEFT, age=40, left_year=np.array([m.year - 3, m.year - 2])
+    )
+    demography.age_and_retire(m)
+    np.testing.assert_array_equal(m.gone, [True, False])
+
+
+@pytest.mark.parametrize("sector", [Sector.ACAD_PERM, Sector.ACAD_FIXED, Sector.INDUSTRY, Sector.DOCTORAL])
+def test_exit_hazard_one_and_zero_by_sector(sector):
+    name = {
+        Sector.ACAD_PERM: "exit_rate_acad_perm_per_year",
+        Sector.ACAD_FIXED: "exit_rate_acad_fixed_per_year",
+        Sector.INDUSTRY: "exit_rate_industry_per_year",
+        Sector.DOCTORAL: "exit_rate_doctoral_per_year",
+    }[sector]
+    others = {k: 0.0 for k in ("exit_rate_acad_perm_per_year", "exit_rate_acad_fixed_per_year")}
+    m = tiny_model(**{**others, "exit_rate_industry_per_year": 0.0, "exit_rate_doctoral_per_year": 0.0, name: 1.0})
+    set_population(m, 50, nationality=JP, country=JP, sector=sector, age=40)
+    other = Sector.ACAD_FIXED if sector != Sector.ACAD_FIXED else Sector.ACAD_PERM
+    add_rows(m, 50, nationality=JP, country=JP, sector=other, age=40)
+    start_policy_year(m)
+    rows = demography.exits_from_research(m)
+    np.testing.assert_array_equal(np.sort(rows), np.arange(50))
+    assert np.all(m.pop.sector[:50] == Sector.LEFT)
+    assert np.all(m.pop.left_year[:50] == m.year)
+    assert np.all(m.pop.sector[50:] == other)
+
+
+def test_overseas_fellows_and_leavers_do_not_exit():
+    m = tiny_model(exit_rate_acad_fixed_per_year=1.0)
+    set_population(m, 10, nationality=JP, country=US, sector=Sector.ACAD_FIXED, fellow_until=m.year + 1)
+    add_rows(m, 5, nationality=JP, country=JP, sector=Sector.LEFT, left_year=m.year - 1)
+    start_policy_year(m)
+    assert demography.exits_from_research(m).size == 0
+    assert np.all(m.pop.left_year[10:] == m.year - 1)
+
+
+def test_unemployed_exit_hazard_rises_with_years_unemployed():
+    m = tiny_model(exit_rate_unemployed_per_year=0.1, exit_rate_unemployed_increase_per_year=0.2)
+    n = 4000
+    set_population(m, n, nationality=JP, country=JP, sector=Sector.UNEMPLOYED, unemployed_years=1, phd_year=2000)
+    add_rows(m, n, nationality=JP, country=JP, sector=Sector.UNEMPLOYED, unemployed_years=4, phd_year=2000)
+    start_policy_year(m)
+    rows = demography.exits_from_research(m)
+    first = np.mean(rows < n)
+    rate_short, rate_long = np.isin(np.arange(n), rows).mean(), np.isin(np.arange(n, 2 * n), rows).mean()
+    assert rate_short == pytest.approx(0.1, abs=0.02)
+    assert rate_long == pytest.approx(0.1 + 3 * 0.2, abs=0.03)
+    assert 0 < first < 0.5
+
+
+def test_doctoral_dropout_follows_the_dropout_multiplier():
+    m = tiny_model(exit_rate_doctoral_per_year=0.5)
+    set_population(m, 2000, nationality=JP, country=JP, sector=Sector.DOCTORAL, doctoral_left=2)
+    add_rows(m, 2000, nationality=US, country=US, sector=Sector.DOCTORAL, doctoral_left=2)
+    start_policy_year(m)
+    m.ca.doctoral_dropout_multiplier[JP] = 0.2
+    rows = demography.exits_from_research(m)
+    assert np.mean(rows < 2000) < 0.3
+    assert np.isin(np.arange(2000), rows).mean() == pytest.approx(0.1, abs=0.025)
+
+
+# --- graduation, intake, direct entry --------------------------------------------------
+
+
+def test_graduation_turns_doctoral_students_into_unemployed_new_phds(tiny):
+    set_population(tiny, 3, nationality=JP, country=JP, sector=Sector.DOCTORAL, doctoral_left=np.array([1, 2, 3]))
+    rows = demography.graduations(tiny)
+    np.testing.assert_array_equal(rows, [0])
+    pop = tiny.pop
+    assert pop.sector[0] == Sector.UNEMPLOYED and pop.phd_year[0] == tiny.year and pop.unemployed_years[0] == 0
+    np.testing.assert_array_equal(pop.sector[1:], [Sector.DOCTORAL, Sector.DOCTORAL])
+    np.testing.assert_array_equal(pop.doctoral_left[1:], [1, 2])
+    np.testing.assert_array_equal(pop.phd_year[1:], [-1, -1])
+
+
+def test_doctoral_intake_responds_to_the_attractiveness_ratio():
+    m = tiny_model(doctoral_intake_elasticity=1.0, doctoral_intake_lag_years=2)
+    start_policy_year(m)
+    base = demography.intake_per_country(m)
+    np.testing.assert_allclose(base, m.base_intake)  # no history yet
+    m.attract_ref = np.full(N_COUNTRIES, 0.4)
+    ratio = np.linspace(0.5, 2.0, N_COUNTRIES)
+    m.attract_history[m.year - 2] = 0.4 * ratio
+    np.testing.assert_allclose(demography.intake_per_country(m), m.base_intake * ratio)
+
+
+def test_doctoral_intake_elasticity_damps_the_response():
+    m = tiny_model(doctoral_intake_elasticity=0.3, doctoral_intake_lag_years=3)
+    start_policy_year(m)
+    m.attract_ref = np.full(N_COUNTRIES, 0.5)
+    m.attract_history[m.year - 3] = np.full(N_COUNTRIES, 1.0)
+    np.testing.assert_allclose(demography.intake_per_country(m), m.base_intake * 2.0**0.3)
+
+
+def test_doctoral_intake_multiplier_scales_intake(tiny):
+    start_policy_year(tiny)
+    base = demography.intake_per_country(tiny)
+    tiny.ca.doctoral_intake_multiplier[JP] = 2.5
+    after = demography.intake_per_country(tiny)
+    assert after[JP] == pytest.approx(2.5 * base[JP])
+    np.testing.assert_allclose(np.delete(after, JP), np.delete(base, JP))
+
+
+def test_doctoral_intake_adds_doctoral_students(tiny):
+    set_population(tiny, 0)
+    start_policy_year(tiny)
+    tiny.base_intake = np.full(N_COUNTRIES, 30.0)
+    tiny.base_intake[JP] = 60.0
+    rows = demography.doctoral_intake(tiny)
+    pop = tiny.pop
+    assert len(pop) == 60 + 30 * (N_COUNTRIES - 1) == tiny.gone.size
+    assert rows.stop == len(pop)
+    assert np.all(pop.sector == Sector.DOCTORAL)
+    np.testing.assert_array_equal(np.bincount(pop.country, minlength=N_COUNTRIES)[JP], 60)
+    np.testing.assert_array_equal(pop.doctoral_left, tiny.doctoral_years[pop.country])
+    assert np.all(pop.phd_year == -1) and np.unique(pop.pid).size == len(pop)
+
+
+def test_direct_entry_fills_only_non_academic_vacancies():
+    m = tiny_model(direct_entry_fill_share=1.0)
+    set_population(m, 0)
+    start_policy_year(m)
+    cap = capacity({(JP, 0): 7, (JP, 1): 4, (JP, 2): 3, (JP, 3): 2, (US, 4): 5})
+    rows = demography.direct_entry(m, cap)
+    pop = m.pop
+    assert rows.stop - rows.start == 10 == len(pop)
+    assert set(np.unique(pop.sector)) <= {Sector.INDUSTRY, Sector.GOVERNMENT, Sector.STARTUP}
+    assert np.count_nonzero((pop.country == JP) & (pop.sector == Sector.INDUSTRY)) == 3
+    assert np.count_nonzero((pop.country == JP) & (pop.sector == Sector.GOVERNMENT)) == 2
+    assert np.count_nonzero((pop.country == US) & (pop.sector == Sector.STARTUP)) == 5
+    assert cap[JP, 0] == 7 and cap[JP, 1] == 4  # academic vacancies untouched
+    assert cap[:, 2:].sum() == 0
+    assert np.all(pop.phd_year == -1)
+
+
+def test_direct_entry_fill_share_zero_adds_nobody():
+    m = tiny_model(direct_entry_fill_share=0.0)
+    set_population(m, 0)
+    start_policy_year(m)
+    cap = capacity({(JP, 2): 10})
+    demography.direct_entry(m, cap)
+    assert len(m.pop) == 0 and cap[JP, 2] == 10
+
+
+def test_end_of_year_counters(tiny):
+    set_population(tiny, 1, nationality=JP, country=JP, sector=Sector.UNEMPLOYED, unemployed_years=2)
+    add_rows(tiny, 1, nationality=JP, country=US, sector=Sector.ACAD_FIXED, years_abroad=1.5)
+    add_rows(tiny, 1, nationality=JP, country=US, sector=Sector.LEFT, years_abroad=1.0)
+    demography.end_of_year_counters(tiny)
+    assert tiny.pop.unemployed_years[0] == 3
+    np.testing.assert_allclose(tiny.pop.years_abroad, [0.0, 2.5, 1.0])
+
+
+def test_attractiveness_is_the_mean_of_placement_and_permanent_share():
+    np.testing.assert_allclose(demography.attractiveness(np.array([0.2, 1.0]), np.array([0.6, 0.0])), [0.4, 0.5])

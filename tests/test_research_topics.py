@@ -1,0 +1,233 @@
+"""Step 8 on tiny hand-built populations and small known inputs: papers, impact,
+international co-authorship, ties, the top-10% threshold, centrality, topic diffusion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from circsim import research
+from circsim.params import ModelParams
+from circsim.sectors import Sector
+from circsim.topics import TopicDiffusion
+from simkit import JP, UK, US, add_rows, build_market, no_ties, set_population, start_policy_year, ties, tiny_model
+
+
+def _academics(m, n, **extra):
+    values = dict(nationality=JP, country=JP, sector=Sector.ACAD_PERM, age=45, phd_year=2000, ties=no_ties(n))
+    values.update(extra)
+    return values
+
+
+# --- production ---------------------------------------------------------------------------
+
+
+def test_papers_rise_with_research_time(tiny):
+    set_population(tiny, 50, **_academics(tiny, 50, talent=np.linspace(-1, 1, 50)))
+    start_policy_year(tiny)
+    tiny.ca.research_time_share[JP] = 0.2
+    research.produce(tiny)
+    low = tiny.pop.papers.copy()
+    tiny.ca.research_time_share[JP] = 0.5
+    research.produce(tiny)
+    high = tiny.pop.papers.copy()
+    assert np.all(high > low)
+    np.testing.assert_allclose(high / low, 2.5**tiny.p.papers_research_time_elasticity, rtol=1e-4)
+
+
+def test_papers_rise_with_talent_and_only_post_holders_publish(tiny):
+    set_population(tiny, 5, **_academics(tiny, 5, talent=np.arange(5.0)))
+    add_rows(tiny, 2, **_academics(tiny, 2, sector=Sector.UNEMPLOYED))
+    add_rows(tiny, 2, **_academics(tiny, 2, sector=Sector.DOCTORAL, phd_year=-1))
+    start_policy_year(tiny)
+    rows = research.produce(tiny)
+    np.testing.assert_array_equal(rows, np.arange(5))
+    pop = tiny.pop
+    assert np.all(np.diff(pop.papers[:5]) > 0)
+    assert np.all(pop.papers[5:] == 0)
+    np.testing.assert_allclose(pop.papers_cum[:5], pop.papers[:5])
+    research.produce(tiny)
+    np.testing.assert_allclose(pop.papers_cum[:5], 2 * pop.papers[:5], rtol=1e-6)
+
+
+def test_international_share_rises_with_foreign_ties(tiny):
+    set_population(tiny, 3, **_academics(tiny, 3))
+    t = ties(tiny.pop)
+    t[1, US] = 0.5
+    t[2, US], t[2, UK] = 1.0, 1.0
+    start_policy_year(tiny)
+    research.produce(tiny)
+    intl = tiny.pop.intl
+    assert intl[0] == 0.0
+    assert 0 < intl[1] < intl[2] < 1
+    assert intl[2] == pytest.approx(1 - np.exp(-2.0 * tiny.p.intl_coauthor_per_tie), rel=1e-5)
+
+
+def test_international_coauthorship_raises_impact():
+    m = tiny_model(impact_noise=0.0)
+    set_population(m, 2, **_academics(m, 2))
+    ties(m.pop)[1, US] = 3.0
+    start_policy_year(m)
+    research.produce(m)
+    assert m.pop.impact[1] > m.pop.impact[0]
+
+
+def test_country_output_adds_up(tiny):
+    set_population(tiny, 30, **_academics(tiny, 30, talent=np.linspace(-1, 1, 30)))
+    add_rows(tiny, 20, **_academics(tiny, 20, nationality=US, country=US))
+    ties(tiny.pop)[:30, US] = 1.0
+    ties(tiny.pop)[30:, JP] = 0.5
+    start_policy_year(tiny)
+    rows = research.produce(tiny)
+    out = research.country_output(tiny, rows)
+    pop = tiny.pop
+    assert out["papers"][JP] == pytest.approx(pop.papers[:30].sum(), rel=1e-5)
+    assert out["papers"][US] == pytest.approx(pop.papers[30:].sum(), rel=1e-5)
+    assert np.all(out["top10"] <= out["papers"] + 1e-9) and np.all(out["intl"] <= out["papers"] + 1e-9)
+    assert out["top10"].sum() == pytest.approx(0.1 * out["papers"].sum(), abs=0.06 * out["papers"].sum())
+    np.testing.assert_allclose(out["collab"], out["collab"].T)
+    assert out["collab"][JP, US] > 0 and out["collab"][JP, UK] == 0
+
+
+# --- ties and standing ---------------------------------------------------------------------
+
+
+def test_ties_decay_without_activity_and_are_international_only():
+    m = tiny_model(tie_decay_per_year=0.2)
+    set_population(m, 1, **_academics(m, 1, sector=Sector.LEFT, left_year=m.year - 1))
+    ties(m.pop)[0, US] = 1.0
+    start_policy_year(m)
+    build_market(m)
+    research.update_ties(m)
+    assert ties(m.pop)[0, US] == pytest.approx(0.8)
+    assert ties(m.pop)[0, JP] == 0
+
+
+def test_nationals_abroad_keep_ties_with_home_and_lose_standing():
+    m = tiny_model()
+    set_population(m, 1, **_academics(m, 1, country=US, standing=0.6))
+    add_rows(m, 1, **_academics(m, 1, standing=0.6))
+    start_policy_year(m)
+    build_market(m)
+    research.update_ties(m)
+    t = ties(m.pop)
+    assert t[0, JP] > 0 and t[0, US] == 0
+    assert m.pop.standing[0] < 0.6 < m.pop.standing[1]
+
+
+def test_embassy_tie_gain_strengthens_ties_with_home():
+    gains = []
+    for extra in (0.0, 0.5):
+        m = tiny_model()
+        set_population(m, 1, **_academics(m, 1, country=US))
+        start_policy_year(m)
+        m.ca.home_tie_gain_abroad[JP, US] = extra
+        build_market(m)
+        research.update_ties(m)
+        gains.append(float(ties(m.pop)[0, JP]))
+    assert gains[1] == pytest.approx(gains[0] + 0.5, rel=1e-5)
+
+
+# --- top-10% threshold ---------------------------------------------------------------------
+
+
+def test_top_threshold_of_a_normal_distribution():
+    rng = np.random.default_rng(0)
+    impact = rng.normal(size=200_000)
+    papers = np.ones_like(impact)
+    t = research.top_threshold(impact, papers)
+    assert t == pytest.approx(1.2816, abs=0.02)
+    assert (impact >= t).mean() == pytest.approx(0.10, abs=0.003)
+
+
+def test_top_threshold_is_papers_weighted():
+    rng = np.random.default_rng(1)
+    impact = rng.uniform(0, 1, 100_000)
+    papers = np.where(impact > 0.5, 3.0, 1.0)  # three quarters of the papers lie above 0.5
+    t = research.top_threshold(impact, papers)
+    # top 10% of papers: the top 0.1/0.75 of the upper half's papers -> t = 1 - 0.5 * 0.1 / 0.75
+    assert t == pytest.approx(1 - 0.5 * 0.1 / 0.75, abs=0.005)
+
+
+def test_top_threshold_selects_exactly_the_top_tenth_of_a_hundred_papers():
+    impact = np.arange(100.0)
+    t = research.top_threshold(impact, np.ones(100))
+    assert np.count_nonzero(impact >= t) == 10
+
+
+def test_top_threshold_with_discrete_impacts_keeps_a_tenth_of_papers():
+    # 90 papers at impact 1, ten above it: the top 10% are the papers with impact >= 2
+    impact = np.array([1.0, 2.0, 3.0, 4.0])
+    papers = np.array([90.0, 5.0, 3.0, 2.0])
+    t = research.top_threshold(impact, papers)
+    assert papers[impact >= t].sum() == pytest.approx(10.0)
+
+
+def test_top_threshold_edge_cases():
+    assert research.top_threshold(np.zeros(0), np.zeros(0)) == np.inf
+    assert research.top_threshold(np.array([1.0, 2.0]), np.zeros(2)) == np.inf
+    assert research.top_threshold(np.full(5, 0.7), np.ones(5)) == pytest.approx(0.7)
+
+
+# --- centrality ----------------------------------------------------------------------------
+
+
+def test_eigenvector_centrality_of_a_star():
+    w = np.zeros((5, 5))
+    w[0, 1:] = w[1:, 0] = 1.0
+    c = research.eigenvector_centrality(w)
+    np.testing.assert_allclose(c, [1.0, 0.5, 0.5, 0.5, 0.5], atol=1e-9)
+
+
+def test_eigenvector_centrality_of_a_weighted_pair_and_an_isolate():
+    w = np.array([[0.0, 3.0, 0.0], [3.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+    np.testing.assert_allclose(research.eigenvector_centrality(w), [1.0, 1.0, 0.0], atol=1e-9)
+
+
+def test_eigenvector_centrality_of_a_ring_is_uniform():
+    n = 6
+    w = np.zeros((n, n))
+    for i in range(n):
+        w[i, (i + 1) % n] = w[(i + 1) % n, i] = 2.0
+    np.testing.assert_allclose(research.eigenvector_centrality(w), np.ones(n), atol=1e-9)
+
+
+# --- topic diffusion -----------------------------------------------------------------------
+
+
+def _diffuse(coauthored, years=12, k_ext=0.35):
+    p = ModelParams(
+        topics_per_year=5,
+        topic_diffusion_internal=1.0,
+        topic_diffusion_external=k_ext,
+        topic_threshold=0.5,
+        topic_seed_share=0.05,
+        topic_substeps_per_year=12,
+        topic_tracking_years=12,
+    )
+    td = TopicDiffusion(3, reference=0)
+    rng = np.random.default_rng(0)
+    papers = np.full(3, 100.0)
+    frontier = np.array([1.0, 0.0, 0.0])  # topics are born in country 0
+    for year in range(2000, 2000 + years):
+        td.step(year, coauthored, papers, frontier, rng, p)
+    return td.mean_lag(2000 + years - 1)
+
+
+def test_a_better_connected_country_takes_topics_up_sooner():
+    collab = np.array([[0.0, 40.0, 4.0], [40.0, 0.0, 0.0], [4.0, 0.0, 0.0]])
+    lag = _diffuse(collab)
+    assert lag[0] == 0.0
+    assert 0 < lag[1] < lag[2]
+
+
+def test_topics_do_not_spread_without_ties():
+    lag = _diffuse(np.zeros((3, 3)), years=14)
+    assert lag[0] == 0.0
+    assert np.isnan(lag[1]) and np.isnan(lag[2])
+
+
+def test_stronger_external_diffusion_shortens_lags():
+    collab = np.array([[0.0, 20.0, 20.0], [20.0, 0.0, 0.0], [20.0, 0.0, 0.0]])
+    slow, fast = _diffuse(collab, k_ext=0.2), _diffuse(collab, k_ext=1.0)
+    assert np.all(fast[1:] < slow[1:])
