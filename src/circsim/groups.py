@@ -40,6 +40,12 @@ def categorical_rows(weights: np.ndarray, rng: np.random.Generator) -> np.ndarra
     return np.minimum((cum < u[:, None]).sum(axis=1), weights.shape[1] - 1)
 
 
+def gumbel(shape: int | tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """Standard Gumbel draws in float32 (the noise of random-utility choices)."""
+    u = rng.random(shape, dtype=np.float32)
+    return -np.log(-np.log(np.maximum(u, np.float32(1e-30))))
+
+
 def stochastic_round(x: np.ndarray | float, rng: np.random.Generator) -> np.ndarray:
     """Round to an integer up or down with probability given by the fraction, so that
     expected counts are kept at coarse scales."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .choice import N_POST, person_country_utility, sector_column, visibility
+from .groups import gumbel
 from .hiring import hiring_score, merit
 from .matching import deferred_acceptance, rank_in_runs, sort_key
 from .sectors import POST_SECTORS, Sector, is_post
@@ -50,7 +51,9 @@ def find_seekers(m: CirculationModel) -> np.ndarray:
 def preference_lists(u: np.ndarray, seeker: np.ndarray, cell: np.ndarray, n: int, max_options: int) -> np.ndarray:
     """(n x max_options) cells in decreasing utility per seeker, -1 padded, from the
     acceptable options (``seeker``, ``cell``, utility ``u``) as flat arrays."""
-    order = np.argsort(sort_key(seeker, u))
+    # options arrive grouped by seeker, so the keys are sorted but for short runs:
+    # timsort ("stable") exploits that and is several times faster than quicksort here
+    order = np.argsort(sort_key(seeker, u), kind="stable")
     seeker, cell = seeker[order], cell[order]
     rank = rank_in_runs(seeker)
     keep = rank < max_options
@@ -86,14 +89,14 @@ def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_
     # outside option: the current post for the employed, staying without a post otherwise;
     # someone who has decided to return home compares home posts with having none
     col = sector_column(pop.sector[idx])
-    outside = p.utility_unemployed + rng.gumbel(size=n)
+    outside = p.utility_unemployed + gumbel(n, rng)
     holds = np.flatnonzero((col >= 0) & (not home_only))
     outside[holds] += (
         pc[holds, cur[holds]] + ctx.cell_utility[cur[holds], col[holds]] + p.utility_switch_cost - p.utility_unemployed
     )
     # random utility of every post in every country seen (seen pairs x post sectors)
     si, sc = np.nonzero(seen)
-    u = pc[si, sc][:, None] + ctx.cell_utility[sc] + rng.gumbel(size=(si.size, N_POST))
+    u = pc[si, sc][:, None] + ctx.cell_utility[sc] + gumbel((si.size, N_POST), rng)
     u[capacity[sc] <= 0] = -np.inf
     u[~has_phd[si], :2] = -np.inf  # academic posts require a doctorate
     ok = u > outside[si][:, None]
