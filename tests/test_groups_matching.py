@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from circsim.groups import categorical_rows, logistic, rank_within_groups, stochastic_round, take_up_to
+from circsim.groups import categorical_rows, gumbel, logistic, rank_within_groups, stochastic_round, take_up_to
 from circsim.matching import deferred_acceptance
 
 # --- rank_within_groups / take_up_to ---------------------------------------------------
@@ -106,6 +106,16 @@ def test_stochastic_round_of_a_scalar():
     rng = np.random.default_rng(6)
     assert int(stochastic_round(4.0, rng)) == 4
     assert int(stochastic_round(0.5, rng)) in (0, 1)
+
+
+def test_gumbel_noise_is_finite_with_the_standard_gumbel_moments():
+    rng = np.random.default_rng(7)
+    g = np.asarray(gumbel(400_000, rng), dtype=float)
+    assert g.shape == (400_000,)
+    assert np.isfinite(g).all()
+    assert g.mean() == pytest.approx(np.euler_gamma, abs=0.01)
+    assert g.var() == pytest.approx(np.pi**2 / 6, rel=0.02)
+    assert gumbel((3, 5), rng).shape == (3, 5)
 
 
 def test_logistic_is_bounded_monotone_and_safe():

@@ -54,7 +54,7 @@ def produce(m: CirculationModel) -> np.ndarray:
         impact_base[cell]
         + p.impact_talent * talent
         + p.impact_international * intl
-        + p.impact_noise * rng.standard_normal(rows.size)
+        + p.impact_noise * rng.standard_normal(rows.size, dtype=np.float32)
     )
     pop.papers[:] = 0.0
     pop.papers[rows] = papers
