@@ -28,31 +28,45 @@ def rank_in_runs(sorted_groups: np.ndarray) -> np.ndarray:
 
 
 class Matcher:
-    """The cells' side of deferred acceptance: tentative holds, revised every round."""
+    """The cells' side of deferred acceptance: tentative holds, revised every round.
+
+    Holds are kept in one array sorted by :func:`sort_key`. A full cell's cut-off is
+    the key of its weakest holder, so applications that cannot displace anyone are
+    rejected without being sorted (in a tight market most of them).
+    """
 
     def __init__(self, capacity: np.ndarray, n_seekers: int) -> None:
         self.capacity = np.asarray(capacity, dtype=np.int64)
         self.match = np.full(n_seekers, -1, dtype=np.int64)
         self._who = np.zeros(0, dtype=np.int64)
         self._key = np.zeros(0)
+        self._cutoff = np.where(self.capacity > 0, np.inf, -np.inf)  # keys below it can enter
 
     def propose(self, who: np.ndarray, cell: np.ndarray, score: np.ndarray) -> np.ndarray:
         """Seekers ``who`` apply to ``cell`` with ``score``. Each cell keeps its best
         applicants (held or new) up to capacity. Returns the seekers rejected this round
-        (new applicants or displaced holders). Equal scores favour earlier applicants."""
+        (new applicants or displaced holders). Equal scores favour earlier applicants, then
+        applicants listed first in the same round."""
+        who = np.asarray(who, dtype=np.int64)
         key = sort_key(cell, score)
-        order = np.argsort(key)
-        keys = np.concatenate([self._key, key[order]])
-        whos = np.concatenate([self._who, np.asarray(who, dtype=np.int64)[order]])
+        viable = key < self._cutoff[cell]
+        order = np.argsort(key[viable], kind="stable")
+        keys = np.concatenate([self._key, key[viable][order]])
+        whos = np.concatenate([self._who, who[viable][order]])
         merge = np.argsort(keys, kind="stable")  # two sorted runs: a linear merge
         keys, whos = keys[merge], whos[merge]
         cells = keys.astype(np.int64)
         rank = rank_in_runs(cells)
         keep = rank < self.capacity[cells]
-        rejected = whos[~keep]
+        rejected = np.concatenate([who[~viable], whos[~keep]])
         self.match[rejected] = -1
         self._key, self._who = keys[keep], whos[keep]
-        self.match[self._who] = cells[keep]
+        held_cells = cells[keep]
+        self.match[self._who] = held_cells
+        # full cells: new applicants must beat the weakest holder (the last of its run)
+        last = np.r_[held_cells[1:] != held_cells[:-1], True] if held_cells.size else held_cells.astype(bool)
+        full = rank[keep][last] + 1 >= self.capacity[held_cells[last]]
+        self._cutoff[held_cells[last][full]] = self._key[last][full]
         return rejected
 
 

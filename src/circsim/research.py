@@ -78,11 +78,15 @@ def update_ties(m: CirculationModel) -> None:
         + p.tie_openness_gain * ca.collab_openness[:, None] * m.frontier_weight[None, :]
     ).astype(np.float32)
     ties = pop.ties
-    ties *= np.float32(1.0 - p.tie_decay_per_year)
-    # inactive people index an extra all-zero row of the gain table
-    ties += np.take(
-        np.vstack([gain, np.zeros(n_c := gain.shape[1], np.float32)]).T, np.where(active, country, n_c), axis=1
-    )
+    # inactive people index an extra all-zero row of the gain table; one partner country
+    # at a time keeps the temporaries small (a row of ties is contiguous)
+    table = np.vstack([gain, np.zeros(n_c := gain.shape[1], np.float32)]).T
+    code = np.where(active, country, n_c)
+    decay = np.float32(1.0 - p.tie_decay_per_year)
+    for d in range(n_c):
+        row = ties[d]
+        row *= decay
+        row += table[d][code]
     # nationals abroad keep (and with embassy fellows, strengthen) ties with home
     abroad = np.flatnonzero(active & (nat != country))
     ties[nat[abroad], abroad] += (p.tie_openness_gain + ca.home_tie_gain_abroad[nat[abroad], country[abroad]]).astype(
@@ -122,23 +126,34 @@ def country_output(m: CirculationModel, rows: np.ndarray) -> dict[str, np.ndarra
     """Per-country papers, top-10% papers, internationally co-authored papers, and the
     collaboration matrix (expected co-authored papers between country pairs)."""
     pop, n = m.pop, m.n_countries
-    c = pop.country[rows].astype(np.int64)
+    # researchers grouped by country, so country sums are sums over contiguous runs
+    rows = rows[np.argsort(pop.country[rows], kind="stable")]
+    c = pop.country[rows]
+    starts = np.searchsorted(c, np.arange(n))
     papers = pop.papers[rows]
-    intl = pop.intl[rows]
     impact = pop.impact[rows]
+    coauth = papers * pop.intl[rows]
     top = papers * (impact >= top_threshold(impact, papers))
     # collaboration: each researcher's co-authored papers spread over their foreign ties
-    ties = pop.ties[:, rows]
-    ties *= papers * intl / np.maximum(ties.sum(axis=0), np.float32(1e-12))
-    one_hot = (c[None, :] == np.arange(n)[:, None]).astype(np.float32)
-    collab = (one_hot @ ties.T).astype(np.float64)
+    ties = np.take(pop.ties, rows, axis=1)
+    ties *= (coauth / np.maximum(ties.sum(axis=0), np.float32(1e-12))).astype(np.float32)
+    sums = np.hstack([_group_sums(ties, starts), _group_sums(np.vstack([papers, top, coauth]), starts)])
     return {
-        "coauthored": collab,  # [c, d]: c's internationally co-authored papers with partners in d
-        "top10": np.bincount(c, top, minlength=n),
-        "papers": np.bincount(c, papers, minlength=n),
-        "intl": np.bincount(c, (papers * intl).astype(np.float64), minlength=n),
-        "collab": collab + collab.T,  # symmetric collaboration network
+        "coauthored": sums[:, :n],  # [c, d]: c's internationally co-authored papers with partners in d
+        "papers": sums[:, n],
+        "top10": sums[:, n + 1],
+        "intl": sums[:, n + 2],
+        "collab": sums[:, :n] + sums[:, :n].T,  # symmetric collaboration network
     }
+
+
+def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sums of the columns of ``values`` (k x rows) over runs beginning at ``starts``
+    (one per group, sorted; a group with no rows starts where the next one does).
+    Returns (groups x k)."""
+    ends = np.r_[starts[1:], values.shape[1]]
+    # a loop over countries (pairwise float64 sums of contiguous slices), not over people
+    return np.array([values[:, a:b].sum(axis=1, dtype=np.float64) for a, b in zip(starts, ends, strict=True)])
 
 
 def eigenvector_centrality(w: np.ndarray) -> np.ndarray:
