@@ -57,9 +57,9 @@ def preference_lists(u: np.ndarray, seeker: np.ndarray, cell: np.ndarray, n: int
     seeker, cell = seeker[order], cell[order]
     rank = rank_in_runs(seeker)
     keep = rank < max_options
-    prefs = np.full((n, max_options), -1, dtype=np.int64)
-    prefs[seeker[keep], rank[keep]] = cell[keep]
-    return prefs
+    prefs = np.full(n * max_options, -1, dtype=np.int64)
+    prefs[seeker[keep] * max_options + rank[keep]] = cell[keep]
+    return prefs.reshape(n, max_options)
 
 
 def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_only: bool = False) -> np.ndarray:

@@ -90,14 +90,17 @@ def deferred_acceptance(
     """
     n, m = prefs.shape
     matcher = Matcher(capacity, n)
+    flat_prefs, flat_scores = prefs.ravel(), scores.ravel()
     nxt = np.zeros(n, dtype=np.int64)
     free = np.arange(n)
     for _ in range(max_rounds):  # a seeker displaced late still works down their list
         free = free[nxt[free] < m]
-        free = free[prefs[free, nxt[free]] >= 0]
+        pos = free * m + nxt[free]  # flat position of each free seeker's next option
+        cell = np.take(flat_prefs, pos)
+        listed = cell >= 0
+        free, pos, cell = free[listed], pos[listed], cell[listed]
         if free.size == 0:
             break
-        cell, score = prefs[free, nxt[free]], scores[free, nxt[free]]
         nxt[free] += 1
-        free = matcher.propose(free, cell, score)
+        free = matcher.propose(free, cell, np.take(flat_scores, pos))
     return matcher.match
