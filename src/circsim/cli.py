@@ -148,7 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="real researchers per simulated agent, > 0 (default: the scenario's, 100 built in); smaller is finer",
     )
-    run.add_argument("--start-year", type=int, metavar="Y", help="first simulated year (default: the scenario's)")
+    run.add_argument(
+        "--start-year",
+        type=int,
+        metavar="Y",
+        help="first recorded year; burn-in years run before it (default: the scenario's)",
+    )
     run.add_argument("--end-year", type=int, metavar="Y", help="last simulated year (default: the scenario's)")
     run.add_argument(
         "--set",

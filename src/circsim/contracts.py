@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 
 def contract_ends(m: CirculationModel, posts: np.ndarray, occupied: np.ndarray) -> dict[str, np.ndarray]:
-    """Renew, convert or release fixed-term contracts ending this year.
+    """Renew, convert or release fixed-term contracts whose last year was last year.
 
     ``posts`` and ``occupied`` are (C x sectors) funded and occupied posts before the
     decisions. Returns the rows renewed, converted and released to the market.

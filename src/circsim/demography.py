@@ -39,7 +39,8 @@ def age_and_retire(m: CirculationModel) -> np.ndarray:
     alive = ~m.gone
     pop.age[alive] += 1
     # consecutive fixed-term years count towards a cap only from the year its rule starts
-    counting = alive & (pop.sector == Sector.ACAD_FIXED) & (m.year >= m.cap_from_year[pop.country])
+    # (step 3 of year y counts year y-1 held, so Japan's count from 2013 first reaches 10 in 2023)
+    counting = alive & (pop.sector == Sector.ACAD_FIXED) & (m.year > m.cap_from_year[pop.country])
     pop.fixed_years[counting] += 1
     done_left = (pop.sector == Sector.LEFT) & (m.year - pop.left_year >= p.left_tracking_years)
     out = np.flatnonzero(alive & ((pop.age >= p.retirement_age_years) | done_left))

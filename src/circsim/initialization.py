@@ -1,4 +1,5 @@
-"""Initialization: the population at the start year, from the country data.
+"""Initialization: the population of the first simulated year (start year minus burn-in),
+sized from the country data at the start year.
 
 Stocks are the FTE researchers of each country's reference year back-cast to the start
 year with its historical growth (agents are FTE-equivalent persons), split by the

@@ -68,7 +68,7 @@ class CirculationModel(mesa.Model):
         rng: seed or numpy Generator; all randomness comes from ``self.rng``.
         scenario_file: a scenario TOML path, a dict or :class:`Scenario`; None = baseline.
         scale: real researchers per agent.
-        start_year, end_year: simulated horizon (inclusive).
+        start_year, end_year: recorded horizon (inclusive); ``burn_in_years`` run before it.
         **overrides: any parameter by name (``insider_preference``-style ModelParams
             fields) or by dotted path (``"levers.overseas_fellowships.fellows_per_year"``,
             ``"countries.JP.renewal_prob"``).

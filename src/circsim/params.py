@@ -32,7 +32,7 @@ class ModelParams(_Strict):
         2004,
         ge=1990,
         le=2100,
-        description="first simulated year; 2004 = national-university incorporation, start of the operating-grant series (DATA.md)",
+        description="first recorded year (burn-in years run before it); 2004 = national-university incorporation, start of the operating-grant series (DATA.md)",
     )
     end_year: int = Field(2040, ge=1990, le=2150, description="last simulated year")
     burn_in_years: int = Field(
@@ -218,7 +218,7 @@ class ModelParams(_Strict):
     visit_log_funding: float = Field(0.5, ge=-10, le=10, description="assumed")
     visit_ties: float = Field(0.6, ge=-10, le=10, description="per unit strongest foreign tie; assumed")
     visit_contract_risk: float = Field(
-        1.0, ge=0, le=10, description="penalty when a fixed-term contract ends within a year; assumed"
+        1.0, ge=0, le=10, description="penalty in the last year of a fixed-term contract; assumed"
     )
     visit_insider_risk: float = Field(
         0.5,

@@ -38,7 +38,9 @@ FIELDS: dict[str, Field] = {
     "contract_end": Field(
         np.int16, 0, doc="last year of the current fixed-term contract (it ends before the next year's market)"
     ),
-    "fixed_years": Field(np.int16, 0, doc="consecutive fixed-term years in the current country (for the cap)"),
+    "fixed_years": Field(
+        np.int16, 0, doc="consecutive fixed-term years in the current country since its cap rule started (for the cap)"
+    ),
     "talent": Field(np.float32, 0.0, doc="latent talent, standard normal"),
     "years_abroad": Field(np.float32, 0.0, doc="overseas experience in years (outside nationality)"),
     "visit_dest": Field(np.int8, -1, doc="host country of this year's long visit, -1 if none"),

@@ -3,9 +3,9 @@
 Per researcher holding a post (fractional papers per year)::
 
     papers = base * sector_weight * exp(w_talent*talent + w_stab*[permanent])
-             * (research_time/0.4)**e_rt * funding**e_fund
+             * (research_time/0.4)**e_rt * funding**(e_fund*[academic])
     intl   = 1 - exp(-k * sum of foreign ties)          (share co-authored abroad)
-    impact = w_t*talent + w_intl*intl + w_rt*research_time + w_f*log funding + noise
+    impact = w_t*talent + w_intl*intl + w_rt*research_time + w_f*log funding*[academic] + noise
 
 Ties decay every year and grow with visits, moves, foreign colleagues at the place of
 work (co-location), the country's openness, being a national abroad, and information

@@ -2,8 +2,8 @@
 
 People holding a post start a long visit (over 30 days, MEXT's definition) with
 
-    logit P = base + w_sec*security + w_rt*(research_time - 0.4)*[academic] + w_fund*log funding
-              + w_ties*max foreign tie - w_risk*[fixed-term ending within a year]
+    logit P = base + w_sec*security + (w_rt*(research_time - 0.4) + w_fund*log funding)*[academic]
+              + w_ties*max foreign tie - w_risk*[this is a fixed-term contract's last year]
               - w_insider*insider_preference[home]*[at home]
 
 times a sector weight for industry and startups (``visit_weight_industry``). The host is drawn with weights

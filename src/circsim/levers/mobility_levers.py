@@ -105,7 +105,7 @@ def _saturating(fellows: np.ndarray, half: float) -> np.ndarray:
 
 class EmbassyFellows(Lever):
     """Science & technology fellows at embassies. Allocated to host countries in
-    proportion to the nationals working there, they raise the visibility of home
+    proportion to the nationals working or looking for work there, they raise the visibility of home
     vacancies to those nationals and strengthen their ties with home, saturating with
     the number of fellows per host."""
 
@@ -116,7 +116,7 @@ class EmbassyFellows(Lever):
     cost_per_fellow_year_yen: float = Field(2.0e7, ge=0, description="salary and posting allowances; assumed")
 
     def allocation(self, m: CirculationModel, ctry: Country) -> np.ndarray:
-        """Fellows per host country, in proportion to nationals working there."""
+        """Fellows per host country, in proportion to nationals holding or seeking a post there."""
         pop = m.pop
         in_research = is_post(pop.sector) | (pop.sector == Sector.UNEMPLOYED)
         abroad = ~m.gone & (pop.nationality == ctry.index) & (pop.country != ctry.index) & in_research
