@@ -28,6 +28,7 @@ from .errors import InputError
 from .indicators import HEADLINE
 from .model import CirculationModel, resolve_scenario
 from .scenario import Scenario, load_scenario
+from .store import atomic_write
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -172,7 +173,89 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     run.set_defaults(handler=run_command)
+    batch = commands.add_parser(
+        "batch",
+        help="run an experiment file (scenarios x uncertainties x replicates) into a result store",
+        description="Run every run of an experiment file (policy packages x design points of the\n"
+        "uncertainties x replicates; every package uses the same seeds at a design point) and\n"
+        "stream the results to a result store: manifest.json, runs.parquet, indicators.parquet/,\n"
+        "flows.parquet/. Running again on the same store (or --resume) skips finished runs.\n"
+        "Exit status: 0 all runs done, 1 some runs failed (recorded in the store), 2 bad input,\n"
+        "130 interrupted (the store resumes).",
+        epilog=BATCH_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    batch.add_argument(
+        "experiment", type=Path, metavar="FILE", help="experiment file (TOML), e.g. scenarios/levers.toml"
+    )
+    batch.add_argument(
+        "--out", type=Path, metavar="DIR", help="result store directory (default: results/<experiment name>)"
+    )
+    batch.add_argument("--workers", type=_positive_int, metavar="N", help="parallel workers (default: all cores)")
+    batch.add_argument(
+        "--executor",
+        choices=("local", "dask", "serial"),
+        default="local",
+        help="local process pool (default), a Dask cluster, or serial in this process",
+    )
+    batch.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address (with --executor dask); default: start a local cluster on 127.0.0.1",
+    )
+    batch.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted batch in DIR (also the default when DIR holds this experiment)",
+    )
+    batch.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    batch.set_defaults(handler=batch_command)
     return parser
+
+
+BATCH_EXAMPLES = """examples:
+  circsim batch scenarios/levers.toml
+  circsim batch scenarios/levers.toml --out results/levers --workers 2
+  circsim batch scenarios/levers.toml --executor dask                 # local Dask cluster
+  circsim batch scenarios/levers.toml --executor dask --scheduler tcp://10.0.0.5:8786
+  circsim batch scenarios/levers.toml --out results/levers --resume   # after Ctrl-C"""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1 (got {text!r})")
+    return value
+
+
+def batch_command(args: argparse.Namespace) -> int:
+    """``circsim batch``: run an experiment into a result store."""
+    from .experiment import load_experiment
+    from .runner import run_experiment
+
+    experiment = load_experiment(args.experiment)
+    out = args.out or Path("results") / experiment.spec.name
+    if args.resume and not (out / "manifest.json").is_file():
+        raise InputError("nothing to resume (no manifest.json)", source=str(out), allowed="a store written by a batch")
+    if args.scheduler and args.executor != "dask":
+        raise UsageError("--scheduler needs --executor dask", "circsim batch")
+    print(
+        f"{experiment.spec.name}: {len(experiment.runs)} runs "
+        f"({len(experiment.scenario_names)} scenarios x {len(experiment.points)} design points x "
+        f"{experiment.spec.replicates} replicates) -> {out}",
+        file=sys.stderr,
+    )
+    store = run_experiment(experiment, out, args.executor, args.workers, args.scheduler, progress=not args.quiet)
+    runs = store.runs()
+    failed = runs[runs["status"] != "done"]
+    print(f"{len(runs) - len(failed)} of {len(runs)} runs done; store: {out}")
+    for row in failed.itertuples():
+        first = str(row.error).splitlines()[0] if row.error else "unknown error"
+        print(f"failed: {row.run_id}: {first}")
+    return 1 if len(failed) else 0
 
 
 # --- running ---------------------------------------------------------------------
@@ -223,20 +306,15 @@ def write_results(model: CirculationModel, out: Path) -> list[Path]:
     """Write ``indicators.parquet`` and ``flows.parquet`` into ``out`` atomically.
 
     Each table goes to a temporary file in ``out`` first and is then renamed over the
-    final name, so a reader never sees a half-written file.
+    final name (:func:`circsim.store.atomic_write`), so a reader never sees a half-written file.
     """
     written = []
     for name, frame in (("indicators", model.indicators()), ("flows", model.flows())):
         final = out / f"{name}.parquet"
-        tmp = out / f".{name}.parquet.{os.getpid()}.tmp"
         try:
-            frame.to_parquet(tmp, index=False)
-            os.replace(tmp, final)
-        except BaseException as exc:
-            tmp.unlink(missing_ok=True)
-            if isinstance(exc, OSError):
-                raise InputError(f"cannot write: {exc.strerror or exc}", source=str(final)) from None
-            raise
+            atomic_write(final, lambda p, frame=frame: frame.to_parquet(p, index=False))
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", source=str(final)) from None
         written.append(final)
     return written
 

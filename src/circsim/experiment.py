@@ -1,0 +1,303 @@
+"""Experiment files: policy packages (levers) crossed with uncertainties, replicated.
+
+An experiment file (TOML) names scenarios — each a policy package on top of the
+baseline scenario — and, separately, the uncertain parameters with ranges and a design
+that samples them (none, full factorial, Latin hypercube, Sobol or Morris via SALib).
+Every scenario runs at every design point and replicate with the same seed (common
+random numbers), so differences between scenarios are paired. Levers and
+uncertainties are kept apart, as in the XLRM framing::
+
+    name = "levers"
+    baseline = "baseline.toml"        # scenario file the packages build on (relative to this file)
+    replicates = 3
+    seed = 1
+    scale = 400                       # optional: overrides the baseline's [model] values
+    end_year = 2040
+
+    [scenarios.baseline]              # no change
+    [scenarios.fellowships]
+    file = "fellowships.toml"         # a scenario file whose levers and overrides are merged in
+    [scenarios.fellowships_small]
+    file = "fellowships.toml"
+    levers.overseas_fellowships.fellows_per_year = 500
+
+    [uncertainties."countries.JP.insider_preference"]
+    low = 0.5
+    high = 1.5
+    [uncertainties.return_logit_base]
+    values = [-2.5, -2.0]
+
+    [design]
+    method = "latin_hypercube"        # none | full_factorial | latin_hypercube | sobol | morris
+    samples = 4
+
+    [keep]                            # what the store keeps (default: everything)
+    indicators = ["researchers", "visits_abroad_long"]
+    years = [2030, 2040]
+    countries = ["JP", "US"]
+    flows = true
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .data import load_regions
+from .errors import InputError
+from .indicators import INDICATORS
+from .scenario import Scenario, apply_overrides, read_toml, scenario_from_dict, validation_error
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class Uncertainty(_Strict):
+    """An uncertain parameter: a range (``low``, ``high``) or a list of ``values``."""
+
+    low: float | None = None
+    high: float | None = None
+    values: list[float | int | bool | str] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Uncertainty:
+        if self.values is not None:
+            if self.low is not None or self.high is not None:
+                raise ValueError("give either low and high, or values, not both")
+            if not self.values:
+                raise ValueError("values must not be empty")
+        elif self.low is None or self.high is None or not self.low < self.high:
+            raise ValueError("needs low < high, or a list of values")
+        return self
+
+
+class Design(_Strict):
+    """How the uncertainties are sampled."""
+
+    method: Literal["none", "full_factorial", "latin_hypercube", "sobol", "morris"] = "none"
+    samples: int = Field(8, ge=1, le=100_000, description="points (LHS), base samples N (Sobol, Morris)")
+    levels: int = Field(3, ge=2, le=100, description="levels per range (full factorial, Morris)")
+    seed: int | None = Field(None, ge=0, description="sampling seed; default: the experiment seed")
+
+
+class Keep(_Strict):
+    """Which results the store keeps; None keeps everything."""
+
+    indicators: list[str] | None = None
+    years: list[int] | None = None
+    countries: list[str] | None = None
+    flows: bool = True
+
+
+class Package(_Strict):
+    """A scenario of the experiment: a scenario file and/or inline tables on top of the baseline."""
+
+    file: str | None = None
+    description: str = ""
+    model: dict[str, Any] = Field(default_factory=dict)
+    countries: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    levers: dict[str, Any] = Field(default_factory=dict)
+
+
+class ExperimentSpec(_Strict):
+    """The validated content of an experiment file."""
+
+    name: str = "experiment"
+    description: str = ""
+    baseline: str = "baseline.toml"
+    scenarios: dict[str, Package] = Field(min_length=1)
+    uncertainties: dict[str, Uncertainty] = Field(default_factory=dict)
+    design: Design = Field(default_factory=Design)
+    replicates: int = Field(1, ge=1, le=10_000)
+    seed: int = Field(0, ge=0)
+    scale: float | None = Field(None, gt=0, le=1e5)
+    start_year: int | None = Field(None, ge=1990, le=2100)
+    end_year: int | None = Field(None, ge=1990, le=2150)
+    keep: Keep = Field(default_factory=Keep)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One model run: a scenario at a design point and replicate, with its seed."""
+
+    run_id: str
+    scenario: str
+    point: int
+    replicate: int
+    seed: int
+    values: dict[str, Any]  # uncertainty values at this design point
+    scenario_data: dict[str, Any]  # the full scenario (package + design point), ready to validate
+    keep: Keep = field(default_factory=Keep)
+
+
+@dataclass
+class Experiment:
+    """A loaded experiment: its spec, source text, design points and runs."""
+
+    path: Path
+    text: str
+    spec: ExperimentSpec
+    points: list[dict[str, Any]]
+    runs: list[RunSpec]
+
+    @property
+    def scenario_names(self) -> list[str]:
+        """Scenario names in file order."""
+        return list(self.spec.scenarios)
+
+
+def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in top.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def run_seed(seed: int, point: int, replicate: int) -> int:
+    """The seed of every scenario's run at a design point and replicate (common random numbers)."""
+    return int(np.random.SeedSequence([seed, point, replicate]).generate_state(1, dtype=np.uint32)[0])
+
+
+def design_points(spec: ExperimentSpec, source: str) -> list[dict[str, Any]]:
+    """Sample the uncertainties with the design's method; one dict of values per point."""
+    unc, d = spec.uncertainties, spec.design
+    names = list(unc)
+    if d.method == "none":
+        if unc:
+            raise InputError(
+                "uncertainties are given but the design samples none",
+                source=source,
+                key="design.method",
+                value=d.method,
+                allowed="full_factorial, latin_hypercube, sobol or morris (or remove [uncertainties])",
+            )
+        return [{}]
+    if not unc:
+        raise InputError(
+            "the design names no uncertainty",
+            source=source,
+            key="uncertainties",
+            allowed="at least one [uncertainties.PARAMETER] table with low/high or values",
+        )
+    seed = spec.seed if d.seed is None else d.seed
+    if d.method == "full_factorial":
+        axes = [u.values if u.values is not None else list(np.linspace(u.low, u.high, d.levels)) for u in unc.values()]
+        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes)]
+    if d.method == "latin_hypercube":
+        from scipy.stats import qmc
+
+        unit = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(seed)).random(d.samples)
+        return [{n: _from_unit(unc[n], unit[i, j]) for j, n in enumerate(names)} for i in range(d.samples)]
+    discrete = [n for n in names if unc[n].values is not None]
+    if discrete:
+        raise InputError(
+            f"the {d.method} design needs ranges",
+            source=source,
+            key=f"uncertainties.{discrete[0]}",
+            value="values",
+            allowed="low and high",
+        )
+    problem = {"num_vars": len(names), "names": names, "bounds": [[unc[n].low, unc[n].high] for n in names]}
+    if d.method == "sobol":
+        from SALib.sample import sobol
+
+        x = sobol.sample(problem, d.samples, calc_second_order=False, seed=seed)
+    else:
+        from SALib.sample import morris
+
+        x = morris.sample(problem, d.samples, num_levels=d.levels, seed=seed)
+    return [dict(zip(names, (float(v) for v in row), strict=True)) for row in x]
+
+
+def _from_unit(u: Uncertainty, x: float) -> Any:
+    if u.values is not None:
+        return u.values[min(int(x * len(u.values)), len(u.values) - 1)]
+    return float(u.low + x * (u.high - u.low))
+
+
+def load_experiment(path: str | Path) -> Experiment:
+    """Load, validate and resolve an experiment file into its runs.
+
+    Every package is validated as a full scenario, and every uncertainty at its
+    extremes, before anything runs; problems raise InputError naming file and key.
+    """
+    path = Path(path)
+    source = str(path)
+    data = read_toml(path)
+    try:
+        spec = ExperimentSpec.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, source, ExperimentSpec) from None
+    _check_keep(spec.keep, source)
+    base_path = path.parent / spec.baseline
+    base = read_toml(base_path)
+    run_overrides = {
+        k: v
+        for k, v in (("scale", spec.scale), ("start_year", spec.start_year), ("end_year", spec.end_year))
+        if v is not None
+    }
+    packages: dict[str, dict[str, Any]] = {}
+    for name, pkg in spec.scenarios.items():
+        merged = base
+        if pkg.file:
+            merged = _merge(
+                merged, {k: v for k, v in read_toml(path.parent / pkg.file).items() if k not in ("name", "description")}
+            )
+        inline = pkg.model_dump(include={"model", "countries", "levers"}, exclude_defaults=True)
+        merged = _merge(merged, inline)
+        merged = apply_overrides({**merged, "name": name, "description": pkg.description}, run_overrides, source)
+        scenario_from_dict(merged, f"{source} [scenarios.{name}]")  # validate now
+        packages[name] = merged
+    points = design_points(spec, source)
+    _check_uncertainties(spec, packages[next(iter(packages))], source)
+    runs = [
+        RunSpec(
+            run_id=f"{name}-p{i:03d}-r{r:02d}",
+            scenario=name,
+            point=i,
+            replicate=r,
+            seed=run_seed(spec.seed, i, r),
+            values=point,
+            scenario_data=apply_overrides(pkg, point, source),
+            keep=spec.keep,
+        )
+        for i, point in enumerate(points)
+        for r in range(spec.replicates)
+        for name, pkg in packages.items()
+    ]
+    return Experiment(path=path, text=path.read_text(encoding="utf-8"), spec=spec, points=points, runs=runs)
+
+
+def _check_uncertainties(spec: ExperimentSpec, package: dict[str, Any], source: str) -> None:
+    """Each uncertain parameter must be a valid override at both ends of its range."""
+    for name, u in spec.uncertainties.items():
+        for v in u.values if u.values is not None else (u.low, u.high):
+            try:
+                scenario_from_dict(apply_overrides(package, {name: v}, source), source)
+            except InputError as exc:
+                raise InputError(
+                    f"not a valid parameter value ({exc.detail})",
+                    source=source,
+                    key=f"uncertainties.{name}",
+                    value=v,
+                    allowed=exc.allowed or "a parameter path valid in a scenario",
+                ) from None
+
+
+def _check_keep(keep: Keep, source: str) -> None:
+    codes = [r.code for r in load_regions()]
+    for key, given, allowed in (("indicators", keep.indicators, INDICATORS), ("countries", keep.countries, codes)):
+        bad = [x for x in given or [] if x not in allowed]
+        if bad:
+            raise InputError("unknown name", source=source, key=f"keep.{key}", value=bad[0], allowed=", ".join(allowed))
+
+
+def build_scenario(run: RunSpec) -> Scenario:
+    """The validated scenario of one run."""
+    return scenario_from_dict(run.scenario_data, run.run_id)
