@@ -11,7 +11,7 @@ LINT_DIRS := $(wildcard src tests benchmarks)
 .PHONY: help venv run test lint
 
 help:
-	@echo "make run    set up .venv if needed, run the baseline, write results/baseline/, print a summary"
+	@echo "make run    set up .venv if needed, run the lever experiment scenarios/levers.toml into results/levers/"
 	@echo "make test   set up .venv if needed, run the tests"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make venv   create .venv (Python >= 3.12) and install circsim with its dev tools"
@@ -40,7 +40,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: venv
-	$(VENV)/bin/circsim run scenarios/baseline.toml --out results/baseline
+	$(VENV)/bin/circsim batch scenarios/levers.toml --out results/levers
 
 test: venv
 	$(VENV)/bin/python -m pytest

@@ -145,6 +145,8 @@ def _fellows(m, n, guarantee, until=None):
         phd_year=m.year - 3,
         fellow_until=m.year - 1 if until is None else until,
         fellow_guarantee=guarantee,
+        # as the lever sets it: the guaranteed post runs 5 years after the fellowship
+        guaranteed_until=(m.year - 1 if until is None else until) + 5 if guarantee >= 0 else 0,
         contract_end=m.year - 1,
         ties=ties,
     )
@@ -160,7 +162,9 @@ def test_fellowship_end_with_a_guarantee_returns_home_to_the_guaranteed_post(tin
     assert np.all(pop.country == JP)
     np.testing.assert_array_equal(pop.sector[:4], Sector.ACAD_PERM)
     np.testing.assert_array_equal(pop.sector[4:], Sector.ACAD_FIXED)
-    assert np.all(pop.contract_end[4:] >= tiny.year) and np.all(pop.contract_end[:4] == 0)
+    # the guaranteed fixed-term post lasts the guaranteed years
+    np.testing.assert_array_equal(pop.contract_end[4:], pop.guaranteed_until[4:])
+    assert np.all(pop.contract_end[4:] >= tiny.year + 4) and np.all(pop.contract_end[:4] == 0)
     assert np.all(pop.fellow_until == 0) and np.all(pop.fellow_guarantee == -1)
     assert np.all(pop.moves == 1) and np.all(pop.last_move_year == tiny.year)
     t = ties(pop)

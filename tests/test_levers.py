@@ -26,7 +26,7 @@ LATE = (2008, 2015)  # years over which indicator effects are compared
 
 #: lever name -> strong settings used in the direction tests (all start in 2005)
 SETTINGS: dict[str, dict] = {
-    "base_funding": {"target_vs_start_year": 1.3, "target_year": 2008},
+    "base_funding": {"target_vs_2004": 1.3, "target_year": 2008},
     "competitive_funding": {"multiplier": 2.0},
     "overseas_fellowships": {"fellows_per_year": 20000},
     "embassy_fellows": {"fellows": 300, "visibility_gain": 1.0},

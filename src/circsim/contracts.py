@@ -74,7 +74,7 @@ def fellowship_ends(m: CirculationModel) -> dict[str, np.ndarray]:
     pop.fixed_years[guaranteed] = 0
     fixed = guaranteed[pop.sector[guaranteed] == Sector.ACAD_FIXED]
     pop.contract_end[guaranteed] = 0
-    pop.contract_end[fixed] = draw_contract_end(m, fixed, pop.country[fixed])
+    pop.contract_end[fixed] = pop.guaranteed_until[fixed]  # a fixed-term post for the guaranteed years
     pop.ties[home, guaranteed] = 0.0
     pop.sector[free] = Sector.UNEMPLOYED
     pop.unemployed_years[free] = 0

@@ -19,11 +19,11 @@ class BaseFunding(Lever):
     """Restore base (block) funding — operating grants in Japan — to a target level by a
     target year, ramping linearly from the start year; never below the baseline path."""
 
-    target_vs_start_year: float = Field(
+    target_vs_2004: float = Field(
         1.0,
         gt=0,
         le=10,
-        description="target base funding relative to the model's start year (1.0 = FY2004 level by default)",
+        description="target base funding relative to its 2004 level (1.0 = the FY2004 operating grants, 12,415 億円; DATA.md)",
     )
     target_year: int = Field(2030, ge=1990, le=2150, description="year the target is reached")
     cost_per_permanent_post_year_yen: float = Field(
@@ -33,8 +33,9 @@ class BaseFunding(Lever):
     def apply(self, m: CirculationModel, ctry: Country) -> float:
         """Raise the base-funding index; cost is the extra money (or extra posts x cost)."""
         s = ctry.state
-        start_level = ctry.base_index(self.start_year)
-        target = start_level + (self.target_vs_start_year - start_level) * self.ramp(m.year, self.target_year)
+        start_level = ctry.base_index(self.start_year)  # indices are relative to the model's start year
+        goal = self.target_vs_2004 * ctry.base_index(2004)
+        target = start_level + (goal - start_level) * self.ramp(m.year, self.target_year)
         extra = max(target - s.base_index, 0.0)
         s.base_index += extra
         money = ctry.base_funding_yen(m.p.start_year)

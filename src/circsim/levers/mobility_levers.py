@@ -43,10 +43,12 @@ class OverseasFellowships(Lever):
     cost_per_guaranteed_post_year_yen: float = Field(8.0e6, ge=0, description="assumed")
 
     def guaranteed_posts(self, m: CirculationModel, ctry: Country) -> np.ndarray:
-        """Guaranteed posts held (or taken up this year) at home, per sector (agent units)."""
+        """Guaranteed posts held (or taken up this year) at home, per sector (agent units):
+        returned fellows within their guaranteed years, still on a post of the guaranteed kind."""
         pop, home = m.pop, ctry.index
         mine = ~m.gone & (pop.nationality == home) & (pop.guaranteed_until >= m.year)
-        held = mine & (pop.country == home) & (pop.fellow_until == 0)
+        kind = GUARANTEE_SECTOR[self.guarantee]
+        held = mine & (pop.country == home) & (pop.fellow_until == 0) & (pop.sector == kind)
         incoming = mine & (pop.fellow_until == m.year - 1) & (pop.fellow_guarantee >= 0)  # return this year
         out = np.zeros(len(Sector))
         out += np.bincount(pop.sector[held], minlength=len(Sector))

@@ -1,0 +1,469 @@
+"""Experiment files: loading and validation, the designs (full factorial, Latin hypercube,
+Sobol, Morris), common random numbers, and malformed files (hypothesis) that may only ever
+raise InputError. Nothing here runs the model."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from circsim.errors import InputError
+from circsim.experiment import Experiment, ExperimentSpec, design_points, load_experiment, run_seed
+from circsim.levers import LEVER_NAMES
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+HEAD = f'baseline = "{BASELINE.as_posix()}"\nscale = 5000\nend_year = 2006\n'
+LEVER = "[scenarios.fellows.levers.overseas_fellowships]\nstart_year = 2005\nfellows_per_year = 20000\n"
+
+RANGES = {
+    "countries.JP.renewal_prob": (0.3, 0.7),
+    "return_logit_base": (-3.0, -2.0),
+    "countries.US.insider_preference": (0.5, 1.5),
+}
+
+
+def write(tmp_path: Path, body: str, name: str = "exp.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(HEAD + body, encoding="utf-8")
+    return path
+
+
+def load(tmp_path: Path, body: str) -> Experiment:
+    return load_experiment(write(tmp_path, body))
+
+
+def load_error(tmp_path: Path, body: str) -> InputError:
+    path = write(tmp_path, body)
+    with pytest.raises(InputError) as info:
+        load_experiment(path)
+    err = info.value
+    assert str(path) in str(err)  # every message names the file
+    return err
+
+
+def spec(method: str, n_ranges: int = 2, values: dict | None = None, **design) -> ExperimentSpec:
+    unc = {name: {"low": lo, "high": hi} for name, (lo, hi) in list(RANGES.items())[:n_ranges]}
+    unc.update({name: {"values": v} for name, v in (values or {}).items()})
+    return ExperimentSpec.model_validate(
+        {"scenarios": {"baseline": {}}, "uncertainties": unc, "design": {"method": method, **design}, "seed": 4}
+    )
+
+
+def as_array(points: list[dict], names: list[str]) -> np.ndarray:
+    return np.array([[p[n] for n in names] for p in points], dtype=float)
+
+
+# --- loading: runs, scenarios, seeds ---------------------------------------------------------
+
+
+def test_runs_cross_scenarios_points_and_replicates(tmp_path):
+    exp = load(
+        tmp_path,
+        'replicates = 2\nseed = 3\n[scenarios.baseline]\n[scenarios.fellows]\n[uncertainties.return_logit_base]\n'
+        'values = [-2.5, -2.0, -1.5]\n[design]\nmethod = "full_factorial"\n' + LEVER,
+    )
+    assert exp.scenario_names == ["baseline", "fellows"]
+    assert exp.points == [{"return_logit_base": v} for v in (-2.5, -2.0, -1.5)]
+    assert len(exp.runs) == 2 * 3 * 2
+    assert len({r.run_id for r in exp.runs}) == len(exp.runs)
+    assert {(r.scenario, r.point, r.replicate) for r in exp.runs} == set(
+        itertools.product(["baseline", "fellows"], range(3), range(2))
+    )
+    for r in exp.runs:
+        assert r.values == exp.points[r.point]
+        assert r.scenario_data["model"]["return_logit_base"] == r.values["return_logit_base"]
+        assert r.scenario_data["model"]["scale"] == 5000
+        assert r.scenario_data["model"]["end_year"] == 2006
+        assert r.scenario_data["name"] == r.scenario
+    fellows = next(r for r in exp.runs if r.scenario == "fellows")
+    assert fellows.scenario_data["levers"]["overseas_fellowships"]["fellows_per_year"] == 20000
+    base = next(r for r in exp.runs if r.scenario == "baseline")
+    assert "overseas_fellowships" not in base.scenario_data.get("levers", {})
+
+
+def test_scenario_file_and_inline_levers_merge_over_the_baseline(tmp_path):
+    (tmp_path / "pkg.toml").write_text(
+        'name = "ignored"\n[levers.overseas_fellowships]\nfellows_per_year = 1000\nduration_years = 3\n'
+    )
+    exp = load(
+        tmp_path,
+        '[scenarios.small]\nfile = "pkg.toml"\ndescription = "fewer"\n'
+        "levers.overseas_fellowships.fellows_per_year = 500\n",
+    )
+    (run,) = exp.runs
+    fellows = run.scenario_data["levers"]["overseas_fellowships"]
+    assert fellows == {"fellows_per_year": 500, "duration_years": 3}
+    assert run.scenario_data["name"] == "small"
+    assert run.scenario_data["description"] == "fewer"
+    assert run.scenario_data["model"]["start_year"] == 2004  # from the baseline file
+
+
+def test_common_random_numbers_one_seed_per_point_and_replicate(tmp_path):
+    exp = load(
+        tmp_path,
+        'replicates = 3\nseed = 9\n[scenarios.a]\n[scenarios.b]\n[scenarios.c]\n[uncertainties.return_logit_base]\n'
+        'low = -3.0\nhigh = -2.0\n[design]\nmethod = "latin_hypercube"\nsamples = 2\n',
+    )
+    by_cell: dict[tuple[int, int], set[int]] = {}
+    for r in exp.runs:
+        by_cell.setdefault((r.point, r.replicate), set()).add(r.seed)
+        assert r.seed == run_seed(9, r.point, r.replicate)
+    assert len(by_cell) == 2 * 3
+    assert all(len(seeds) == 1 for seeds in by_cell.values())  # every scenario shares the cell's seed
+    cell_seeds = [next(iter(s)) for s in by_cell.values()]
+    assert len(set(cell_seeds)) == len(cell_seeds)  # points and replicates differ
+
+
+def test_run_seed_is_stable_and_distinct():
+    # pinned values: a change here changes every stored experiment's seeds
+    assert run_seed(3, 0, 0) == 1576890651
+    assert run_seed(3, 0, 1) == 3578933982
+    assert run_seed(3, 1, 0) == 457190280
+    assert run_seed(3, 1, 1) == 3420841517
+    seeds = {run_seed(s, p, r) for s in range(3) for p in range(5) for r in range(5)}
+    assert len(seeds) == 3 * 5 * 5
+    assert all(isinstance(s, int) and 0 <= s < 2**32 for s in seeds)
+
+
+# --- designs ---------------------------------------------------------------------------------
+
+
+def test_full_factorial_is_the_product_of_levels_and_values():
+    s = spec("full_factorial", n_ranges=2, values={"model.end_year": [2005, 2006]}, levels=3)
+    points = design_points(s, "x")
+    axes = [np.linspace(0.3, 0.7, 3), np.linspace(-3.0, -2.0, 3), [2005, 2006]]
+    names = [*list(RANGES)[:2], "model.end_year"]
+    expected = [dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes)]
+    assert len(points) == 3 * 3 * 2
+    assert points == expected
+    json.dumps(points)  # goes into the manifest as it is
+
+
+@pytest.mark.parametrize(("samples", "dims"), [(1, 1), (5, 2), (12, 3)])
+def test_latin_hypercube_one_point_per_stratum_per_dimension(samples, dims):
+    s = spec("latin_hypercube", n_ranges=dims, samples=samples)
+    names = list(RANGES)[:dims]
+    x = as_array(design_points(s, "x"), names)
+    assert x.shape == (samples, dims)
+    for j, name in enumerate(names):
+        lo, hi = RANGES[name]
+        assert np.all((x[:, j] >= lo) & (x[:, j] <= hi))
+        strata = np.floor((x[:, j] - lo) / (hi - lo) * samples).astype(int)
+        assert sorted(strata) == list(range(samples))
+
+
+def test_latin_hypercube_with_values_picks_listed_values():
+    s = spec("latin_hypercube", n_ranges=1, values={"model.end_year": [2005, 2006]}, samples=6)
+    points = design_points(s, "x")
+    assert len(points) == 6
+    assert sorted(p["model.end_year"] for p in points) == [2005] * 3 + [2006] * 3
+
+
+def test_designs_are_reproducible_and_follow_the_design_seed():
+    a = design_points(spec("latin_hypercube", samples=4), "x")
+    b = design_points(spec("latin_hypercube", samples=4), "x")
+    c = design_points(spec("latin_hypercube", samples=4, seed=99), "x")
+    assert a == b
+    assert a != c
+
+
+@pytest.mark.parametrize(("samples", "dims"), [(4, 1), (8, 2), (4, 3)])
+def test_sobol_gives_n_times_d_plus_2_points_within_bounds(samples, dims):
+    names = list(RANGES)[:dims]
+    x = as_array(design_points(spec("sobol", n_ranges=dims, samples=samples), "x"), names)
+    assert x.shape == (samples * (dims + 2), dims)
+    for j, name in enumerate(names):
+        lo, hi = RANGES[name]
+        assert np.all((x[:, j] >= lo) & (x[:, j] <= hi))
+    assert len(np.unique(x[:, 0])) > 1
+
+
+@pytest.mark.parametrize(("samples", "dims", "levels"), [(3, 1, 4), (2, 2, 4), (4, 3, 6)])
+def test_morris_gives_n_times_d_plus_1_points_on_the_level_grid(samples, dims, levels):
+    names = list(RANGES)[:dims]
+    x = as_array(design_points(spec("morris", n_ranges=dims, samples=samples, levels=levels), "x"), names)
+    assert x.shape == (samples * (dims + 1), dims)
+    for j, name in enumerate(names):
+        lo, hi = RANGES[name]
+        grid = (x[:, j] - lo) / (hi - lo) * (levels - 1)
+        assert np.allclose(grid, np.round(grid))
+        assert np.all((grid > -1e-9) & (grid < levels - 1 + 1e-9))
+
+
+def test_design_points_become_runs_of_every_scenario(tmp_path):
+    exp = load(
+        tmp_path,
+        '[scenarios.a]\n[scenarios.b]\n[uncertainties.return_logit_base]\nlow = -3.0\nhigh = -2.0\n'
+        '[uncertainties."countries.JP.renewal_prob"]\nlow = 0.3\nhigh = 0.7\n[design]\nmethod = "sobol"\nsamples = 4\n',
+    )
+    assert len(exp.points) == 4 * (2 + 2)
+    assert len(exp.runs) == 2 * len(exp.points)
+    r = exp.runs[-1]
+    assert r.scenario_data["countries"]["JP"]["renewal_prob"] == exp.points[r.point]["countries.JP.renewal_prob"]
+
+
+# --- design and uncertainty errors -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["full_factorial", "latin_hypercube", "sobol", "morris"])
+def test_a_design_that_names_no_uncertainty_is_an_input_error(tmp_path, method):
+    err = load_error(tmp_path, f'[scenarios.a]\n[design]\nmethod = "{method}"\n')
+    assert err.key == "uncertainties"
+    assert "'uncertainties'" in str(err)
+    assert "no uncertainty" in str(err)
+
+
+def test_uncertainties_with_method_none_are_an_input_error(tmp_path):
+    err = load_error(tmp_path, "[scenarios.a]\n[uncertainties.return_logit_base]\nlow = -3.0\nhigh = -2.0\n")
+    assert err.key == "design.method"
+    assert err.value == "none"
+    assert "latin_hypercube" in (err.allowed or "")
+
+
+@pytest.mark.parametrize("method", ["sobol", "morris"])
+def test_sobol_and_morris_need_ranges(tmp_path, method):
+    err = load_error(
+        tmp_path, f'[scenarios.a]\n[uncertainties.return_logit_base]\nvalues = [-2.0]\n[design]\nmethod = "{method}"\n'
+    )
+    assert err.key == "uncertainties.return_logit_base"
+    assert "low and high" in (err.allowed or "")
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value", "allowed"),
+    [
+        ('"countries.JP.renewal_prob"]\nlow = 0.5\nhigh = 1.5', "uncertainties.countries.JP.renewal_prob", 1.5, "<= 1"),
+        ('"countries.JP.renewal_prob"]\nlow = -0.5\nhigh = 0.5', "uncertainties.countries.JP.renewal_prob", -0.5, ">= 0"),
+        ("scale]\nvalues = [100, -1]", "uncertainties.scale", -1, "> 0"),
+        (
+            '"levers.overseas_fellowships.fellows_per_year"]\nvalues = [10, -5]',
+            "uncertainties.levers.overseas_fellowships.fellows_per_year",
+            -5,
+            ">= 0",
+        ),
+        ("bogus_parameter]\nlow = 0.1\nhigh = 0.2", "uncertainties.bogus_parameter", 0.1, None),
+        ("focal_country]\nvalues = [\"JP\", \"XX\"]", "uncertainties.focal_country", "XX", "JP"),
+    ],
+)
+def test_uncertainty_values_are_checked_at_load_time(tmp_path, table, key, value, allowed):
+    err = load_error(tmp_path, f'[scenarios.a]\n[design]\nmethod = "full_factorial"\n[uncertainties.{table}\n')
+    assert err.key == key
+    assert f"'{key}'" in str(err)
+    assert err.value == value
+    assert repr(value) in str(err)
+    if allowed:
+        assert allowed in (err.allowed or "")
+
+
+@pytest.mark.parametrize(
+    ("table", "detail"),
+    [
+        ("low = 2.0\nhigh = 1.0", "low < high"),
+        ("low = 1.0", "low < high"),
+        ("values = []", "must not be empty"),
+        ("low = 1.0\nhigh = 2.0\nvalues = [1.0]", "not both"),
+        ("low = nan\nhigh = 2.0", "finite"),
+        ("mean = 1.0", "unknown name"),
+    ],
+)
+def test_malformed_uncertainty_tables_name_the_key(tmp_path, table, detail):
+    err = load_error(tmp_path, f'[scenarios.a]\n[design]\nmethod = "latin_hypercube"\n[uncertainties.x]\n{table}\n')
+    assert err.key is not None and err.key.startswith("uncertainties.x")
+    assert detail in str(err)
+
+
+@pytest.mark.parametrize(
+    ("body", "key", "fragment"),
+    [
+        ('replicates = "two"\n[scenarios.a]\n', "replicates", "an integer"),
+        ("replicates = 0\n[scenarios.a]\n", "replicates", ">= 1"),
+        ("seed = -1\n[scenarios.a]\n", "seed", ">= 0"),
+        ("[scenarios.a]\n[design]\nmethod = \"grid\"\n", "design.method", "latin_hypercube"),
+        ("[scenarios.a]\n[design]\nsamples = 0\n", "design.samples", ">= 1"),
+        ("[scenarios.a]\n[design]\nlevels = 1\n", "design.levels", ">= 2"),
+        ("[scenarios.a]\n[keep]\nindicators = [\"nope\"]\n", "keep.indicators", "researchers"),
+        ("[scenarios.a]\n[keep]\ncountries = [\"XX\"]\n", "keep.countries", "JP"),
+        ("[scenarios.a]\nbogus = 1\n", "scenarios.a.bogus", "unknown name"),
+        ("bogus = 1\n[scenarios.a]\n", "bogus", "replicates"),
+        ("", "scenarios", "required"),
+        ("[scenarios.a.levers.nope]\nenabled = true\n", "levers.nope", "overseas_fellowships"),
+        ("[scenarios.a.levers.overseas_fellowships]\nfellows_per_year = -5\n", "fellows_per_year", ">= 0"),
+        ("[scenarios.a.countries.XX]\nrenewal_prob = 0.5\n", "countries.XX", "JP"),
+    ],
+)
+def test_bad_experiment_values_name_the_key(tmp_path, body, key, fragment):
+    err = load_error(tmp_path, body)
+    assert err.key is not None and err.key.endswith(key)
+    assert fragment in str(err)
+
+
+# --- property tests: malformed experiment files raise InputError or load --------------------------
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 5),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.sampled_from(["JP", "XX", "none", "sobol", "morris", "full_factorial", "latin_hypercube", "baseline.toml"]),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=5,
+)
+small_ints = st.sampled_from([1, 2, 3, 4]) | st.sampled_from([-1, 0, 100_001, 2.5, "2"])
+PARAMS = [*RANGES, "scale", "end_year", "focal_country", "levers.overseas_fellowships.fellows_per_year"]
+JUNK_PARAMS = ["model", "", "countries.JP", "scale.x", "a..b", "countries__JP__renewal_prob", "name"]
+
+
+@st.composite
+def uncertainty(draw, name: str) -> dict | object:
+    """Mostly a valid range or list for the parameter, sometimes one that is wrong."""
+    kind = draw(st.sampled_from(["valid"] * 4 + ["range", "values", "junk"]))
+    if kind == "valid" and name in RANGES:
+        lo, hi = RANGES[name]
+        a, b = sorted(draw(st.lists(st.floats(lo, hi), min_size=2, max_size=2, unique=True)))
+        return {"low": a, "high": b} if draw(st.booleans()) else {"values": [a, b]}
+    if kind in ("valid", "range"):
+        return {"low": draw(st.floats(-2, 2) | scalars), "high": draw(st.floats(-2, 3) | scalars)}
+    if kind == "values":
+        return {"values": draw(st.lists(st.floats(-2, 2) | st.integers(2004, 2010) | scalars, max_size=3))}
+    return draw(values)
+
+
+@st.composite
+def experiment_dicts(draw) -> dict:
+    """A small valid experiment, then maybe a few entries replaced by junk or out-of-range values."""
+    data: dict = {
+        "baseline": BASELINE.as_posix(),
+        "scale": 5000,
+        "end_year": 2006,
+        "replicates": draw(st.integers(1, 2)),
+        "seed": draw(st.integers(0, 2**64) | st.just(-1)),
+        "scenarios": {"baseline": {}},
+    }
+    if draw(st.booleans()):
+        data["scenarios"]["fellows"] = {
+            "levers": {"overseas_fellowships": {"fellows_per_year": draw(st.integers(-5, 50) | scalars)}}
+        }
+    for _ in range(draw(st.integers(0, 2))):
+        name = draw(st.sampled_from([*RANGES, *PARAMS]) | st.sampled_from(JUNK_PARAMS) | st.text(max_size=6))
+        data.setdefault("uncertainties", {})[name] = draw(uncertainty(name))
+    if "uncertainties" in data or draw(st.booleans()):
+        methods = ["full_factorial", "latin_hypercube", "sobol", "morris"]
+        data["design"] = {
+            "method": draw(st.sampled_from(methods) | st.sampled_from(["none", "grid"])),
+            "samples": draw(small_ints),
+            "levels": draw(small_ints),
+        }
+        if draw(st.booleans()):
+            data["design"]["seed"] = draw(st.integers(-1, 2**64))
+    if draw(st.booleans()):
+        data["keep"] = {
+            "indicators": draw(st.lists(st.sampled_from(["researchers", "papers", "researchers", "nope"]), max_size=2)),
+            "years": draw(st.lists(st.integers(2000, 2010), max_size=2)),
+            "countries": draw(st.lists(st.sampled_from(["JP", "US", "JP", "XX"]), max_size=2)),
+        }
+    for _ in range(draw(st.sampled_from([0, 0, 1, 2]))):
+        where = draw(st.sampled_from(["top", "scenario", "lever", "design", "keep", "unc"]))
+        value = draw(values)
+        if where == "top":
+            data[draw(st.sampled_from([*ExperimentSpec.model_fields, "bogus"]))] = value
+        elif where == "scenario":
+            key = draw(st.sampled_from(["file", "description", "model", "countries", "levers", "bogus"]))
+            data["scenarios"][draw(st.sampled_from(["baseline", "x", ""]))] = {key: value}
+        elif where == "lever":
+            lever = draw(st.sampled_from([*LEVER_NAMES, "nope"]))
+            data["scenarios"]["baseline"] = {"levers": {lever: {draw(st.text(max_size=6)): value}}}
+        elif where == "design":
+            data["design"] = {draw(st.sampled_from(["method", "samples", "levels", "seed", "bogus"])): value}
+        elif where == "keep":
+            data["keep"] = {draw(st.sampled_from(["indicators", "years", "countries", "flows", "bogus"])): value}
+        else:
+            data["uncertainties"] = {draw(st.sampled_from(PARAMS) | st.text(max_size=6)): value}
+    return data
+
+
+def _toml_value(v) -> str:
+    if v is None:
+        return '""'
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)} = {_toml_value(x)}" for k, x in v.items()) + "}"
+
+
+def to_toml(data: dict) -> str:
+    """TOML text for a nested dict: top-level keys one per line, tables inline."""
+    return "".join(f"{json.dumps(k, ensure_ascii=False)} = {_toml_value(v)}\n" for k, v in data.items())
+
+
+def test_to_toml_round_trips():
+    import tomllib
+
+    data = {"a": {"b c": [1, 2.5, "x\"y\\"], "d": {"e": True}}, "f": "ü\n", "g": -3}
+    assert tomllib.loads(to_toml(data)) == data
+
+
+def _loads_or_input_error(path: Path) -> None:
+    try:
+        exp = load_experiment(path)
+    except InputError as err:
+        from hypothesis import event
+        event(("err", err.key))
+        assert str(err)  # a readable message
+        return
+    from hypothesis import event
+    event("ok")
+    # anything that loads is runnable as far as the loader can tell
+    assert exp.runs
+    assert {r.scenario for r in exp.runs} == set(exp.spec.scenarios)
+    assert len(exp.runs) == len(exp.points) * exp.spec.replicates * len(exp.spec.scenarios)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(experiment_dicts())
+def test_malformed_experiment_dicts_raise_only_input_errors(tmp_path, data):
+    path = tmp_path / "exp.toml"
+    path.write_text(to_toml(data), encoding="utf-8")
+    _loads_or_input_error(path)
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    head=st.sampled_from([HEAD, "", f'baseline = "{BASELINE.as_posix()}"\n']),
+    text=st.text(alphabet=st.sampled_from(list('[]."=\n ,{}abcdeinorstuvwxy_0129-')), max_size=60),
+)
+def test_random_toml_text_raises_only_input_errors(tmp_path, head, text):
+    path = tmp_path / "exp.toml"
+    path.write_text(head + "[scenarios.a]\n" + text, encoding="utf-8")
+    _loads_or_input_error(path)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=100))
+def test_arbitrary_bytes_raise_only_input_errors(tmp_path, raw):
+    path = tmp_path / "exp.toml"
+    path.write_bytes(raw)
+    _loads_or_input_error(path)
