@@ -53,6 +53,8 @@ from .errors import InputError
 from .indicators import INDICATORS
 from .scenario import Scenario, apply_overrides, read_toml, scenario_from_dict, validation_error
 
+MAX_POINTS = 100_000  # design points; more is a mistake, not an experiment
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
@@ -188,6 +190,15 @@ def design_points(spec: ExperimentSpec, source: str) -> list[dict[str, Any]]:
     seed = spec.seed if d.seed is None else d.seed
     if d.method == "full_factorial":
         axes = [u.values if u.values is not None else list(np.linspace(u.low, u.high, d.levels)) for u in unc.values()]
+        size = int(np.prod([len(a) for a in axes], dtype=float))
+        if size > MAX_POINTS:
+            raise InputError(
+                "the full factorial design is too large",
+                source=source,
+                key="design.levels",
+                value=f"{size:,} points",
+                allowed=f"at most {MAX_POINTS:,} points (fewer levels or values)",
+            )
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes)]
     if d.method == "latin_hypercube":
         from scipy.stats import qmc
@@ -235,8 +246,7 @@ def load_experiment(path: str | Path) -> Experiment:
     except ValidationError as exc:
         raise validation_error(exc, source, ExperimentSpec) from None
     _check_keep(spec.keep, source)
-    base_path = path.parent / spec.baseline
-    base = read_toml(base_path)
+    base = _read_referenced(path.parent / spec.baseline, source, "baseline")
     run_overrides = {
         k: v
         for k, v in (("scale", spec.scale), ("start_year", spec.start_year), ("end_year", spec.end_year))
@@ -246,9 +256,8 @@ def load_experiment(path: str | Path) -> Experiment:
     for name, pkg in spec.scenarios.items():
         merged = base
         if pkg.file:
-            merged = _merge(
-                merged, {k: v for k, v in read_toml(path.parent / pkg.file).items() if k not in ("name", "description")}
-            )
+            package_file = _read_referenced(path.parent / pkg.file, source, f"scenarios.{name}.file")
+            merged = _merge(merged, {k: v for k, v in package_file.items() if k not in ("name", "description")})
         inline = pkg.model_dump(include={"model", "countries", "levers"}, exclude_defaults=True)
         merged = _merge(merged, inline)
         merged = apply_overrides({**merged, "name": name, "description": pkg.description}, run_overrides, source)
@@ -272,6 +281,20 @@ def load_experiment(path: str | Path) -> Experiment:
         for name, pkg in packages.items()
     ]
     return Experiment(path=path, text=path.read_text(encoding="utf-8"), spec=spec, points=points, runs=runs)
+
+
+def _read_referenced(path: Path, source: str, key: str) -> dict[str, Any]:
+    """A scenario file named by the experiment; problems name the experiment's key too."""
+    try:
+        return read_toml(path)
+    except InputError as exc:
+        raise InputError(
+            f"{path}: {exc.detail}",
+            source=source,
+            key=key,
+            value=str(path),
+            allowed="an existing scenario file (relative to the experiment file)",
+        ) from None
 
 
 def _check_uncertainties(spec: ExperimentSpec, package: dict[str, Any], source: str) -> None:

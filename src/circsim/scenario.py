@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import tomllib
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -146,10 +147,17 @@ def country_params(scen: Scenario, source: str = "<scenario>") -> dict[str, Coun
 
 def _model_at(cls: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
     """The pydantic model class found by following ``loc`` from ``cls``."""
-    for part in loc:
+    parts = list(loc)
+    while parts:
+        part = parts.pop(0)
         if not isinstance(part, str) or part not in cls.model_fields:
             return None
         ann = cls.model_fields[part].annotation
+        if typing.get_origin(ann) is dict:  # a table of named entries: skip the entry's name
+            ann = typing.get_args(ann)[1]
+            if not parts:
+                return None
+            parts.pop(0)
         args = getattr(ann, "__args__", ()) or (ann,)
         nxt = next((a for a in args if isinstance(a, type) and issubclass(a, BaseModel)), None)
         if nxt is None:

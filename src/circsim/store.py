@@ -84,9 +84,11 @@ class ResultStore:
             done = [rid for rid, r in self.manifest["runs"].items() if r["status"] == "done"]
             self.manifest["resumed"] = [*self.manifest.get("resumed", []), now()]
         else:
-            if self.path.exists() and any(self.path.iterdir()):
+            if self.path.exists() and (not self.path.is_dir() or any(self.path.iterdir())):
                 raise InputError(
-                    "is not empty and holds no result store", source=str(self.path), allowed="a new or empty directory"
+                    "is not empty (or not a directory) and holds no result store",
+                    source=str(self.path),
+                    allowed="a new or empty directory",
                 )
             self.manifest = {
                 "experiment": {"file": source, "content": experiment_text},
