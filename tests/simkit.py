@@ -7,6 +7,8 @@ tests then replace its population by hand-made rows and call one mechanism direc
 
 from __future__ import annotations
 
+import json
+import math
 from typing import Any
 
 import numpy as np
@@ -124,3 +126,29 @@ def window_mean(m: CirculationModel, indicator: str, first: int, last: int, coun
 def seed_mean(models: list[CirculationModel], indicator: str, first: int, last: int, country: str = "JP") -> float:
     """Window mean averaged over several runs (seeds)."""
     return float(np.mean([window_mean(m, indicator, first, last, country) for m in models]))
+
+
+def toml_value(v) -> str:
+    """A TOML literal for a Python value (None as an empty string; nan and inf allowed)."""
+    if v is None:
+        return '""'
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)} = {toml_value(x)}" for k, x in v.items()) + "}"
+
+
+def to_toml(data: dict) -> str:
+    """TOML text for a nested dict: top-level keys one per line, tables inline."""
+    return "".join(f"{json.dumps(k, ensure_ascii=False)} = {toml_value(v)}\n" for k, v in data.items())

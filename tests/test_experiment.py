@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ from hypothesis import strategies as st
 from circsim.errors import InputError
 from circsim.experiment import Experiment, ExperimentSpec, design_points, load_experiment, run_seed
 from circsim.levers import LEVER_NAMES
+from simkit import to_toml
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -422,31 +422,6 @@ def experiment_dicts(draw) -> tuple[bool, dict]:
         else:
             _table(data, "uncertainties")[draw(st.sampled_from(PARAMS) | st.text(max_size=6))] = value
     return bad, data
-
-
-def _toml_value(v) -> str:
-    if v is None:
-        return '""'
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)
-    if isinstance(v, str):
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)} = {_toml_value(x)}" for k, x in v.items()) + "}"
-
-
-def to_toml(data: dict) -> str:
-    """TOML text for a nested dict: top-level keys one per line, tables inline."""
-    return "".join(f"{json.dumps(k, ensure_ascii=False)} = {_toml_value(v)}\n" for k, v in data.items())
 
 
 def test_to_toml_round_trips():

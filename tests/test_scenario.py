@@ -15,7 +15,7 @@ from circsim.levers import LEVER_NAMES, Levers
 from circsim.model import CirculationModel
 from circsim.params import CountryParams, ModelParams
 from circsim.scenario import Scenario, apply_overrides, load_scenario, scenario_from_dict
-from simkit import CODES, JP
+from simkit import CODES, JP, toml_value
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -366,33 +366,13 @@ def test_malformed_scenario_dicts_raise_only_input_errors(data):
     _accepts_or_input_error(scenario_from_dict, data)
 
 
-def _toml_value(v) -> str:
-    if v is None:
-        return '""'
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return repr(v)
-    if isinstance(v, str):
-        return '"' + v.encode("unicode_escape").decode("ascii").replace('"', '\\"') + '"'
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    return "{" + ", ".join(f'"{k}" = {_toml_value(x)}' for k, x in v.items()) + "}"
-
-
 def _to_toml(data: dict) -> str:
     lines, tables = [], []
     for key, val in data.items():
         if isinstance(val, dict):
             tables.append(([key], val))
         else:
-            lines.append(f'"{key}" = {_toml_value(val)}')
+            lines.append(f'"{key}" = {toml_value(val)}')
     while tables:
         path, table = tables.pop(0)
         lines.append("[" + ".".join(f'"{p}"' for p in path) + "]")
@@ -400,7 +380,7 @@ def _to_toml(data: dict) -> str:
             if isinstance(val, dict) and path[0] in ("countries", "levers") and len(path) == 1:
                 tables.append(([*path, key], val))
             else:
-                lines.append(f'"{key}" = {_toml_value(val)}')
+                lines.append(f'"{key}" = {toml_value(val)}')
     return "\n".join(lines) + "\n"
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .groups import categorical_rows, stochastic_round
-from .sectors import Sector, is_academic, is_post
+from .sectors import Sector, is_academic, is_post, per_sector
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -21,15 +21,7 @@ if TYPE_CHECKING:
 
 def exit_rates(p) -> np.ndarray:
     """Yearly hazard of leaving research, indexed by sector value (unemployed: first year)."""
-    r = np.zeros(len(Sector))
-    r[Sector.DOCTORAL] = p.exit_rate_doctoral_per_year
-    r[Sector.ACAD_PERM] = p.exit_rate_acad_perm_per_year
-    r[Sector.ACAD_FIXED] = p.exit_rate_acad_fixed_per_year
-    r[Sector.INDUSTRY] = p.exit_rate_industry_per_year
-    r[Sector.GOVERNMENT] = p.exit_rate_government_per_year
-    r[Sector.STARTUP] = p.exit_rate_startup_per_year
-    r[Sector.UNEMPLOYED] = p.exit_rate_unemployed_per_year
-    return r
+    return per_sector(p, "exit_rate_{}_per_year")
 
 
 def age_and_retire(m: CirculationModel) -> np.ndarray:
@@ -116,27 +108,50 @@ def draw_nationality(m: CirculationModel, host: np.ndarray, p_foreign: np.ndarra
     return nat
 
 
-def doctoral_intake(m: CirculationModel) -> slice:
-    """Add this year's doctoral entrants. Returns their rows."""
-    p, rng = m.p, m.rng
-    counts = stochastic_round(intake_per_country(m), rng)
-    host = np.repeat(np.arange(m.n_countries), counts)
-    n = host.size
-    nat = draw_nationality(m, host, m.intl_doctoral_share[host])
-    age = np.clip(np.rint(rng.normal(p.doctoral_entry_age_years, 2.0, n)), 21, 45)
+def add_entrants(
+    m: CirculationModel,
+    host: np.ndarray,
+    sector: np.ndarray | int,
+    p_foreign: np.ndarray,
+    age_mean: float,
+    age_min: int,
+    talent_mean: float,
+    **fields: np.ndarray,
+) -> slice:
+    """Append people entering research in ``host`` countries (nationality drawn with
+    ``p_foreign``, age ~ N(age_mean, 2) in [age_min, 45], talent ~ N(talent_mean, 1)).
+    Returns their rows."""
+    rng, n = m.rng, host.size
+    nat = draw_nationality(m, host, p_foreign)
+    age = np.clip(np.rint(rng.normal(age_mean, 2.0, n)), age_min, 45)
     rows = m.pop.append(
         n,
         nationality=nat,
         country=host.astype(np.int8),
         first_country=host.astype(np.int8),
-        sector=Sector.DOCTORAL,
+        sector=sector,
         age=age,
-        doctoral_left=m.doctoral_years[host],
-        talent=rng.standard_normal(n),
+        talent=rng.normal(talent_mean, 1.0, n),
         standing=np.where(nat == host, 0.2, 0.0),
+        **fields,
     )
     m.extend_gone(n)
     return rows
+
+
+def doctoral_intake(m: CirculationModel) -> slice:
+    """Add this year's doctoral entrants. Returns their rows."""
+    host = np.repeat(np.arange(m.n_countries), stochastic_round(intake_per_country(m), m.rng))
+    return add_entrants(
+        m,
+        host,
+        Sector.DOCTORAL,
+        m.intl_doctoral_share[host],
+        m.p.doctoral_entry_age_years,
+        21,
+        0.0,
+        doctoral_left=m.doctoral_years[host],
+    )
 
 
 def graduations(m: CirculationModel) -> np.ndarray:
@@ -161,21 +176,9 @@ def direct_entry(m: CirculationModel, capacity: np.ndarray) -> slice:
     cells = np.repeat(np.arange(fill.size), fill.ravel())
     host = cells // fill.shape[1]
     sector = (Sector.INDUSTRY + cells % fill.shape[1]).astype(np.int8)
-    n = host.size
-    nat = draw_nationality(m, host, m.foreign_share_entry[host])
-    age = np.clip(np.rint(rng.normal(p.direct_entry_age_years, 2.0, n)), 20, 45)
-    rows = m.pop.append(
-        n,
-        nationality=nat,
-        country=host.astype(np.int8),
-        first_country=host.astype(np.int8),
-        sector=sector,
-        age=age,
-        talent=rng.normal(p.direct_entry_talent_mean, 1.0, n),
-        standing=np.where(nat == host, 0.2, 0.0),
+    return add_entrants(
+        m, host, sector, m.foreign_share_entry[host], p.direct_entry_age_years, 20, p.direct_entry_talent_mean
     )
-    m.extend_gone(n)
-    return rows
 
 
 def end_of_year_counters(m: CirculationModel) -> None:

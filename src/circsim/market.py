@@ -17,7 +17,7 @@ from .choice import N_POST, person_country_utility, sector_column, visibility
 from .groups import gumbel
 from .hiring import hiring_score, merit
 from .matching import deferred_acceptance, rank_in_runs, sort_key
-from .sectors import POST_SECTORS, Sector, is_post
+from .sectors import POST_SECTORS, Sector, is_post, per_sector
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -25,13 +25,7 @@ if TYPE_CHECKING:
 
 def on_the_job_rates(p) -> np.ndarray:
     """Yearly on-the-job search rate indexed by sector value."""
-    rates = np.zeros(len(Sector))
-    rates[Sector.ACAD_PERM] = p.search_rate_acad_perm_per_year
-    rates[Sector.ACAD_FIXED] = p.search_rate_acad_fixed_per_year
-    rates[Sector.INDUSTRY] = p.search_rate_industry_per_year
-    rates[Sector.GOVERNMENT] = p.search_rate_government_per_year
-    rates[Sector.STARTUP] = p.search_rate_startup_per_year
-    return rates
+    return per_sector(p, "search_rate_{}_per_year")
 
 
 def find_seekers(m: CirculationModel) -> np.ndarray:

@@ -31,6 +31,12 @@ ACADEMIC_SECTORS = np.array([Sector.ACAD_PERM, Sector.ACAD_FIXED], dtype=np.int8
 SECTOR_NAMES = {s.value: s.name.lower() for s in Sector}
 
 
+def per_sector(params: object, pattern: str) -> np.ndarray:
+    """Array indexed by sector value of the parameters named ``pattern`` with the
+    sector's name filled in (``"exit_rate_{}_per_year"``); 0 where no such parameter."""
+    return np.array([getattr(params, pattern.format(s.name.lower()), 0.0) for s in Sector])
+
+
 def is_post(sector: np.ndarray) -> np.ndarray:
     """True where a sector value is a funded post."""
     return (sector >= Sector.ACAD_PERM) & (sector <= Sector.STARTUP)
