@@ -11,7 +11,7 @@ LINT_DIRS := $(wildcard src tests benchmarks)
 .PHONY: help venv run test lint
 
 help:
-	@echo "make run    set up .venv if needed, run the lever experiment scenarios/levers.toml into results/levers/"
+	@echo "make run    set up .venv if needed, run the lever experiment into results/levers/ and write its report"
 	@echo "make test   set up .venv if needed, run the tests"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make venv   create .venv (Python >= 3.12) and install circsim with its dev tools"
@@ -41,6 +41,7 @@ $(STAMP): pyproject.toml
 
 run: venv
 	$(VENV)/bin/circsim batch scenarios/levers.toml --out results/levers
+	$(VENV)/bin/circsim compare results/levers --years 2030,2040
 
 test: venv
 	$(VENV)/bin/python -m pytest

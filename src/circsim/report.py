@@ -1,0 +1,130 @@
+"""The comparison report: ``report.md`` with its tables (CSV) and figures (PNG).
+
+The report is a function of the store alone (no dates, no machine details), so the
+same store regenerates it identically.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import figures
+from .compare import Comparison, compare
+from .store import ResultStore, atomic_write
+
+FAN_INDICATORS = ("visits_abroad_long", "nationals_abroad", "fixed_term_share_under40", "intl_coauthorship_share")
+
+
+def _fmt(x: float) -> str:
+    if pd.isna(x):
+        return "n/a"
+    return f"{x:,.3f}" if abs(x) < 10 else f"{x:,.0f}"
+
+
+def findings(comp: Comparison, period: str, top: int = 3) -> list[str]:
+    """Plain-language lines: for each scenario, the indicators whose paired interval
+    excludes zero, largest relative change first, with the cost."""
+    lines = []
+    eff = comp.effects[comp.effects["period"] == period]
+    for scen, grp in eff.groupby("scenario", sort=False):
+        sure = grp[(grp["lo"] > 0) | (grp["hi"] < 0)].copy()
+        sure["rel"] = (sure["mean"] / sure["baseline"].abs().where(sure["baseline"] != 0)).abs()
+        sure = sure.sort_values("rel", ascending=False).head(top)
+        cost = grp["cost_yen"].iloc[0]
+        cost_txt = f"cumulative cost by {period}: {cost / 1e8:,.0f} 億円" if cost > 0 else "no cost recorded"
+        if sure.empty:
+            lines.append(
+                f"- **{scen}**: no effect on the indicators compared is distinguishable from zero ({cost_txt})."
+            )
+            continue
+        parts = [
+            f"{r.indicator} {r.mean:+,.3g} (95% CI {r.lo:+,.3g} to {r.hi:+,.3g}; baseline {_fmt(r.baseline)})"
+            for r in sure.itertuples()
+        ]
+        lines.append(f"- **{scen}** ({cost_txt}): " + "; ".join(parts) + ".")
+    return lines
+
+
+def write_report(
+    store: ResultStore, out: Path, baseline: str = "baseline", country: str = "JP", years: list[int] | None = None
+) -> Path:
+    """Compare the store's scenarios with ``baseline`` and write report.md, CSV tables and
+    PNG figures into ``out``. Returns the report's path."""
+    comp = compare(store, baseline=baseline, country=country, years=years)
+    out.mkdir(parents=True, exist_ok=True)
+    last = str(comp.years[-1])
+    for name, df in (("effects", comp.effects), ("ranking", comp.ranking)):
+        atomic_write(out / f"{name}.csv", lambda p, df=df: df.to_csv(p, index=False, float_format="%.6g"))
+    indicators = list(dict.fromkeys(comp.effects["indicator"]))
+    figures.forest(comp, last, indicators, out / "forest.png")
+    runs = store.runs()
+    ind = store.indicators()
+    scenarios = list(dict.fromkeys(runs["scenario"]))
+    fans = [i for i in FAN_INDICATORS if i in set(ind["indicator"])]
+    for name in fans:
+        figures.fan(ind, runs, country, name, scenarios, out / f"fan_{name}.png")
+    m = store.manifest
+    n_done = int((runs["status"] == "done").sum())
+    eff = comp.effects[comp.effects["period"] == last]
+    table = eff.assign(
+        effect=lambda d: [
+            f"{_fmt(a)} [{_fmt(b)}, {_fmt(c)}]" for a, b, c in zip(d["mean"], d["lo"], d["hi"], strict=True)
+        ]
+    )
+    wide = table.pivot(index="scenario", columns="indicator", values="effect").reindex(
+        [s for s in scenarios if s != baseline]
+    )
+    cost = eff.groupby("scenario", sort=False)["cost_yen"].first() / 1e8
+    per = eff.pivot(index="scenario", columns="indicator", values="per_100_oku").reindex(wide.index)
+    stab = (
+        comp.ranking[comp.ranking["period"] == last]
+        .pivot(index="scenario", columns="indicator", values="rank_stability")
+        .reindex(wide.index)
+    )
+    lines = [
+        f"# Policy packages compared: {m['experiment']['file']}",
+        "",
+        f"Store: `{store.path}`; {n_done} finished runs; circsim {m.get('circsim_version')}, "
+        f"commit {m.get('git_commit') or 'unknown'}.",
+        f"Country: {country}. Baseline scenario: `{baseline}`. Years: {', '.join(map(str, comp.years))} "
+        "(and cumulative totals of per-year indicators).",
+        "",
+        "Method: each effect is the mean over design points x replicates of the difference from "
+        "the baseline run with the same seed (common random numbers); the interval is a Student-t "
+        "95% interval on those paired differences (`effects.csv` also gives the unpaired Welch "
+        "interval, always wider here). Cost-effectiveness is the effect per 100 億円 of cumulative "
+        "lever cost to that year. Rank stability is the share of design points at which a "
+        "scenario keeps its average rank.",
+        "",
+        f"## Findings ({last})",
+        "",
+        *findings(comp, last),
+        "",
+        "Caveats: the model is not yet calibrated (its behavioural weights are assumed; see "
+        "docs/ODD.md), and the uncertainty ranges of the experiment are assumed too. Read "
+        "effects as the direction and rough size that the mechanisms imply, not as forecasts.",
+        "",
+        f"## Effects in {last} (mean [95% CI])",
+        "",
+        wide.to_markdown(),
+        "",
+        f"## Cumulative lever cost to {last} (億円) and effect per 100 億円",
+        "",
+        pd.concat([cost.rename("cost_oku_yen"), per], axis=1).reindex(wide.index).to_markdown(floatfmt=",.4g"),
+        "",
+        f"## Rank stability across design points ({last})",
+        "",
+        stab.to_markdown(floatfmt=".2f"),
+        "",
+        "## Figures",
+        "",
+        "![effects](forest.png)",
+        "",
+        *[f"![{n}](fan_{n}.png)" for n in fans],
+        "",
+    ]
+    path = out / "report.md"
+    atomic_write(path, lambda p: p.write_text("\n".join(lines), encoding="utf-8"))
+    return path
