@@ -89,7 +89,7 @@ def run_values(store: ResultStore, country: str, indicators: list[str], years: l
             value=missing[0],
             allowed=", ".join(sorted(recorded)),
         )
-    if country not in set(ind["country"]):
+    if country not in set(ind["country"].unique()):
         raise InputError(
             "country not recorded in this store",
             source=str(store.path),
@@ -156,7 +156,7 @@ def compare(
         )
     ind_years = sorted(store.indicators()["year"].unique()) if years is None else years
     years = years or [int(ind_years[-1])]
-    indicators = indicators or [i for i in DEFAULT_INDICATORS if i in set(store.indicators()["indicator"])]
+    indicators = indicators or [i for i in DEFAULT_INDICATORS if i in set(store.indicators()["indicator"].unique())]
     vals = run_values(store, country, indicators, years)
     wide = vals.pivot_table(index=["scenario", "point", "replicate"], columns=["indicator", "period"], values="value")
     base = wide.xs(baseline, level="scenario")

@@ -62,7 +62,7 @@ def write_report(
     runs = store.runs()
     ind = store.indicators()
     scenarios = list(dict.fromkeys(runs["scenario"]))
-    fans = [i for i in FAN_INDICATORS if i in set(ind["indicator"])]
+    fans = [i for i in FAN_INDICATORS if i in set(ind["indicator"].unique())]
     for name in fans:
         figures.fan(ind, runs, country, name, scenarios, out / f"fan_{name}.png")
     m = store.manifest

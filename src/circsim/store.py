@@ -67,6 +67,7 @@ class ResultStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.manifest: dict[str, Any] = {}
+        self._tables: dict[str, pd.DataFrame] = {}  # results read once per store object
 
     # --- writing -----------------------------------------------------------------
     def open_for(self, experiment_text: str, source: str, design: list[dict], runs: list[dict]) -> list[str]:
@@ -109,6 +110,7 @@ class ResultStore:
 
     def record(self, run_id: str, status: str, tables: dict[str, pd.DataFrame] | None, **info: Any) -> None:
         """Store one finished run: its parts first, then its manifest entry."""
+        self._tables.clear()
         for name, df in (tables or {}).items():
             atomic_write(self.path / f"{name}.parquet" / f"{run_id}.parquet", lambda p, df=df: df.to_parquet(p))
         self.manifest["runs"][run_id].update(status=status, **info)
@@ -156,11 +158,13 @@ class ResultStore:
         """A results table (``indicators`` or ``flows``) of all finished runs."""
         if name not in TABLES:
             raise InputError("unknown table", key=name, allowed=", ".join(TABLES))
-        parts = [self.path / f"{name}.parquet" / f"{rid}.parquet" for rid in self.done()]
-        parts = [p for p in parts if p.is_file()]
-        if not parts:
-            return pd.DataFrame()
-        return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
+        if name not in self._tables:
+            parts = [self.path / f"{name}.parquet" / f"{rid}.parquet" for rid in self.done()]
+            parts = [p for p in parts if p.is_file()]
+            self._tables[name] = (
+                pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True) if parts else (pd.DataFrame())
+            )
+        return self._tables[name]
 
     def indicators(self) -> pd.DataFrame:
         """run_id, year, country, indicator, value for every finished run."""
