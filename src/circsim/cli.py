@@ -233,9 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _years(text: str) -> list[int]:
     try:
-        return [int(y) for y in text.split(",") if y.strip()]
+        years = [int(y) for y in text.split(",") if y.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be years separated by commas, e.g. 2030,2040 (got {text!r})") from None
+        years = []
+    if not years:
+        raise argparse.ArgumentTypeError(f"must be years separated by commas, e.g. 2030,2040 (got {text!r})")
+    return years
 
 
 def compare_command(args: argparse.Namespace) -> int:

@@ -145,17 +145,19 @@ def compare(
 ) -> Comparison:
     """Paired effects of every scenario in ``store`` against ``baseline``."""
     runs = store.runs()
-    scenarios = list(dict.fromkeys(runs["scenario"]))
+    done = runs[runs["status"] == "done"] if "status" in runs else runs.iloc[:0]
+    if done.empty or store.indicators().empty:
+        raise InputError("holds no finished run", source=str(store.path), allowed="a store with finished runs")
+    scenarios = list(dict.fromkeys(done["scenario"]))  # scenarios with at least one finished run
     if baseline not in scenarios:
         raise InputError(
-            "no such scenario in the store",
+            "no finished run of this scenario in the store",
             source=str(store.path),
             key="baseline",
             value=baseline,
             allowed=", ".join(scenarios),
         )
-    ind_years = sorted(store.indicators()["year"].unique()) if years is None else years
-    years = years or [int(ind_years[-1])]
+    years = sorted(years) if years else [int(store.indicators()["year"].max())]
     indicators = indicators or [i for i in DEFAULT_INDICATORS if i in set(store.indicators()["indicator"].unique())]
     vals = run_values(store, country, indicators, years)
     wide = vals.pivot_table(index=["scenario", "point", "replicate"], columns=["indicator", "period"], values="value")
@@ -165,7 +167,7 @@ def compare(
         if scen == baseline:
             continue
         other = wide.xs(scen, level="scenario")
-        paired = other.join(base, how="inner", lsuffix="", rsuffix="_base").index
+        paired = other.index.intersection(base.index)  # the same design point and replicate
         for ind_name, period in wide.columns:
             if ind_name == "lever_cost_cum_yen":
                 continue

@@ -94,7 +94,7 @@ def write_report(
         "Method: each effect is the mean over design points x replicates of the difference from "
         "the baseline run with the same seed (common random numbers); the interval is a Student-t "
         "95% interval on those paired differences (`effects.csv` also gives the unpaired Welch "
-        "interval, always wider here). Cost-effectiveness is the effect per 100 億円 of cumulative "
+        "interval, which ignores the pairing). Cost-effectiveness is the effect per 100 億円 of cumulative "
         "lever cost to that year. Rank stability is the share of design points at which a "
         "scenario keeps its average rank.",
         "",
