@@ -70,3 +70,98 @@ def fan(
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def flow_map(
+    flows: pd.DataFrame,
+    runs: pd.DataFrame,
+    scenarios: list[str],
+    years: tuple[int, int],
+    focal: str,
+    path: Path,
+    top: int = 20,
+) -> Path:
+    """World map of researchers moving between countries (mean movers a year over the
+    runs of each scenario, one panel per scenario); edge width by movers, the ``top``
+    largest pairs drawn, the focal country highlighted."""
+    from .data import load_regions
+
+    regions = {r.code: r for r in load_regions()}
+    moves = flows[(flows["origin"] != flows["destination"]) & flows["year"].between(*years)]
+    moves = moves.merge(runs[["run_id", "scenario"]], on="run_id")
+    n_years = years[1] - years[0] + 1
+    fig, axes = plt.subplots(1, len(scenarios), figsize=(6.5 * len(scenarios), 3.8), squeeze=False)
+    per_run = {s: max(int((runs["scenario"] == s).sum()), 1) for s in scenarios}
+    pairs = {
+        s: moves[moves["scenario"] == s].groupby(["origin", "destination"])["count"].sum() / (per_run[s] * n_years)
+        for s in scenarios
+    }
+    biggest = max((p.max() for p in pairs.values() if not p.empty), default=1.0)
+    for ax, scen in zip(axes[0], scenarios, strict=True):
+        p = pairs[scen].sort_values(ascending=False).head(top)
+        for (o, d), movers in p.items():
+            a, b = regions[o], regions[d]
+            focal_edge = focal in (o, d)
+            ax.annotate(
+                "",
+                xy=(b.lon, b.lat),
+                xytext=(a.lon, a.lat),
+                arrowprops={
+                    "arrowstyle": "-|>",
+                    "lw": 0.3 + 6 * movers / biggest,
+                    "alpha": 0.6,
+                    "color": "crimson" if focal_edge else "steelblue",
+                    "connectionstyle": "arc3,rad=0.15",
+                    "mutation_scale": 8,
+                },
+            )
+        for code, r in regions.items():
+            ax.scatter(r.lon, r.lat, s=60, color="crimson" if code == focal else "black", zorder=3)
+            ax.annotate(code, (r.lon, r.lat), xytext=(4, 4), textcoords="offset points", fontsize=8)
+        ax.set_xlim(-130, 160)
+        ax.set_ylim(-10, 75)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"{scen}: researchers moving a year, {years[0]}-{years[1]} (top {top} pairs)", fontsize=9)
+    fig.text(0.01, 0.01, "edge width: mean movers a year over runs (agents x scale); " + SOURCE_NOTE, fontsize=6)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+PHD_DESTINATIONS = ("acad_perm", "acad_fixed", "industry", "government", "startup", "unemployed")
+
+
+def phd_destinations(
+    indicators: pd.DataFrame, runs: pd.DataFrame, country: str, years: tuple[int, int], path: Path
+) -> Path:
+    """Where the country's new PhDs go in their graduation year, by scenario (mean share
+    over the years and runs); the part taking a post abroad is marked."""
+    names = [f"phd_dest_{d}" for d in PHD_DESTINATIONS]
+    ind = indicators[
+        (indicators["country"] == country)
+        & indicators["indicator"].isin([*names, "phd_dest_abroad"])
+        & indicators["year"].between(*years)
+    ].merge(runs[["run_id", "scenario"]], on="run_id")
+    shares = ind.groupby(["scenario", "indicator"])["value"].mean().unstack()
+    order = [s for s in dict.fromkeys(runs["scenario"]) if s in shares.index]
+    shares = shares.reindex(order)
+    fig, ax = plt.subplots(figsize=(8, 0.35 * len(order) + 1.5))
+    left = np.zeros(len(order))
+    for name in names:
+        if name in shares:
+            ax.barh(order, shares[name], left=left, label=name.removeprefix("phd_dest_"))
+            left += shares[name].fillna(0).to_numpy()
+    if "phd_dest_abroad" in shares:
+        ax.scatter(shares["phd_dest_abroad"], order, marker="|", color="black", s=120, label="abroad (share)")
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of the year's new PhDs")
+    ax.set_title(f"{country}: destinations of new PhDs in their graduation year, {years[0]}-{years[1]}", fontsize=10)
+    ax.legend(fontsize=7, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.08))
+    fig.text(0.01, 0.005, SOURCE_NOTE, fontsize=6)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

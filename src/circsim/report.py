@@ -65,6 +65,14 @@ def write_report(
     fans = [i for i in FAN_INDICATORS if i in set(ind["indicator"].unique())]
     for name in fans:
         figures.fan(ind, runs, country, name, scenarios, out / f"fan_{name}.png")
+    period = (int(ind["year"].max()) - 9, int(ind["year"].max()))  # the last ten years
+    extra = []
+    if any(f"phd_dest_{d}" in set(ind["indicator"].unique()) for d in figures.PHD_DESTINATIONS):
+        extra.append(figures.phd_destinations(ind, runs, country, period, out / "phd_destinations.png").name)
+    flows = store.flows()
+    if not flows.empty:
+        shown = [baseline, "combined" if "combined" in scenarios else next(s for s in scenarios if s != baseline)]
+        extra.append(figures.flow_map(flows, runs, shown, period, country, out / "flow_map.png").name)
     m = store.manifest
     n_done = int((runs["status"] == "done").sum())
     eff = comp.effects[comp.effects["period"] == last]
@@ -123,6 +131,8 @@ def write_report(
         "![effects](forest.png)",
         "",
         *[f"![{n}](fan_{n}.png)" for n in fans],
+        "",
+        *[f"![{Path(n).stem}]({n})" for n in extra],
         "",
     ]
     path = out / "report.md"
