@@ -460,3 +460,32 @@ def test_report_of_a_model_store_draws_every_figure(tmp_path: Path) -> None:
         assert image.size > 0 and len(np.unique(image)) > 1, name
     text = (out / "report.md").read_text(encoding="utf-8")
     assert "](flow_map.png)" in text and "](phd_destinations.png)" in text
+
+
+def test_two_stores_compared_scenario_by_scenario(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--against: a store against itself differs by exactly zero; against a store whose
+    values are all shifted, by that shift, for every scenario."""
+    a = build_store(tmp_path / "a")
+    shifted = build_store(tmp_path / "b")
+    for name in ("indicators",):
+        folder = shifted.path / f"{name}.parquet"
+        for part in folder.glob("*.parquet"):
+            df = pd.read_parquet(part)
+            df["value"] = df["value"] + 10.0
+            df.to_parquet(part)
+    same = cli.main(
+        ["compare", str(a.path), "--against", str(a.path), "--years", "2040", "--out", str(tmp_path / "r0")]
+    )
+    assert same == 0
+    eff = pd.read_csv(tmp_path / "r0" / "effects.csv")
+    assert set(eff["scenario"]) == set(SCENARIOS)
+    assert np.allclose(eff["mean"], 0.0)
+    code = cli.main(
+        ["compare", str(open_store(tmp_path / "b").path), "--against", str(a.path), "--years", "2040",
+         "--out", str(tmp_path / "r1")]
+    )  # fmt: skip
+    assert code == 0
+    eff = pd.read_csv(tmp_path / "r1" / "effects.csv")
+    assert np.allclose(eff[eff["period"] == "2040"]["mean"], 10.0)
+    assert (tmp_path / "r1" / "forest.png").stat().st_size > 0
+    assert "against store" in (tmp_path / "r1" / "report.md").read_text(encoding="utf-8")

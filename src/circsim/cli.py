@@ -217,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
         "intervals, effect per 100 億円 of lever cost and rank stability across design points;\n"
         "writes report.md, effects.csv, ranking.csv and PNG figures.",
         epilog="examples:\n  circsim compare results/levers\n"
-        "  circsim compare results/levers --years 2030,2040 --country JP --out reports/levers",
+        "  circsim compare results/levers --years 2030,2040 --country JP --out reports/levers\n"
+        "  circsim compare results/levers-new --against results/levers-old   # two stores",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     comp.add_argument("store", type=Path, metavar="DIR", help="a result store written by 'circsim batch'")
@@ -227,6 +228,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--years", type=_years, metavar="Y1,Y2", help="years compared, comma-separated (default: the last year)"
     )
     comp.add_argument("--out", type=Path, metavar="REPORT_DIR", help="report directory (default: DIR/report)")
+    comp.add_argument(
+        "--against",
+        type=Path,
+        metavar="DIR2",
+        help="compare each scenario with the same scenario of another store (e.g. before a model change)",
+    )
     comp.set_defaults(handler=compare_command)
     return parser
 
@@ -243,11 +250,15 @@ def _years(text: str) -> list[int]:
 
 def compare_command(args: argparse.Namespace) -> int:
     """``circsim compare``: write the comparison report of a result store."""
-    from .report import write_report
+    from .report import write_report, write_store_comparison
     from .store import open_store
 
     store = open_store(args.store)
-    path = write_report(store, args.out or args.store / "report", args.baseline, args.country, args.years)
+    if args.against:
+        out = args.out or args.store / "report-against"
+        path = write_store_comparison(store, open_store(args.against), out, args.country, args.years)
+    else:
+        path = write_report(store, args.out or args.store / "report", args.baseline, args.country, args.years)
     print(f"wrote {path}")
     return 0
 

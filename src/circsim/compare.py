@@ -162,39 +162,7 @@ def compare(
     vals = run_values(store, country, indicators, years)
     wide = vals.pivot_table(index=["scenario", "point", "replicate"], columns=["indicator", "period"], values="value")
     base = wide.xs(baseline, level="scenario")
-    rows = []
-    for scen in scenarios:
-        if scen == baseline:
-            continue
-        other = wide.xs(scen, level="scenario")
-        paired = other.index.intersection(base.index)  # the same design point and replicate
-        for ind_name, period in wide.columns:
-            if ind_name == "lever_cost_cum_yen":
-                continue
-            a = other.loc[paired, (ind_name, period)].to_numpy()
-            b = base.loc[paired, (ind_name, period)].to_numpy()
-            ok = ~(np.isnan(a) | np.isnan(b))
-            mean, lo, hi = t_interval(a[ok] - b[ok])
-            ulo, uhi = welch_interval(a[ok], b[ok])
-            cost_col = ("lever_cost_cum_yen", period if period != "cumulative" else "cumulative")
-            cost = float(other.loc[paired, cost_col].mean()) if cost_col in other else float("nan")
-            per = mean / (cost / YEN_PER_100_OKU) if cost and cost > 0 else float("nan")
-            rows.append(
-                {
-                    "scenario": scen,
-                    "indicator": ind_name,
-                    "period": period,
-                    "n_pairs": int(ok.sum()),
-                    "baseline": float(np.mean(b[ok])),
-                    "mean": mean,
-                    "lo": lo,
-                    "hi": hi,
-                    "lo_unpaired": ulo,
-                    "hi_unpaired": uhi,
-                    "cost_yen": cost,
-                    "per_100_oku": per,
-                }
-            )
+    rows = [r for scen in scenarios if scen != baseline for r in _effects(wide.xs(scen, level="scenario"), base, scen)]
     effects = pd.DataFrame(rows)
     if effects.empty:
         raise InputError(
@@ -205,6 +173,79 @@ def compare(
             allowed="a store with at least two scenarios",
         )
     return Comparison(effects, ranking(wide, baseline, effects), vals, baseline, country, years)
+
+
+def _effects(other: pd.DataFrame, base: pd.DataFrame, scen: str) -> list[dict]:
+    """Effect rows of one scenario: ``other`` minus ``base`` paired on (point, replicate),
+    for every (indicator, period) column."""
+    paired = other.index.intersection(base.index)  # the same design point and replicate: the same seed
+    rows = []
+    for ind_name, period in other.columns:
+        if ind_name == "lever_cost_cum_yen" or (ind_name, period) not in base:
+            continue
+        a = other.loc[paired, (ind_name, period)].to_numpy()
+        b = base.loc[paired, (ind_name, period)].to_numpy()
+        ok = ~(np.isnan(a) | np.isnan(b))
+        mean, lo, hi = t_interval(a[ok] - b[ok])
+        ulo, uhi = welch_interval(a[ok], b[ok])
+        cost_col = ("lever_cost_cum_yen", period)
+        cost = float(other.loc[paired, cost_col].mean()) if cost_col in other else float("nan")
+        per = mean / (cost / YEN_PER_100_OKU) if cost and cost > 0 else float("nan")
+        rows.append(
+            {
+                "scenario": scen,
+                "indicator": ind_name,
+                "period": period,
+                "n_pairs": int(ok.sum()),
+                "baseline": float(np.mean(b[ok])) if ok.any() else float("nan"),
+                "mean": mean,
+                "lo": lo,
+                "hi": hi,
+                "lo_unpaired": ulo,
+                "hi_unpaired": uhi,
+                "cost_yen": cost,
+                "per_100_oku": per,
+            }
+        )
+    return rows
+
+
+def compare_stores(
+    store: ResultStore,
+    reference: ResultStore,
+    country: str = "JP",
+    years: list[int] | None = None,
+    indicators: list[str] | None = None,
+) -> Comparison:
+    """Each scenario of ``store`` against the same scenario of ``reference`` (e.g. after
+    and before a model change), paired on design point and replicate: with the same
+    experiment file the runs have the same seeds."""
+    for st in (store, reference):
+        if st.indicators().empty:
+            raise InputError("holds no finished run", source=str(st.path), allowed="a store with finished runs")
+    years = sorted(years) if years else [int(store.indicators()["year"].max())]
+    recorded = set(store.indicators()["indicator"].unique()) & set(reference.indicators()["indicator"].unique())
+    indicators = indicators or [i for i in DEFAULT_INDICATORS if i in recorded]
+    wide = {}
+    for st in (store, reference):
+        vals = run_values(st, country, indicators, years)
+        wide[id(st)] = vals.pivot_table(
+            index=["scenario", "point", "replicate"], columns=["indicator", "period"], values="value"
+        )
+    a, b = wide[id(store)], wide[id(reference)]
+    common = [
+        s for s in dict.fromkeys(a.index.get_level_values("scenario")) if s in set(b.index.get_level_values("scenario"))
+    ]
+    if not common:
+        raise InputError(
+            "has no scenario in common with the other store",
+            source=str(reference.path),
+            key="against",
+            allowed="a store of the same experiment",
+        )
+    rows = [r for s in common for r in _effects(a.xs(s, level="scenario"), b.xs(s, level="scenario"), s)]
+    empty_rank = pd.DataFrame(columns=["indicator", "period", "scenario", "rank", "rank_stability"])
+    return Comparison(pd.DataFrame(rows), empty_rank, pd.DataFrame(), str(reference.path), country, years)
 
 
 def ranking(wide: pd.DataFrame, baseline: str, effects: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import figures
-from .compare import Comparison, compare
+from .compare import Comparison, compare, compare_stores
 from .store import ResultStore, atomic_write
 
 FAN_INDICATORS = ("visits_abroad_long", "nationals_abroad", "fixed_term_share_under40", "intl_coauthorship_share")
@@ -47,6 +47,46 @@ def findings(comp: Comparison, period: str, top: int = 3) -> list[str]:
     return lines
 
 
+def effects_table(eff: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Scenario x indicator table of "mean [lo, hi]" strings."""
+    cells = eff.assign(
+        effect=[f"{_fmt(a)} [{_fmt(b)}, {_fmt(c)}]" for a, b, c in zip(eff["mean"], eff["lo"], eff["hi"], strict=True)]
+    )
+    return cells.pivot(index="scenario", columns="indicator", values="effect").reindex(order)
+
+
+def write_store_comparison(
+    store: ResultStore, reference: ResultStore, out: Path, country: str = "JP", years: list[int] | None = None
+) -> Path:
+    """Each scenario of ``store`` against the same scenario of ``reference`` (before and
+    after a model change): report.md, effects.csv and forest.png in ``out``."""
+    comp = compare_stores(store, reference, country=country, years=years)
+    out.mkdir(parents=True, exist_ok=True)
+    last = str(comp.years[-1])
+    atomic_write(out / "effects.csv", lambda p: comp.effects.to_csv(p, index=False, float_format="%.6g"))
+    figures.forest(comp, last, list(dict.fromkeys(comp.effects["indicator"])), out / "forest.png")
+    eff = comp.effects[comp.effects["period"] == last]
+    lines = [
+        f"# Store `{store.path}` against store `{reference.path}`",
+        "",
+        f"Country: {country}. Years: {', '.join(map(str, comp.years))}. Each scenario is compared with the same "
+        "scenario of the reference store, paired on design point and replicate (the same seeds when both "
+        "stores come from the same experiment file); mean and Student-t 95% interval of the paired differences.",
+        "",
+        f"## Differences in {last}",
+        "",
+        *findings(comp, last),
+        "",
+        effects_table(eff, list(dict.fromkeys(eff["scenario"]))).to_markdown(),
+        "",
+        "![differences](forest.png)",
+        "",
+    ]
+    path = out / "report.md"
+    atomic_write(path, lambda p: p.write_text("\n".join(lines), encoding="utf-8"))
+    return path
+
+
 def write_report(
     store: ResultStore, out: Path, baseline: str = "baseline", country: str = "JP", years: list[int] | None = None
 ) -> Path:
@@ -76,14 +116,7 @@ def write_report(
     m = store.manifest
     n_done = int((runs["status"] == "done").sum())
     eff = comp.effects[comp.effects["period"] == last]
-    table = eff.assign(
-        effect=lambda d: [
-            f"{_fmt(a)} [{_fmt(b)}, {_fmt(c)}]" for a, b, c in zip(d["mean"], d["lo"], d["hi"], strict=True)
-        ]
-    )
-    wide = table.pivot(index="scenario", columns="indicator", values="effect").reindex(
-        [s for s in scenarios if s != baseline]
-    )
+    wide = effects_table(eff, [s for s in scenarios if s != baseline])
     cost = eff.groupby("scenario", sort=False)["cost_yen"].first() / 1e8
     per = eff.pivot(index="scenario", columns="indicator", values="per_100_oku").reindex(wide.index)
     stab = (
