@@ -45,28 +45,49 @@ def forest(comp: Comparison, period: str, indicators: list[str], path: Path) -> 
 
 
 def fan(
-    indicators: pd.DataFrame, runs: pd.DataFrame, country: str, indicator: str, scenarios: list[str], path: Path
+    indicators: pd.DataFrame,
+    runs: pd.DataFrame,
+    country: str,
+    indicator: str,
+    scenarios: list[str],
+    path: Path,
+    baseline: str = "baseline",
 ) -> Path:
-    """Median and 90% band over time per scenario, with the observed targets as points."""
+    """Median and 90% band over time: one small panel per scenario against the baseline
+    (grey), with the observed targets as points."""
     ind = indicators[(indicators["country"] == country) & (indicators["indicator"] == indicator)]
     ind = ind.merge(runs[["run_id", "scenario"]], on="run_id")
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for scen in scenarios:
-        q = ind[ind["scenario"] == scen].groupby("year")["value"].quantile([0.05, 0.5, 0.95]).unstack()
-        if q.empty:
-            continue
-        (line,) = ax.plot(q.index, q[0.5], lw=1.4, label=scen)
-        ax.fill_between(q.index, q[0.05], q[0.95], color=line.get_color(), alpha=0.15)
+    bands = {
+        s: ind[ind["scenario"] == s].groupby("year")["value"].quantile([0.05, 0.5, 0.95]).unstack() for s in scenarios
+    }
+    others = [s for s in scenarios if s != baseline and not bands[s].empty] or [baseline]
+    cols = min(4, len(others))
+    rows = int(np.ceil(len(others) / cols))
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(3.4 * cols, 2.5 * rows + 0.8), sharex=True, sharey=True, squeeze=False
+    )
     obs = load_targets()
     obs = obs[(obs["country"] == country) & (obs["indicator"] == indicator)]
-    if not obs.empty:
-        ax.errorbar(obs["year"], obs["value"], yerr=obs["tolerance"], fmt="ks", ms=4, capsize=2, label="observed")
-    ax.set_title(f"{country}: {indicator} (median and 90% band over runs)", fontsize=10)
-    ax.set_xlabel("year")
-    ax.set_ylabel(indicator + (" (share)" if "share" in indicator or "rate" in indicator else " (people)"))
-    ax.legend(fontsize=7, ncol=2)
+    for ax, scen in zip(axes.ravel(), others, strict=False):
+        for name, color in ((baseline, "grey"), (scen, "tab:red")):
+            q = bands.get(name)
+            if q is None or q.empty:
+                continue
+            ax.plot(q.index, q[0.5], lw=1.2, color=color, label=name)
+            ax.fill_between(q.index, q[0.05], q[0.95], color=color, alpha=0.2)
+        if not obs.empty:
+            ax.errorbar(obs["year"], obs["value"], yerr=obs["tolerance"], fmt="ks", ms=3, capsize=2)
+        ax.set_title(scen, fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[len(others) :]:
+        ax.set_visible(False)
+    unit = "share" if "share" in indicator or "rate" in indicator else "people"
+    fig.suptitle(
+        f"{country}: {indicator} ({unit}); median and 90% band over runs; grey = {baseline}, squares = observed",
+        fontsize=9,
+    )
     fig.text(0.01, 0.005, SOURCE_NOTE, fontsize=6)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    fig.tight_layout(rect=(0, 0.03, 1, 0.95))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

@@ -104,7 +104,7 @@ def write_report(
     scenarios = list(dict.fromkeys(runs["scenario"]))
     fans = [i for i in FAN_INDICATORS if i in set(ind["indicator"].unique())]
     for name in fans:
-        figures.fan(ind, runs, country, name, scenarios, out / f"fan_{name}.png")
+        figures.fan(ind, runs, country, name, scenarios, out / f"fan_{name}.png", baseline)
     period = (int(ind["year"].max()) - 9, int(ind["year"].max()))  # the last ten years
     extra = []
     if any(f"phd_dest_{d}" in set(ind["indicator"].unique()) for d in figures.PHD_DESTINATIONS):
