@@ -29,6 +29,7 @@ from .indicators import HEADLINE
 from .model import CirculationModel, resolve_scenario
 from .scenario import Scenario, load_scenario
 from .store import atomic_write
+from .validate import pattern_table
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -235,7 +236,71 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare each scenario with the same scenario of another store (e.g. before a model change)",
     )
     comp.set_defaults(handler=compare_command)
+    val = commands.add_parser(
+        "validate",
+        help="the baseline against every observed target: pattern table and figure",
+        description="Run baseline replicates (or read them from a result store) and write the pattern\n"
+        "table: every target of src/circsim/data/targets.csv with its observed value and source,\n"
+        "the simulated mean and 90% interval across runs, the tolerance and whether it holds.",
+        epilog="examples:\n  circsim validate --replicates 5 --scale 100 --out results/validate\n"
+        "  circsim validate --store results/levers --out results/validate-levers",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    val.add_argument("--store", type=Path, metavar="DIR", help="read the baseline runs of this result store")
+    val.add_argument("--scenario", default="baseline", metavar="NAME", help="scenario of the store (default: baseline)")
+    val.add_argument("--replicates", type=_positive_int, default=5, metavar="R", help="runs to make (default: 5)")
+    val.add_argument("--scale", type=float, default=100.0, metavar="S", help="scale of the runs made (default: 100)")
+    val.add_argument("--workers", type=_positive_int, metavar="N", help="parallel workers (default: all cores)")
+    val.add_argument("--out", type=Path, default=Path("results/validate"), metavar="DIR", help="output directory")
+    val.set_defaults(handler=validate_command)
     return parser
+
+
+def validate_command(args: argparse.Namespace) -> int:
+    """``circsim validate``: the pattern table of the baseline."""
+    from .experiment import load_experiment
+    from .runner import run_experiment
+    from .store import open_store
+    from .validate import pattern_table, patterns_figure, write_patterns
+
+    if args.store:
+        store = open_store(args.store)
+        runs = store.runs()
+        ids = set(runs.loc[(runs["scenario"] == args.scenario) & (runs["status"] == "done"), "run_id"])
+        if not ids:
+            raise InputError(
+                "no finished run of this scenario",
+                source=str(args.store),
+                key="scenario",
+                value=args.scenario,
+                allowed=", ".join(dict.fromkeys(runs["scenario"])),
+            )
+        indicators = store.indicators()
+        indicators = indicators[indicators["run_id"].isin(ids)]
+        title = f"Pattern table: scenario {args.scenario} of {args.store} ({len(ids)} runs)"
+    else:
+        baseline = Path(DEFAULT_SCENARIO).resolve()
+        if not baseline.is_file():
+            raise InputError("file not found", source=str(baseline), allowed="run from the repository root")
+        args.out.mkdir(parents=True, exist_ok=True)
+        exp_file = args.out / "validate.toml"
+        exp_file.write_text(
+            f'name = "validate"\nbaseline = "{baseline.as_posix()}"\nreplicates = {args.replicates}\n'
+            f"scale = {args.scale}\n[scenarios.baseline]\n",
+            encoding="utf-8",
+        )
+        store = run_experiment(load_experiment(exp_file), args.out / "store", workers=args.workers)
+        indicators = store.indicators()
+        title = f"Pattern table: baseline, {args.replicates} replicates at scale {args.scale:g}"
+    table = pattern_table(indicators)
+    csv_path, md_path = write_patterns(table, args.out, title)
+    patterns_figure(table, args.out / "patterns.png")
+    checked = table["holds"].notna()
+    print(
+        f"{int(table.loc[checked, 'holds'].astype(bool).sum())} of {int(checked.sum())} targets hold; "
+        f"wrote {md_path}, {csv_path}, {args.out / 'patterns.png'}"
+    )
+    return 0
 
 
 def _years(text: str) -> list[int]:
@@ -478,28 +543,20 @@ def headline_table(indicators: pd.DataFrame, targets: pd.DataFrame, country: str
 
 def targets_table(indicators: pd.DataFrame, targets: pd.DataFrame) -> str:
     """Every calibration target with the simulated value in its year and whether it holds."""
-    sim = indicators.set_index(["indicator", "country", "year"])["value"]
+    table = pattern_table(indicators, targets)
     width = max(len("indicator"), *(len(x) for x in targets.indicator))
     head = f"{'indicator':<{width}}  country  year  {'observed':>10}  {'tolerance':>10}  {'simulated':>10}  holds"
     lines = ["Calibration targets (all countries): simulated value in the target year", head]
-    held = checked = 0
-    for t in targets.itertuples():
-        key = (t.indicator, t.country, t.year)
-        value = sim.get(key, math.nan)
-        if key not in sim.index:
-            verdict = "- (not in this run)"
-        elif math.isnan(value):
-            verdict = "- (undefined)"
-        else:
-            checked += 1
-            ok = abs(value - t.value) <= t.tolerance
-            held += ok
-            verdict = "yes" if ok else "no"
+    for t in table.itertuples():
+        verdict = "- (not in this run)" if t.holds is None else ("yes" if t.holds else "no")
         lines.append(
-            f"{t.indicator:<{width}}  {t.country:<7}  {t.year}  {format_value(t.indicator, t.value):>10}  "
-            f"{format_tolerance(t.indicator, t.tolerance):>10}  {format_value(t.indicator, value):>10}  {verdict}"
+            f"{t.indicator:<{width}}  {t.country:<7}  {t.year}  {format_value(t.indicator, t.observed):>10}  "
+            f"{format_tolerance(t.indicator, t.tolerance):>10}  "
+            f"{format_value(t.indicator, t.simulated_mean):>10}  {verdict}"
         )
-    lines.append(f"{held} of {checked} checked targets hold; {len(targets) - checked} not checked")
+    checked = table["holds"].notna()
+    held = int(table.loc[checked, "holds"].astype(bool).sum())
+    lines.append(f"{held} of {int(checked.sum())} checked targets hold; {int((~checked).sum())} not checked")
     return "\n".join(lines)
 
 

@@ -1,0 +1,73 @@
+"""The pattern table (`circsim validate`): simulated means and intervals against targets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from circsim import cli
+from circsim.validate import pattern_table
+
+ROOT = Path(__file__).resolve().parents[1]
+
+TARGETS = pd.DataFrame(
+    {
+        "indicator": ["visits_abroad_long", "intl_coauthorship_share", "papers"],
+        "country": ["JP", "UK", "JP"],
+        "year": [2010, 2022, 2050],
+        "value": [4000.0, 0.7, 1.0],
+        "tolerance": [500.0, 0.05, 0.1],
+        "status": ["target"] * 3,
+        "source": ["a", "b", "c"],
+    }
+)
+
+
+def _indicators() -> pd.DataFrame:
+    rows = []
+    for k, (visits, share) in enumerate([(3800.0, 0.60), (4200.0, 0.62), (4700.0, 0.64)]):
+        rows += [
+            {"run_id": f"r{k}", "year": 2010, "country": "JP", "indicator": "visits_abroad_long", "value": visits},
+            {"run_id": f"r{k}", "year": 2022, "country": "UK", "indicator": "intl_coauthorship_share", "value": share},
+        ]
+    return pd.DataFrame(rows)
+
+
+def test_pattern_table_matches_a_hand_computation():
+    t = pattern_table(_indicators(), TARGETS).set_index("indicator")
+    visits = np.array([3800.0, 4200.0, 4700.0])
+    row = t.loc["visits_abroad_long"]
+    assert row["simulated_mean"] == pytest.approx(visits.mean())
+    assert row["simulated_p05"] == pytest.approx(np.percentile(visits, 5))
+    assert row["simulated_p95"] == pytest.approx(np.percentile(visits, 95))
+    assert row["runs"] == 3 and bool(row["holds"]) is True  # |4233 - 4000| <= 500
+    share = t.loc["intl_coauthorship_share"]
+    assert share["simulated_mean"] == pytest.approx(0.62) and bool(share["holds"]) is False  # 0.08 > 0.05
+    missing = t.loc["papers"]  # year 2050 was never simulated
+    assert missing["runs"] == 0 and missing["holds"] is None and np.isnan(missing["simulated_mean"])
+
+
+def test_validate_runs_replicates_and_writes_the_table(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "val"
+    args = ["validate", "--replicates", "2", "--scale", "5000", "--workers", "1", "--out", str(out)]
+    assert cli.main(args) == 0
+    table = pd.read_csv(out / "patterns.csv")
+    assert len(table) == len(pd.read_csv(ROOT / "src/circsim/data/targets.csv"))
+    assert (table["runs"] == 2).all()
+    assert (out / "patterns.png").stat().st_size > 0
+    assert "targets hold" in capsys.readouterr().out
+    assert "checked targets hold" in (out / "patterns.md").read_text(encoding="utf-8")
+
+
+def test_validate_store_with_an_unknown_scenario_is_bad_input(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(ROOT)
+    assert cli.main(["validate", "--replicates", "1", "--scale", "5000", "--out", str(tmp_path / "v")]) == 0
+    capsys.readouterr()
+    code = cli.main(["validate", "--store", str(tmp_path / "v" / "store"), "--scenario", "nope", "--out",
+                     str(tmp_path / "w")])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2 and "scenario" in err and "nope" in err and "Traceback" not in err
