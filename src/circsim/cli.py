@@ -253,7 +253,44 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--workers", type=_positive_int, metavar="N", help="parallel workers (default: all cores)")
     val.add_argument("--out", type=Path, default=Path("results/validate"), metavar="DIR", help="output directory")
     val.set_defaults(handler=validate_command)
+    sens = commands.add_parser(
+        "sensitivity",
+        help="Morris or Sobol sensitivity of the headline outcomes to the uncertainties (SALib)",
+        description="Run an experiment file whose design is morris or sobol (resumable, like batch),\n"
+        "then write sensitivity.csv (indices of every headline outcome of the focal country in\n"
+        "the last year, for the first scenario) and sensitivity.png.",
+        epilog="example:\n  circsim sensitivity scenarios/sensitivity.toml --out results/sensitivity",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sens.add_argument("experiment", type=Path, metavar="FILE", help="experiment file with a morris or sobol design")
+    sens.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: results/<name>)")
+    sens.add_argument("--workers", type=_positive_int, metavar="N", help="parallel workers (default: all cores)")
+    sens.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    sens.set_defaults(handler=sensitivity_command)
     return parser
+
+
+def sensitivity_command(args: argparse.Namespace) -> int:
+    """``circsim sensitivity``: run a morris/sobol experiment and analyse it."""
+    from .experiment import load_experiment
+    from .runner import run_experiment
+    from .sensitivity import analyse, write_sensitivity
+
+    exp = load_experiment(args.experiment)
+    if exp.spec.design.method not in ("morris", "sobol"):
+        raise InputError(
+            "sensitivity analysis needs a morris or sobol design",
+            source=str(args.experiment),
+            key="design.method",
+            value=exp.spec.design.method,
+            allowed="morris, sobol",
+        )
+    out = args.out or Path("results") / exp.spec.name
+    store = run_experiment(exp, out / "store", workers=args.workers, progress=not args.quiet)
+    table = analyse(exp, store)
+    path = write_sensitivity(table, exp.spec.design.method, out)
+    print(f"wrote {out / 'sensitivity.csv'} and {path}")
+    return 0
 
 
 def validate_command(args: argparse.Namespace) -> int:
