@@ -71,7 +71,7 @@ def analyse(
     x = np.array([[p[n] for n in exp.spec.uncertainties] for p in exp.points])
     prob = problem(exp)
     tables = []
-    for name in outcomes or list(HEADLINE):
+    for name in outcomes or [h for h in HEADLINE if h != "lever_cost_yen"]:  # no lever acts in a screening
         y = ind[ind["indicator"] == name].groupby("point")["value"].mean().reindex(range(len(exp.points)))
         if y.isna().any():
             continue  # undefined somewhere (e.g. a share with an empty denominator)
