@@ -274,21 +274,14 @@ def sensitivity_command(args: argparse.Namespace) -> int:
     """``circsim sensitivity``: run a morris/sobol experiment and analyse it."""
     from .experiment import load_experiment
     from .runner import run_experiment
-    from .sensitivity import analyse, write_sensitivity
+    from .sensitivity import analyse, require_screening_design, write_sensitivity
 
     exp = load_experiment(args.experiment)
-    if exp.spec.design.method not in ("morris", "sobol"):
-        raise InputError(
-            "sensitivity analysis needs a morris or sobol design",
-            source=str(args.experiment),
-            key="design.method",
-            value=exp.spec.design.method,
-            allowed="morris, sobol",
-        )
+    method = require_screening_design(exp)  # before any run
     out = args.out or Path("results") / exp.spec.name
     store = run_experiment(exp, out / "store", workers=args.workers, progress=not args.quiet)
     table = analyse(exp, store)
-    path = write_sensitivity(table, exp.spec.design.method, out)
+    path = write_sensitivity(table, method, out)
     print(f"wrote {out / 'sensitivity.csv'} and {path}")
     return 0
 

@@ -73,40 +73,38 @@ def welch_interval(a: np.ndarray, b: np.ndarray, level: float = 0.95) -> tuple[f
     return float(d - half), float(d + half)
 
 
-def run_values(store: ResultStore, country: str, indicators: list[str], years: list[int]) -> pd.DataFrame:
-    """Per-run values of the indicators for the country: in each chosen year, and
-    ``cumulative`` (sum over all recorded years) for per-year indicators."""
+def finished_indicators(store: ResultStore) -> pd.DataFrame:
+    """The store's indicators table; a store with no finished run is an input error."""
     ind = store.indicators()
     if ind.empty:
         raise InputError("holds no finished run", source=str(store.path), allowed="a store with finished runs")
-    recorded = set(ind["indicator"].unique())
-    missing = [i for i in indicators if i not in recorded]
-    if missing:
-        raise InputError(
-            "indicator not recorded in this store",
-            source=str(store.path),
-            key="indicators",
-            value=missing[0],
-            allowed=", ".join(sorted(recorded)),
-        )
-    if country not in set(ind["country"].unique()):
-        raise InputError(
-            "country not recorded in this store",
-            source=str(store.path),
-            key="country",
-            value=country,
-            allowed=", ".join(sorted(ind["country"].unique())),
-        )
-    have_years = set(ind["year"].unique())
-    bad = [y for y in years if y not in have_years]
-    if bad:
-        raise InputError(
-            "year not recorded in this store",
-            source=str(store.path),
-            key="years",
-            value=bad[0],
-            allowed=f"{min(have_years)}-{max(have_years)} (recorded years)",
-        )
+    return ind
+
+
+def _by_run(vals: pd.DataFrame) -> pd.DataFrame:
+    """Run values as a (scenario, point, replicate) x (indicator, period) table."""
+    return vals.pivot_table(index=["scenario", "point", "replicate"], columns=["indicator", "period"], values="value")
+
+
+def run_values(store: ResultStore, country: str, indicators: list[str], years: list[int]) -> pd.DataFrame:
+    """Per-run values of the indicators for the country: in each chosen year, and
+    ``cumulative`` (sum over all recorded years) for per-year indicators."""
+    ind = finished_indicators(store)
+    years_seen = sorted(ind["year"].unique())
+    for label, key, wanted, seen, allowed in (
+        ("indicator", "indicators", indicators, sorted(ind["indicator"].unique()), None),
+        ("country", "country", [country], sorted(ind["country"].unique()), None),
+        ("year", "years", years, years_seen, f"{years_seen[0]}-{years_seen[-1]} (recorded years)"),
+    ):
+        missing = [w for w in wanted if w not in set(seen)]
+        if missing:
+            raise InputError(
+                f"{label} not recorded in this store",
+                source=str(store.path),
+                key=key,
+                value=missing[0],
+                allowed=allowed or ", ".join(map(str, seen)),
+            )
     ind = ind[(ind["country"] == country) & ind["indicator"].isin([*indicators, "lever_cost_cum_yen"])]
     at_years = ind[ind["year"].isin(years)].assign(period=lambda d: d["year"].astype(str))
     per_year = [i for i in indicators if i in PER_YEAR]
@@ -144,10 +142,9 @@ def compare(
     indicators: list[str] | None = None,
 ) -> Comparison:
     """Paired effects of every scenario in ``store`` against ``baseline``."""
+    finished_indicators(store)
     runs = store.runs()
-    done = runs[runs["status"] == "done"] if "status" in runs else runs.iloc[:0]
-    if done.empty or store.indicators().empty:
-        raise InputError("holds no finished run", source=str(store.path), allowed="a store with finished runs")
+    done = runs[runs["status"] == "done"]
     scenarios = list(dict.fromkeys(done["scenario"]))  # scenarios with at least one finished run
     if baseline not in scenarios:
         raise InputError(
@@ -160,7 +157,7 @@ def compare(
     years = sorted(years) if years else [int(store.indicators()["year"].max())]
     indicators = indicators or [i for i in DEFAULT_INDICATORS if i in set(store.indicators()["indicator"].unique())]
     vals = run_values(store, country, indicators, years)
-    wide = vals.pivot_table(index=["scenario", "point", "replicate"], columns=["indicator", "period"], values="value")
+    wide = _by_run(vals)
     base = wide.xs(baseline, level="scenario")
     rows = [r for scen in scenarios if scen != baseline for r in _effects(wide.xs(scen, level="scenario"), base, scen)]
     effects = pd.DataFrame(rows)
@@ -221,18 +218,11 @@ def compare_stores(
     and before a model change), paired on design point and replicate: with the same
     experiment file the runs have the same seeds."""
     for st in (store, reference):
-        if st.indicators().empty:
-            raise InputError("holds no finished run", source=str(st.path), allowed="a store with finished runs")
+        finished_indicators(st)
     years = sorted(years) if years else [int(store.indicators()["year"].max())]
     recorded = set(store.indicators()["indicator"].unique()) & set(reference.indicators()["indicator"].unique())
     indicators = indicators or [i for i in DEFAULT_INDICATORS if i in recorded]
-    wide = {}
-    for st in (store, reference):
-        vals = run_values(st, country, indicators, years)
-        wide[id(st)] = vals.pivot_table(
-            index=["scenario", "point", "replicate"], columns=["indicator", "period"], values="value"
-        )
-    a, b = wide[id(store)], wide[id(reference)]
+    a, b = (_by_run(run_values(st, country, indicators, years)) for st in (store, reference))
     common = [
         s for s in dict.fromkeys(a.index.get_level_values("scenario")) if s in set(b.index.get_level_values("scenario"))
     ]

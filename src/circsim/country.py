@@ -42,7 +42,7 @@ class PolicyState:
     # information channels for nationals abroad, per host country (embassy fellows, contact window)
     home_visibility_abroad: np.ndarray | None = None  # extra visibility of home vacancies
     home_tie_gain_abroad: np.ndarray | None = None  # extra yearly tie gain with home
-    lever_cost_yen: dict[str, float] = field(default_factory=dict)
+    lever_cost_yen: dict[str, float] = field(default_factory=dict)  # this year's cost of each active lever
 
 
 class Country(mesa.Agent):

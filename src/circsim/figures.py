@@ -18,6 +18,15 @@ from .data import load_targets
 SOURCE_NOTE = "circsim simulation; observed points: src/circsim/data/targets.csv (sources there)"
 
 
+def save(fig: plt.Figure, path: Path, note: str = SOURCE_NOTE, top: float = 1.0) -> Path:
+    """Sign the figure with its source note, lay it out, write it as PNG and close it."""
+    fig.text(0.01, 0.005, note, fontsize=6)
+    fig.tight_layout(rect=(0, 0.03, 1, top))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def forest(comp: Comparison, period: str, indicators: list[str], path: Path) -> Path:
     """Effects against the baseline with paired 95% intervals, one panel per indicator."""
     eff = comp.effects[(comp.effects["period"] == period) & comp.effects["indicator"].isin(indicators)]
@@ -37,11 +46,7 @@ def forest(comp: Comparison, period: str, indicators: list[str], path: Path) -> 
     for ax in axes.ravel()[len(indicators) :]:
         ax.set_visible(False)
     fig.suptitle(f"{comp.country}: effect vs {comp.baseline} in {period} (mean, paired 95% t-interval)", fontsize=10)
-    fig.text(0.01, 0.002, SOURCE_NOTE, fontsize=6)
-    fig.tight_layout(rect=(0, 0.02, 1, 0.97))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, path, top=0.97)
 
 
 def fan(
@@ -86,11 +91,7 @@ def fan(
         f"{country}: {indicator} ({unit}); median and 90% band over runs; grey = {baseline}, squares = observed",
         fontsize=9,
     )
-    fig.text(0.01, 0.005, SOURCE_NOTE, fontsize=6)
-    fig.tight_layout(rect=(0, 0.03, 1, 0.95))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, path, top=0.95)
 
 
 def flow_map(
@@ -144,11 +145,7 @@ def flow_map(
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_title(f"{scen}: researchers moving a year, {years[0]}-{years[1]} (top {top} pairs)", fontsize=9)
-    fig.text(0.01, 0.01, "edge width: mean movers a year over runs (agents x scale); " + SOURCE_NOTE, fontsize=6)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, path, "edge width: mean movers a year over runs (agents x scale); " + SOURCE_NOTE)
 
 
 PHD_DESTINATIONS = ("acad_perm", "acad_fixed", "industry", "government", "startup", "unemployed")
@@ -181,8 +178,4 @@ def phd_destinations(
     ax.set_xlabel("share of the year's new PhDs")
     ax.set_title(f"{country}: destinations of new PhDs in their graduation year, {years[0]}-{years[1]}", fontsize=10)
     ax.legend(fontsize=7, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.08))
-    fig.text(0.01, 0.005, SOURCE_NOTE, fontsize=6)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, path)

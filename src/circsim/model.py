@@ -169,7 +169,6 @@ class CirculationModel(mesa.Model):
         for ctry in self.country_list:
             ctry.start_year(funding_year)
         cost = np.zeros(n)
-        self.ca = stack_states(self.country_list, p.permanent_posts_elasticity, p.fixed_term_posts_elasticity)
         for name, lever in self.levers.items():
             if record and lever.active(self.year):
                 ctry = self.country_list[self.lever_countries[name]]

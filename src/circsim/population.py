@@ -127,7 +127,3 @@ class Population:
         for buf in self._buf.values():
             buf[..., holes] = buf[..., movers]
         self._n = k
-
-    def nbytes(self) -> int:
-        """Memory held by the state arrays (allocated capacity)."""
-        return sum(buf.nbytes for buf in self._buf.values())

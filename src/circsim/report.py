@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import figures
 from .compare import Comparison, compare, compare_stores
-from .store import ResultStore, atomic_write
+from .store import ResultStore, atomic_write, atomic_write_text
 
 FAN_INDICATORS = ("visits_abroad_long", "nationals_abroad", "fixed_term_share_under40", "intl_coauthorship_share")
 
@@ -83,7 +83,7 @@ def write_store_comparison(
         "",
     ]
     path = out / "report.md"
-    atomic_write(path, lambda p: p.write_text("\n".join(lines), encoding="utf-8"))
+    atomic_write_text(path, "\n".join(lines))
     return path
 
 
@@ -169,5 +169,5 @@ def write_report(
         "",
     ]
     path = out / "report.md"
-    atomic_write(path, lambda p: p.write_text("\n".join(lines), encoding="utf-8"))
+    atomic_write_text(path, "\n".join(lines))
     return path

@@ -25,8 +25,6 @@ POST_SECTORS = np.array(
     [Sector.ACAD_PERM, Sector.ACAD_FIXED, Sector.INDUSTRY, Sector.GOVERNMENT, Sector.STARTUP],
     dtype=np.int8,
 )
-#: Post sectors that require a doctorate.
-ACADEMIC_SECTORS = np.array([Sector.ACAD_PERM, Sector.ACAD_FIXED], dtype=np.int8)
 
 SECTOR_NAMES = {s.value: s.name.lower() for s in Sector}
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .experiment import Experiment
+from .experiment import Experiment, build_scenario
 from .indicators import HEADLINE
 from .store import ResultStore, atomic_write
 
@@ -41,10 +41,8 @@ def indices(prob: dict, method: str, x: np.ndarray, y: np.ndarray, seed: int = 0
                          "ST_conf": res["ST_conf"]})  # fmt: skip
 
 
-def analyse(
-    exp: Experiment, store: ResultStore, country: str | None = None, outcomes: list[str] | None = None
-) -> pd.DataFrame:
-    """Indices of every outcome for the first scenario of the experiment."""
+def require_screening_design(exp: Experiment) -> str:
+    """The experiment's design method, which must be morris or sobol."""
     method = exp.spec.design.method
     if method not in ("morris", "sobol"):
         raise InputError(
@@ -54,8 +52,16 @@ def analyse(
             value=method,
             allowed="morris, sobol",
         )
+    return method
+
+
+def analyse(
+    exp: Experiment, store: ResultStore, country: str | None = None, outcomes: list[str] | None = None
+) -> pd.DataFrame:
+    """Indices of every outcome for the first scenario of the experiment."""
+    method = require_screening_design(exp)
     scenario = exp.scenario_names[0]
-    country = country or exp.runs[0].scenario_data.get("model", {}).get("focal_country", "JP")
+    country = country or build_scenario(exp.runs[0]).model.focal_country
     runs = store.runs()
     runs = runs[(runs["scenario"] == scenario) & (runs["status"] == "done")]
     if runs["point"].nunique() < len(exp.points):
@@ -83,7 +89,7 @@ def analyse(
 
 def write_sensitivity(table: pd.DataFrame, method: str, out: Path) -> Path:
     """sensitivity.csv and a heat-map figure (mu_star or ST, normalised per outcome)."""
-    from .figures import SOURCE_NOTE, plt
+    from .figures import plt, save
 
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "sensitivity.csv", lambda p: table.to_csv(p, index=False, float_format="%.6g"))
@@ -96,9 +102,4 @@ def write_sensitivity(table: pd.DataFrame, method: str, out: Path) -> Path:
     ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=7)
     fig.colorbar(im, ax=ax, label=f"{col} relative to the largest per outcome")
     ax.set_title(f"{'Morris' if method == 'morris' else 'Sobol'} sensitivity of the outcomes", fontsize=10)
-    fig.text(0.01, 0.005, SOURCE_NOTE, fontsize=6)
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    path = out / "sensitivity.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, out / "sensitivity.png")

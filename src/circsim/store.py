@@ -50,6 +50,11 @@ def atomic_write(path: Path, write) -> None:
             os.unlink(tmp)
 
 
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text atomically."""
+    atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
+
+
 def git_commit() -> str | None:
     """The commit of the circsim source tree, where it is a git checkout."""
     try:
@@ -106,7 +111,7 @@ class ResultStore:
 
     def save_manifest(self) -> None:
         """Write the manifest atomically."""
-        atomic_write(self.path / MANIFEST, lambda p: p.write_text(json.dumps(self.manifest, indent=1, default=str)))
+        atomic_write_text(self.path / MANIFEST, json.dumps(self.manifest, indent=1, default=str))
 
     def record(self, run_id: str, status: str, tables: dict[str, pd.DataFrame] | None, **info: Any) -> None:
         """Store one finished run: its parts first, then its manifest entry."""

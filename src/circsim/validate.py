@@ -46,7 +46,7 @@ def pattern_table(indicators: pd.DataFrame, targets: pd.DataFrame | None = None)
 
 def write_patterns(table: pd.DataFrame, out: Path, title: str) -> tuple[Path, Path]:
     """Write the pattern table as CSV and Markdown into ``out``."""
-    from .store import atomic_write
+    from .store import atomic_write, atomic_write_text
 
     out.mkdir(parents=True, exist_ok=True)
     csv_path, md_path = out / "patterns.csv", out / "patterns.md"
@@ -66,14 +66,14 @@ def write_patterns(table: pd.DataFrame, out: Path, title: str) -> tuple[Path, Pa
         *[f"- {r.indicator} {r.country} {r.year}: {r.source}" for r in table.itertuples()],
         "",
     ]
-    atomic_write(md_path, lambda p: p.write_text("\n".join(lines), encoding="utf-8"))
+    atomic_write_text(md_path, "\n".join(lines))
     return csv_path, md_path
 
 
 def patterns_figure(table: pd.DataFrame, path: Path) -> Path:
     """Simulated (mean, 90% interval over runs) against observed (value +- tolerance),
     one row per target, each row scaled by its observed value."""
-    from .figures import SOURCE_NOTE, plt
+    from .figures import plt, save
 
     t = table.reset_index(drop=True)
     scale = t["observed"].abs().where(t["observed"] != 0, 1.0)
@@ -89,8 +89,4 @@ def patterns_figure(table: pd.DataFrame, path: Path) -> Path:
     ax.set_xlabel("value relative to the observed value")
     ax.legend(fontsize=7)
     ax.set_title("Baseline against the observed patterns", fontsize=10)
-    fig.text(0.01, 0.005, SOURCE_NOTE, fontsize=6)
-    fig.tight_layout(rect=(0, 0.02, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, path)
