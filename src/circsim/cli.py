@@ -192,18 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--out", type=Path, metavar="DIR", help="result store directory (default: results/<experiment name>)"
     )
-    batch.add_argument("--workers", type=_positive_int, metavar="N", help="parallel workers (default: all cores)")
-    batch.add_argument(
-        "--executor",
-        choices=("local", "dask", "serial"),
-        default="local",
-        help="local process pool (default), a Dask cluster, or serial in this process",
-    )
-    batch.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        help="Dask scheduler address (with --executor dask); default: start a local cluster on 127.0.0.1",
-    )
+    _executor_options(batch)
     batch.add_argument(
         "--resume",
         action="store_true",
@@ -243,6 +232,7 @@ def build_parser() -> argparse.ArgumentParser:
         "table: every target of src/circsim/data/targets.csv with its observed value and source,\n"
         "the simulated mean and 90% interval across runs, the tolerance and whether it holds.",
         epilog="examples:\n  circsim validate --replicates 5 --scale 100 --out results/validate\n"
+        "  circsim validate --uncalibrated --replicates 10 --out results/validate-before\n"
         "  circsim validate --store results/levers --out results/validate-levers",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -251,8 +241,39 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("--replicates", type=_positive_int, default=5, metavar="R", help="runs to make (default: 5)")
     val.add_argument("--scale", type=float, default=100.0, metavar="S", help="scale of the runs made (default: 100)")
     val.add_argument("--workers", type=_positive_int, metavar="N", help="parallel workers (default: all cores)")
+    val.add_argument(
+        "--uncalibrated",
+        action="store_true",
+        help="run on the raw parameter defaults, not src/circsim/data/calibrated.toml (the table before calibration)",
+    )
     val.add_argument("--out", type=Path, default=Path("results/validate"), metavar="DIR", help="output directory")
     val.set_defaults(handler=validate_command)
+    cal = commands.add_parser(
+        "calibrate",
+        help="estimate the free parameters against the observed targets (history matching)",
+        description="History matching with regression emulators over the prior ranges of a calibration\n"
+        "file (an experiment file with one scenario, calibrated = false, [uncertainties] ranges and a\n"
+        "[calibration] table), in waves on the batch runner. Writes the waves' result stores, points,\n"
+        "spread, discrepancy and NROY tables and a figure to --out, and the estimate with its\n"
+        "provenance to src/circsim/data/calibrated.toml, which every scenario then uses.",
+        epilog="examples:\n  circsim calibrate scenarios/calibration.toml\n"
+        "  circsim calibrate scenarios/calibration.toml --budget 120 --workers 2 --out results/calibration\n"
+        "  circsim calibrate scenarios/calibration.toml --executor dask --scheduler tcp://10.0.0.5:8786\n"
+        "  circsim calibrate scenarios/calibration.toml --write results/calibrated.toml   # try it first",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    cal.add_argument("calibration", type=Path, metavar="FILE", help="calibration file, e.g. scenarios/calibration.toml")
+    cal.add_argument("--budget", type=_positive_int, metavar="N", help="total model runs (sets the points per wave)")
+    cal.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: results/<name>)")
+    cal.add_argument(
+        "--write",
+        type=Path,
+        metavar="PATH",
+        help="where to write the result (default: src/circsim/data/calibrated.toml)",
+    )
+    _executor_options(cal)
+    cal.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    cal.set_defaults(handler=calibrate_command)
     sens = commands.add_parser(
         "sensitivity",
         help="Morris or Sobol sensitivity of the headline outcomes to the uncertainties (SALib)",
@@ -268,6 +289,53 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--quiet", action="store_true", help="no progress on stderr")
     sens.set_defaults(handler=sensitivity_command)
     return parser
+
+
+def _executor_options(parser: argparse.ArgumentParser) -> None:
+    """--workers, --executor and --scheduler, as batch and calibrate take them."""
+    parser.add_argument("--workers", type=_positive_int, metavar="N", help="parallel workers (default: all cores)")
+    parser.add_argument(
+        "--executor",
+        choices=("local", "dask", "serial"),
+        default="local",
+        help="local process pool (default), a Dask cluster, or serial in this process",
+    )
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address (with --executor dask); default: start a local cluster on 127.0.0.1",
+    )
+
+
+def _check_scheduler(args: argparse.Namespace, prog: str) -> None:
+    if args.scheduler and args.executor != "dask":
+        raise UsageError("--scheduler needs --executor dask", prog)
+
+
+def calibrate_command(args: argparse.Namespace) -> int:
+    """``circsim calibrate``: history matching, then the calibration file."""
+    from .calibrate import calibrate, load_calibration, write_calibrated, write_outputs
+    from .data import CALIBRATED_FILE
+
+    _check_scheduler(args, "circsim calibrate")
+    cal = load_calibration(args.calibration, args.budget)
+    out = args.out or Path("results") / cal.experiment.spec.name
+    s = cal.settings
+    print(
+        f"{cal.experiment.spec.name}: {len(cal.names)} parameters, {len(cal.targets)} targets; up to {s.waves} waves x "
+        f"{s.points_per_wave} points x {cal.experiment.spec.replicates} replicates -> {out}",
+        file=sys.stderr,
+    )
+    log = (lambda *a, **k: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    result = calibrate(cal, out, args.executor, args.workers, args.scheduler, progress=not args.quiet, log=log)
+    paths = write_outputs(result, out)
+    target = args.write or CALIBRATED_FILE
+    write_calibrated(result, target, "circsim " + " ".join(sys.argv[1:]))
+    disc = result.estimate_discrepancy()
+    print(result.spread().to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"the estimate holds {int(disc['holds'].sum())} of {len(disc)} targets (simulated mean within tolerance)")
+    print(f"wrote {target} and {', '.join(str(p) for p in paths)}")
+    return 0
 
 
 def sensitivity_command(args: argparse.Namespace) -> int:
@@ -293,6 +361,8 @@ def validate_command(args: argparse.Namespace) -> int:
     from .store import open_store
     from .validate import pattern_table, patterns_figure, write_patterns
 
+    if args.store and args.uncalibrated:
+        raise UsageError("--uncalibrated applies to runs made here, not to the runs of --store", "circsim validate")
     if args.store:
         store = open_store(args.store)
         runs = store.runs()
@@ -316,12 +386,13 @@ def validate_command(args: argparse.Namespace) -> int:
         exp_file = args.out / "validate.toml"
         exp_file.write_text(
             f'name = "validate"\nbaseline = "{baseline.as_posix()}"\nreplicates = {args.replicates}\n'
-            f"scale = {args.scale}\n[scenarios.baseline]\n",
+            f"scale = {args.scale}\ncalibrated = {str(not args.uncalibrated).lower()}\n[scenarios.baseline]\n",
             encoding="utf-8",
         )
         store = run_experiment(load_experiment(exp_file), args.out / "store", workers=args.workers)
         indicators = store.indicators()
-        title = f"Pattern table: baseline, {args.replicates} replicates at scale {args.scale:g}"
+        which = "raw defaults (before calibration)" if args.uncalibrated else "calibrated"
+        title = f"Pattern table: baseline ({which}), {args.replicates} replicates at scale {args.scale:g}"
     table = pattern_table(indicators)
     csv_path, md_path = write_patterns(table, args.out, title)
     patterns_figure(table, args.out / "patterns.png")
@@ -385,8 +456,7 @@ def batch_command(args: argparse.Namespace) -> int:
     out = args.out or Path("results") / experiment.spec.name
     if args.resume and not (out / "manifest.json").is_file():
         raise InputError("nothing to resume (no manifest.json)", source=str(out), allowed="a store written by a batch")
-    if args.scheduler and args.executor != "dask":
-        raise UsageError("--scheduler needs --executor dask", "circsim batch")
+    _check_scheduler(args, "circsim batch")
     print(
         f"{experiment.spec.name}: {len(experiment.runs)} runs "
         f"({len(experiment.scenario_names)} scenarios x {len(experiment.points)} design points x "

@@ -7,6 +7,7 @@ target) and a ``source`` column; this module only reads them.
 from __future__ import annotations
 
 import csv
+import tomllib
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -15,7 +16,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .errors import InputError
+
 DATA_DIR = Path(str(resources.files("circsim") / "data"))
+#: Written by ``circsim calibrate``; its ``[parameters]`` lie under every scenario.
+CALIBRATED_FILE = DATA_DIR / "calibrated.toml"
 
 
 @dataclass(frozen=True)
@@ -91,3 +96,29 @@ def series_value(series: str, code: str, year: float, *, log: bool = False, data
 def load_targets(data_dir: Path | None = None) -> pd.DataFrame:
     """Calibration targets: indicator, country, year, value, tolerance, source."""
     return pd.read_csv((data_dir or DATA_DIR) / "targets.csv")
+
+
+def calibrated_values(path: Path | None = None) -> dict:
+    """The ``[parameters]`` table of the calibration file (scenario layout: ``model``,
+    ``countries.CODE``), or an empty table when there is no calibration file."""
+    path = path or CALIBRATED_FILE
+    try:
+        stamp = path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return {}
+    return _read_calibrated(path, stamp)
+
+
+@cache
+def _read_calibrated(path: Path, stamp: int) -> dict:
+    """Cached per file version (``stamp``), so a rewritten file is read again."""
+    try:
+        with open(path, "rb") as fh:
+            table = tomllib.load(fh).get("parameters", {})
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"calibration file cannot be read: {exc}", source=str(path)) from None
+    if not isinstance(table, dict) or set(table) - {"model", "countries"}:
+        raise InputError(
+            "unexpected [parameters] table", source=str(path), key="parameters", allowed="model and countries tables"
+        )
+    return table

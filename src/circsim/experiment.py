@@ -13,6 +13,7 @@ uncertainties are kept apart, as in the XLRM framing::
     seed = 1
     scale = 400                       # optional: overrides the baseline's [model] values
     end_year = 2040
+    calibrated = true                 # default; false runs on the raw defaults, not data/calibrated.toml
 
     [scenarios.baseline]              # no change
     [scenarios.fellowships]
@@ -51,7 +52,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .data import load_regions
 from .errors import InputError
 from .indicators import INDICATORS
-from .scenario import Scenario, apply_overrides, read_toml, scenario_from_dict, validation_error
+from .scenario import Scenario, apply_overrides, merge_tables, read_toml, scenario_from_dict, validation_error
 
 MAX_POINTS = 100_000  # design points; more is a mistake, not an experiment
 
@@ -122,6 +123,7 @@ class ExperimentSpec(_Strict):
     start_year: int | None = Field(None, ge=1990, le=2100)
     end_year: int | None = Field(None, ge=1990, le=2150)
     keep: Keep = Field(default_factory=Keep)
+    calibrated: bool = Field(True, description="run on the calibrated parameter values (data/calibrated.toml)")
 
 
 @dataclass(frozen=True)
@@ -147,18 +149,33 @@ class Experiment:
     spec: ExperimentSpec
     points: list[dict[str, Any]]
     runs: list[RunSpec]
+    packages: dict[str, dict[str, Any]]  # scenario name -> full scenario data, before design values
+
+    def at_points(self, points: list[dict[str, Any]], text: str | None = None) -> Experiment:
+        """The same experiment at other design points (every scenario, every replicate);
+        ``text`` replaces the source text a store checks on resume."""
+        source, spec = str(self.path), self.spec
+        runs = [
+            RunSpec(
+                run_id=f"{name}-p{i:03d}-r{r:02d}",
+                scenario=name,
+                point=i,
+                replicate=r,
+                seed=run_seed(spec.seed, i, r),
+                values=point,
+                scenario_data=apply_overrides(pkg, point, source),
+                keep=spec.keep,
+            )
+            for i, point in enumerate(points)
+            for r in range(spec.replicates)
+            for name, pkg in self.packages.items()
+        ]
+        return Experiment(self.path, self.text if text is None else text, spec, points, runs, self.packages)
 
     @property
     def scenario_names(self) -> list[str]:
         """Scenario names in file order."""
         return list(self.spec.scenarios)
-
-
-def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in top.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
 
 
 def run_seed(seed: int, point: int, replicate: int) -> int:
@@ -232,15 +249,17 @@ def _from_unit(u: Uncertainty, x: float) -> Any:
     return float(u.low + x * (u.high - u.low))
 
 
-def load_experiment(path: str | Path) -> Experiment:
+def load_experiment(path: str | Path, data: dict[str, Any] | None = None) -> Experiment:
     """Load, validate and resolve an experiment file into its runs.
 
     Every package is validated as a full scenario, and every uncertainty at its
     extremes, before anything runs; problems raise InputError naming file and key.
+    ``data``, if given, is the file's content already read (e.g. with extra tables
+    removed by the caller).
     """
     path = Path(path)
     source = str(path)
-    data = read_toml(path)
+    data = read_toml(path) if data is None else data
     try:
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as exc:
@@ -257,30 +276,16 @@ def load_experiment(path: str | Path) -> Experiment:
         merged = base
         if pkg.file:
             package_file = _read_referenced(path.parent / pkg.file, source, f"scenarios.{name}.file")
-            merged = _merge(merged, {k: v for k, v in package_file.items() if k not in ("name", "description")})
+            merged = merge_tables(merged, {k: v for k, v in package_file.items() if k not in ("name", "description")})
         inline = pkg.model_dump(include={"model", "countries", "levers"}, exclude_defaults=True)
-        merged = _merge(merged, inline)
-        merged = apply_overrides({**merged, "name": name, "description": pkg.description}, run_overrides, source)
+        merged = merge_tables(merged, inline)
+        merged = {**merged, "name": name, "description": pkg.description, "calibrated": spec.calibrated}
+        merged = apply_overrides(merged, run_overrides, source)
         scenario_from_dict(merged, f"{source} [scenarios.{name}]")  # validate now
         packages[name] = merged
-    points = design_points(spec, source)
     _check_uncertainties(spec, packages[next(iter(packages))], source)
-    runs = [
-        RunSpec(
-            run_id=f"{name}-p{i:03d}-r{r:02d}",
-            scenario=name,
-            point=i,
-            replicate=r,
-            seed=run_seed(spec.seed, i, r),
-            values=point,
-            scenario_data=apply_overrides(pkg, point, source),
-            keep=spec.keep,
-        )
-        for i, point in enumerate(points)
-        for r in range(spec.replicates)
-        for name, pkg in packages.items()
-    ]
-    return Experiment(path=path, text=path.read_text(encoding="utf-8"), spec=spec, points=points, runs=runs)
+    exp = Experiment(path=path, text=path.read_text(encoding="utf-8"), spec=spec, points=[], runs=[], packages=packages)
+    return exp.at_points(design_points(spec, source))
 
 
 def _read_referenced(path: Path, source: str, key: str) -> dict[str, Any]:

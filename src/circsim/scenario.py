@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .data import load_country_values, load_regions
+from .data import calibrated_values, load_country_values, load_regions
 from .errors import InputError
 from .levers import Levers
 from .params import CountryParams, ModelParams
@@ -39,6 +39,9 @@ class Scenario(BaseModel):
 
     name: str = "baseline"
     description: str = ""
+    calibrated: bool = Field(
+        True, description="lay this scenario over the calibrated values of data/calibrated.toml (false: raw defaults)"
+    )
     model: ModelParams = Field(default_factory=ModelParams)
     countries: dict[str, dict[str, Any]] = Field(default_factory=dict)
     levers: Levers = Field(default_factory=Levers)
@@ -74,6 +77,14 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: str
     return out
 
 
+def merge_tables(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """Nested tables of ``top`` merged over ``base`` (``top`` wins); neither is modified."""
+    out = dict(base)
+    for k, v in top.items():
+        out[k] = merge_tables(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
 def _deep_copy(d: dict[str, Any]) -> dict[str, Any]:
     return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in d.items()}
 
@@ -93,7 +104,13 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
-    """Validate a scenario dict (including per-country overrides)."""
+    """Validate a scenario dict (including per-country overrides).
+
+    Unless the scenario says ``calibrated = false``, it is laid over the calibrated
+    parameter values (:func:`circsim.data.calibrated_values`): values it sets itself win.
+    """
+    if data.get("calibrated", True) is True:
+        data = merge_tables(calibrated_values(), data)
     try:
         scen = Scenario.model_validate(data)
     except ValidationError as exc:

@@ -1,0 +1,198 @@
+"""Calibration: emulators, implausibility, the calibration layer under scenarios, bad
+calibration files, and identifiability (known parameter values recovered from data the
+model itself generated)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from circsim import data
+from circsim.calibrate import calibrate, calibrated_toml, fit_emulator, kth_largest, load_calibration
+from circsim.cli import main
+from circsim.errors import InputError
+from circsim.model import CirculationModel
+from circsim.scenario import country_params, scenario_from_dict
+
+BASELINE = (Path(__file__).parents[1] / "scenarios" / "baseline.toml").as_posix()
+
+
+def test_emulator_recovers_a_quadratic_surface():
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-1, 1, size=(60, 2))
+    y = np.column_stack([1 + 2 * u[:, 0] - u[:, 1] ** 2 + 0.5 * u[:, 0] * u[:, 1], 3 - u[:, 1]])
+    em = fit_emulator(u, y + rng.normal(0, 0.01, size=y.shape))
+    assert em.kind == "full"
+    test = rng.uniform(-1, 1, size=(200, 2))
+    truth = np.column_stack([1 + 2 * test[:, 0] - test[:, 1] ** 2 + 0.5 * test[:, 0] * test[:, 1], 3 - test[:, 1]])
+    assert np.abs(em.predict(test) - truth).max() < 0.05
+    assert np.all(em.variance < 0.001)  # leave-one-out residuals at the noise level (sd 0.01)
+
+
+def test_emulator_variance_reflects_misfit_and_falls_back_to_fewer_terms():
+    rng = np.random.default_rng(1)
+    u = rng.uniform(-1, 1, size=(8, 3))
+    em = fit_emulator(u, np.sin(4 * u[:, :1]))
+    assert em.kind == "linear"  # 8 points cannot support 10 quadratic terms
+    assert em.variance[0] > 0.05
+
+
+def test_emulator_ignores_missing_outputs():
+    u = np.linspace(-1, 1, 20)[:, None]
+    y = (2 * u).copy()
+    y[3] = np.nan
+    em = fit_emulator(u, y)
+    assert np.isfinite(em.coef).all()
+    assert np.allclose(em.predict(np.array([[0.5]])), 1.0, atol=1e-3)
+
+
+def test_kth_largest():
+    v = np.array([[1.0, 5.0, 3.0], [9.0, 2.0, 4.0]])
+    assert kth_largest(v, 1).tolist() == [5.0, 9.0]
+    assert kth_largest(v, 2).tolist() == [3.0, 4.0]
+    assert kth_largest(v, 10).tolist() == [1.0, 2.0]
+
+
+# --- the calibration layer ---------------------------------------------------------
+
+
+@pytest.fixture
+def calibration_file(tmp_path, monkeypatch):
+    path = tmp_path / "calibrated.toml"
+    path.write_text(
+        "[parameters.model]\nvisit_logit_base = -3.1\n[parameters.countries.JP]\nrenewal_prob = 0.45\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(data, "CALIBRATED_FILE", path)
+    return path
+
+
+def test_scenarios_lie_over_the_calibrated_values(calibration_file):
+    scen = scenario_from_dict({})
+    assert scen.model.visit_logit_base == -3.1
+    assert country_params(scen)["JP"].renewal_prob == 0.45
+    own = scenario_from_dict({"model": {"visit_logit_base": -4.0}, "countries": {"JP": {"renewal_prob": 0.7}}})
+    assert own.model.visit_logit_base == -4.0 and country_params(own)["JP"].renewal_prob == 0.7
+    raw = scenario_from_dict({"calibrated": False})
+    assert raw.model.visit_logit_base == -3.75  # the params.py default
+    assert CirculationModel(rng=0, scale=50000, burn_in_years=0, end_year=2004).p.visit_logit_base == -3.1
+
+
+def test_a_rewritten_calibration_file_is_read_again(calibration_file):
+    assert scenario_from_dict({}).model.visit_logit_base == -3.1
+    calibration_file.write_text("[parameters.model]\nvisit_logit_base = -3.3\n", encoding="utf-8")
+    assert scenario_from_dict({}).model.visit_logit_base == -3.3
+
+
+def test_a_bad_calibration_file_names_itself(calibration_file):
+    calibration_file.write_text("[parameters.model]\nvisit_logit_base = 99.0\n", encoding="utf-8")
+    with pytest.raises(InputError, match="visit_logit_base"):
+        scenario_from_dict({})
+    calibration_file.write_text("[parameters.levers]\nx = 1\n", encoding="utf-8")
+    with pytest.raises(InputError, match=str(calibration_file)):
+        scenario_from_dict({})
+
+
+# --- calibration files -------------------------------------------------------------
+
+
+def _write_calibration(tmp_path: Path, body: str, **top) -> Path:
+    head = {"name": "cal", "baseline": BASELINE, "calibrated": False, "replicates": 1, "seed": 5, "scale": 400,
+            "end_year": 2013, **top}  # fmt: skip
+    lines = [
+        f"{k} = {v!r}".replace("'", '"').replace("False", "false").replace("True", "true") for k, v in head.items()
+    ]
+    path = tmp_path / "cal.toml"
+    path.write_text("\n".join(lines) + "\n[scenarios.baseline]\n" + body, encoding="utf-8")
+    return path
+
+
+RANGES = """
+[uncertainties."countries.JP.collab_openness"]
+low = 0.1
+high = 1.0
+[uncertainties.fixed_term_posts_elasticity]
+low = 0.3
+high = 1.3
+"""
+
+
+@pytest.mark.parametrize(
+    ("top", "body", "message"),
+    [
+        ({"calibrated": True}, RANGES, "calibrated"),
+        ({}, RANGES + "[scenarios.other]\n", "exactly one scenario"),
+        ({}, "[uncertainties.visit_logit_base]\nvalues = [-4.0, -3.5]\n", "prior range"),
+        ({}, RANGES + "[calibration]\nwaves = 0\n", "calibration.waves"),
+        ({}, RANGES + "[calibration]\nwavez = 2\n", "calibration.wavez"),
+        ({}, RANGES + '[calibration]\ntargets = "missing.csv"\n', "calibration.targets"),
+        ({"end_year": 2004}, RANGES, "no target lies inside the horizon"),
+    ],
+)
+def test_bad_calibration_files_exit_2_naming_the_key(tmp_path, capsys, top, body, message):
+    path = _write_calibration(tmp_path, body, **top)
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "out"), "--write", str(tmp_path / "c.toml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("circsim: error:") and message in err and "Traceback" not in err
+    assert not (tmp_path / "c.toml").exists()
+
+
+def test_budget_sets_points_per_wave_and_too_small_a_budget_is_refused(tmp_path):
+    path = _write_calibration(tmp_path, RANGES + "[calibration]\nwaves = 2\n")
+    assert load_calibration(path, budget=40).settings.points_per_wave == 20
+    with pytest.raises(InputError, match="budget too small"):
+        load_calibration(path, budget=3)
+
+
+# --- identifiability ---------------------------------------------------------------
+
+TRUTH = {"countries.JP.collab_openness": 0.5, "fixed_term_posts_elasticity": 0.8}
+
+
+def _synthetic_targets(path: Path) -> pd.DataFrame:
+    """Targets the model itself generates at TRUTH (mean of 3 seeds), with tolerances of
+    two replicate standard deviations (at least 0.01)."""
+    runs = []
+    for seed in (101, 102, 103):
+        m = CirculationModel(rng=seed, scale=400, end_year=2013, calibrated=False, **TRUTH)
+        m.run()
+        ind = m.indicators()
+        runs.append(ind[ind["country"] == "JP"].set_index(["indicator", "year"])["value"])
+    sims = pd.concat(runs, axis=1)
+    rows = []
+    for indicator, years in (("intl_coauthorship_share", (2009, 2011, 2013)), ("fixed_term_share", (2009, 2011, 2013))):
+        for y in years:
+            v = sims.loc[(indicator, y)]
+            rows.append({"indicator": indicator, "country": "JP", "year": y, "value": float(v.mean()),
+                         "tolerance": float(max(2 * v.std(), 0.01)), "source": "synthetic"})  # fmt: skip
+    targets = pd.DataFrame(rows)
+    targets.to_csv(path, index=False)
+    return targets
+
+
+def test_calibration_recovers_known_parameters_from_synthetic_data(tmp_path):
+    _synthetic_targets(tmp_path / "synthetic.csv")
+    body = RANGES + '[calibration]\nwaves = 3\npoints_per_wave = 12\nmisfits_allowed = 0\ntargets = "synthetic.csv"\n'
+    body += "confirm_points = 3\nconfirm_replicates = 2\n"
+    cal = load_calibration(_write_calibration(tmp_path, body))
+    result = calibrate(cal, tmp_path / "out", executor="serial", progress=False, log=lambda _: None)
+    spread = result.spread().set_index("parameter")
+    for name, true in TRUTH.items():
+        row = spread.loc[name]
+        width = row.prior_high - row.prior_low
+        assert row.nroy_p05 <= true <= row.nroy_p95, (name, row.to_dict())  # the truth is not ruled out
+        assert row.nroy_p95 - row.nroy_p05 < 0.6 * width, (name, row.to_dict())  # and the data narrowed it
+        assert abs(result.estimate[name] - true) < 0.2 * width, (name, result.estimate)
+    assert result.waves[-1].nroy_share < result.waves[0].nroy_share or result.waves[0].nroy_share < 0.3
+    written = tomllib.loads(calibrated_toml(result, "test"))
+    assert written["parameters"]["countries"]["JP"]["collab_openness"] == pytest.approx(
+        result.estimate["countries.JP.collab_openness"], 1e-3
+    )
+    assert written["provenance"]["runs"] == sum(w.runs for w in result.waves) + 3 * 2  # and the confirmation
+    assert len(result.confirmed) == 3 and (tmp_path / "out" / "confirm" / "manifest.json").is_file()
+    assert set(written["discrepancy"]) == {f"{i} JP {y}" for i in ("intl_coauthorship_share", "fixed_term_share")
+                                           for y in (2009, 2011, 2013)}  # fmt: skip
