@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from circsim.data import calibrated_values
 from circsim.errors import InputError
 from circsim.levers import LEVER_NAMES, Levers
 from circsim.model import CirculationModel
@@ -45,8 +46,12 @@ def test_baseline_scenario_builds_a_model():
 
 
 def test_default_scenario_is_valid():
+    raw = scenario_from_dict({"calibrated": False})
+    assert raw.model == ModelParams()
+    assert raw.levers == Levers()
+    calibrated = calibrated_values().get("model", {})
     scen = scenario_from_dict({})
-    assert scen.model == ModelParams()
+    assert scen.model == ModelParams(**calibrated)  # the default lies over the calibrated values
     assert scen.levers == Levers()
 
 

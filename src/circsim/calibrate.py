@@ -554,7 +554,8 @@ def calibrated_toml(result: CalibrationResult, command: str) -> str:
 
 
 def write_outputs(result: CalibrationResult, out: Path) -> list[Path]:
-    """points.csv, confirmed.csv, spread.csv, discrepancy.csv, nroy.csv and nroy.png into ``out``."""
+    """points.csv, confirmed.csv, spread.csv, discrepancy.csv, nroy.csv, nroy.png and
+    uncertainties.toml into ``out``."""
     cal = result.calibration
     out.mkdir(parents=True, exist_ok=True)
     frames = {
@@ -570,7 +571,18 @@ def write_outputs(result: CalibrationResult, out: Path) -> list[Path]:
         atomic_write(path, lambda p, df=df: df.to_csv(p, index=False, float_format="%.6g"))
         paths.append(path)
     paths.append(nroy_figure(result, out / "nroy.png"))
+    paths.append(out / "uncertainties.toml")
+    atomic_write_text(paths[-1], uncertainties_toml(result))
     return paths
+
+
+def uncertainties_toml(result: CalibrationResult) -> str:
+    """``[uncertainties]`` tables spanning each parameter's NROY 5-95% range, to paste
+    into an experiment file so that calibration uncertainty feeds the comparison."""
+    lines = ["# Calibration uncertainty: each parameter's 5-95% range over the NROY sample (circsim calibrate)."]
+    for r in result.spread().itertuples():
+        lines += [f'[uncertainties."{r.parameter}"]', f"low = {_sig(r.nroy_p05)}", f"high = {_sig(r.nroy_p95)}"]
+    return "\n".join(lines) + "\n"
 
 
 def nroy_figure(result: CalibrationResult, path: Path) -> Path:

@@ -384,8 +384,9 @@ def validate_command(args: argparse.Namespace) -> int:
             raise InputError("file not found", source=str(baseline), allowed="run from the repository root")
         args.out.mkdir(parents=True, exist_ok=True)
         exp_file = args.out / "validate.toml"
+        relative = Path(os.path.relpath(baseline, args.out.resolve())).as_posix()  # the folder can move with the repo
         exp_file.write_text(
-            f'name = "validate"\nbaseline = "{baseline.as_posix()}"\nreplicates = {args.replicates}\n'
+            f'name = "validate"\nbaseline = "{relative}"\nreplicates = {args.replicates}\n'
             f"scale = {args.scale}\ncalibrated = {str(not args.uncalibrated).lower()}\n[scenarios.baseline]\n",
             encoding="utf-8",
         )

@@ -7,8 +7,10 @@ Three layers, all pydantic models that reject unknown names:
   ``data/countries.csv`` (each row there carries its source), scenario files override them.
 * lever settings — see :mod:`circsim.levers`.
 
-Behavioural weights have no direct data: each is marked *assumed* and is a free
-parameter for the calibration issue. Units are in the names (``_per_year``, ``_yen``,
+Behavioural weights have no direct data: each is marked *assumed*. The defaults here
+are the raw values; those estimated by ``circsim calibrate`` are replaced by the values
+of ``data/calibrated.toml`` under every scenario (``calibrated = false`` opts out; see
+docs/ODD.md, "Calibrated parameters"). Units are in the names (``_per_year``, ``_yen``,
 ``_years``); logit and score weights are dimensionless.
 """
 
