@@ -6,6 +6,7 @@ same store regenerates it identically.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -87,6 +88,21 @@ def write_store_comparison(
     return path
 
 
+def _caveat(calibrated: bool) -> str:
+    """The report's caveat, which depends on the parameter values the runs used."""
+    values = (
+        "the runs use the calibrated parameter values (src/circsim/data/calibrated.toml, whose "
+        "provenance lists the observed patterns that hold), but the calibration leaves wide "
+        "plausible ranges for most of them and many behavioural weights remain assumed"
+        if calibrated
+        else "the runs use the raw parameter defaults (calibrated = false): behavioural weights are assumed"
+    )
+    return (
+        f"Caveats: {values} (docs/ODD.md); the uncertainty ranges of the experiment are assumed too. "
+        "Read effects as the direction and rough size that the mechanisms imply, not as forecasts."
+    )
+
+
 def write_report(
     store: ResultStore, out: Path, baseline: str = "baseline", country: str = "JP", years: list[int] | None = None
 ) -> Path:
@@ -143,9 +159,7 @@ def write_report(
         "",
         *findings(comp, last),
         "",
-        "Caveats: the model is not yet calibrated (its behavioural weights are assumed; see "
-        "docs/ODD.md), and the uncertainty ranges of the experiment are assumed too. Read "
-        "effects as the direction and rough size that the mechanisms imply, not as forecasts.",
+        _caveat(tomllib.loads(m["experiment"]["content"]).get("calibrated", True)),
         "",
         f"## Effects in {last} (mean [95% CI])",
         "",
