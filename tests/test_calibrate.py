@@ -196,3 +196,29 @@ def test_calibration_recovers_known_parameters_from_synthetic_data(tmp_path):
     assert len(result.confirmed) == 3 and (tmp_path / "out" / "confirm" / "manifest.json").is_file()
     assert set(written["discrepancy"]) == {f"{i} JP {y}" for i in ("intl_coauthorship_share", "fixed_term_share")
                                            for y in (2009, 2011, 2013)}  # fmt: skip
+
+
+def test_calibrate_command_writes_a_calibration_file_the_model_then_uses(tmp_path, monkeypatch, capsys):
+    targets = tmp_path / "t.csv"
+    pd.DataFrame(
+        {"indicator": ["fixed_term_share"], "country": ["JP"], "year": [2008], "value": [0.25], "tolerance": [0.05]}
+    ).to_csv(targets, index=False)
+    body = RANGES + "[calibration]\nwaves = 2\npoints_per_wave = 3\nconfirm_points = 1\nconfirm_replicates = 1\n"
+    body += 'targets = "t.csv"\n'
+    path = _write_calibration(tmp_path, body, scale=5000, end_year=2008)
+    written = tmp_path / "calibrated.toml"
+    argv = ["calibrate", str(path), "--out", str(tmp_path / "out"), "--write", str(written), "--executor", "serial"]
+    assert main([*argv, "--quiet"]) == 0
+    assert "of 1 targets" in capsys.readouterr().out
+    doc = tomllib.loads(written.read_text(encoding="utf-8"))
+    assert set(doc) == {"parameters", "provenance", "discrepancy", "spread"}
+    assert doc["provenance"]["command"].startswith("circsim ")
+    assert set(doc["spread"]) == {"countries.JP.collab_openness", "fixed_term_posts_elasticity"}
+    for name in ("points.csv", "confirmed.csv", "spread.csv", "discrepancy.csv", "nroy.csv", "nroy.png"):
+        assert (tmp_path / "out" / name).stat().st_size > 0
+    monkeypatch.setattr(data, "CALIBRATED_FILE", written)
+    model = CirculationModel(rng=0, scale=50000, burn_in_years=0, end_year=2004)
+    assert model.p.fixed_term_posts_elasticity == doc["parameters"]["model"]["fixed_term_posts_elasticity"]
+    # the written uncertainties are valid experiment uncertainties
+    snippet = tomllib.loads((tmp_path / "out" / "uncertainties.toml").read_text(encoding="utf-8"))
+    assert set(snippet["uncertainties"]) == set(doc["spread"])
