@@ -475,3 +475,63 @@ def test_arbitrary_bytes_raise_only_input_errors(tmp_path, raw):
     path = tmp_path / "exp.toml"
     path.write_bytes(raw)
     _loads_or_input_error(path)
+
+
+# --- table designs (joint values, e.g. a calibration's NROY sample) -------------------------
+
+
+def _joint_table(tmp_path: Path, rows: list[tuple]) -> None:
+    lines = ["countries.JP.renewal_prob,visit_logit_base", *(",".join(map(str, r)) for r in rows)]
+    (tmp_path / "joint.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+TABLE = '[scenarios.a]\n[design]\nmethod = "table"\nfile = "joint.csv"\n'
+
+
+def test_a_table_design_draws_joint_rows_and_adds_the_other_uncertainties(tmp_path):
+    rows = [(0.4 + 0.01 * i, -4.0 + 0.01 * i) for i in range(10)]
+    _joint_table(tmp_path, rows)
+    exp = load(tmp_path, TABLE + "samples = 3\n[uncertainties.return_logit_base]\nlow = -3.0\nhigh = -2.0\n")
+    assert len(exp.points) == 3
+    for p in exp.points:  # each point is one row of the table, values kept together
+        assert (round(p["countries.JP.renewal_prob"], 6), round(p["visit_logit_base"], 6)) in {
+            (round(a, 6), round(b, 6)) for a, b in rows
+        }
+        assert -3.0 <= p["return_logit_base"] <= -2.0
+    assert len({p["visit_logit_base"] for p in exp.points}) == 3  # drawn without replacement
+    assert load(
+        tmp_path, TABLE + "samples = 3\n[uncertainties.return_logit_base]\nlow = -3.0\nhigh = -2.0\n"
+    ).points == (exp.points)  # reproducible
+    run = exp.runs[0]
+    assert run.scenario_data["countries"]["JP"]["renewal_prob"] == exp.points[0]["countries.JP.renewal_prob"]
+
+
+def test_a_table_with_fewer_rows_than_samples_gives_every_row_and_its_content_is_part_of_the_experiment(tmp_path):
+    _joint_table(tmp_path, [(0.5, -3.8), (0.6, -3.9)])
+    exp = load(tmp_path, TABLE + "samples = 5\n")
+    assert [p["visit_logit_base"] for p in exp.points] == [-3.8, -3.9]
+    _joint_table(tmp_path, [(0.5, -3.8), (0.6, -3.7)])
+    assert load(tmp_path, TABLE + "samples = 5\n").text != exp.text  # a store will not mix the two
+
+
+@pytest.mark.parametrize(
+    ("rows", "extra", "key", "fragment"),
+    [
+        (None, "", "design.file", "cannot be read"),
+        ([(0.5, "x")], "", "visit_logit_base", "finite numbers"),
+        ([(1.5, -3.8)], "", "countries.JP.renewal_prob", "not a valid parameter value"),
+        ([(0.5, -3.8)], "[uncertainties.visit_logit_base]\nlow = -4.0\nhigh = -3.0\n", "uncertainties.visit_logit_base",
+         "both a table column"),
+    ],
+)  # fmt: skip
+def test_bad_tables_name_the_file_and_key(tmp_path, rows, extra, key, fragment):
+    if rows is not None:
+        _joint_table(tmp_path, rows)
+    with pytest.raises(InputError) as info:
+        load_experiment(write(tmp_path, TABLE + extra))
+    assert info.value.key == key and fragment in str(info.value)
+
+
+def test_a_table_design_needs_a_file(tmp_path):
+    err = load_error(tmp_path, '[scenarios.a]\n[design]\nmethod = "table"\n')
+    assert err.key == "design.file"

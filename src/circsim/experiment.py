@@ -29,8 +29,11 @@ uncertainties are kept apart, as in the XLRM framing::
     values = [-2.5, -2.0]
 
     [design]
-    method = "latin_hypercube"        # none | full_factorial | latin_hypercube | sobol | morris
+    method = "latin_hypercube"        # none | full_factorial | latin_hypercube | sobol | morris | table
     samples = 4
+    # method = "table" draws `samples` rows of a CSV of joint values (one column per
+    # parameter path), e.g. file = "../experiments/calibration-2026/calibration/nroy.csv"
+    # to carry calibration uncertainty; [uncertainties] are then added by a Latin hypercube
 
     [keep]                            # what the store keeps (default: everything)
     indicators = ["researchers", "visits_abroad_long"]
@@ -41,6 +44,7 @@ uncertainties are kept apart, as in the XLRM framing::
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,8 +87,12 @@ class Uncertainty(_Strict):
 class Design(_Strict):
     """How the uncertainties are sampled."""
 
-    method: Literal["none", "full_factorial", "latin_hypercube", "sobol", "morris"] = "none"
-    samples: int = Field(8, ge=1, le=100_000, description="points (LHS), base samples N (Sobol, Morris)")
+    method: Literal["none", "full_factorial", "latin_hypercube", "sobol", "morris", "table"] = "none"
+    samples: int = Field(8, ge=1, le=100_000, description="points (LHS, table), base samples N (Sobol, Morris)")
+    file: str | None = Field(
+        None,
+        description="table: CSV of joint parameter values, a column per parameter path (e.g. a calibration's nroy.csv)",
+    )
     levels: int = Field(3, ge=2, le=100, description="levels per range (full factorial, Morris)")
     seed: int | None = Field(None, ge=0, description="sampling seed; default: the experiment seed")
 
@@ -194,9 +202,17 @@ def design_points(spec: ExperimentSpec, source: str) -> list[dict[str, Any]]:
                 source=source,
                 key="design.method",
                 value=d.method,
-                allowed="full_factorial, latin_hypercube, sobol or morris (or remove [uncertainties])",
+                allowed="full_factorial, latin_hypercube, sobol, morris or table (or remove [uncertainties])",
             )
         return [{}]
+    seed = spec.seed if d.seed is None else d.seed
+    if d.method == "table":
+        rows = _table_rows(spec, source, seed)
+        if unc:  # the other uncertainties by a Latin hypercube of the same size, column-wise
+            lhs_design = d.model_copy(update={"method": "latin_hypercube", "samples": len(rows)})
+            lhs = design_points(spec.model_copy(update={"design": lhs_design}), source)
+            rows = [{**row, **extra} for row, extra in zip(rows, lhs, strict=True)]
+        return rows
     if not unc:
         raise InputError(
             "the design names no uncertainty",
@@ -204,7 +220,6 @@ def design_points(spec: ExperimentSpec, source: str) -> list[dict[str, Any]]:
             key="uncertainties",
             allowed="at least one [uncertainties.PARAMETER] table with low/high or values",
         )
-    seed = spec.seed if d.seed is None else d.seed
     if d.method == "full_factorial":
         axes = [u.values if u.values is not None else list(np.linspace(u.low, u.high, d.levels)) for u in unc.values()]
         size = int(np.prod([len(a) for a in axes], dtype=float))
@@ -241,6 +256,51 @@ def design_points(spec: ExperimentSpec, source: str) -> list[dict[str, Any]]:
 
         x = morris.sample(problem, d.samples, num_levels=d.levels, seed=seed)
     return [dict(zip(names, (float(v) for v in row), strict=True)) for row in x]
+
+
+def table_path(spec: ExperimentSpec, source: str) -> Path:
+    """The CSV file of a table design (relative to the experiment file)."""
+    if not spec.design.file:
+        raise InputError(
+            "a table design needs a file", source=source, key="design.file", allowed="a CSV path, e.g. nroy.csv"
+        )
+    return Path(source).parent / spec.design.file
+
+
+def _table_rows(spec: ExperimentSpec, source: str, seed: int) -> list[dict[str, Any]]:
+    """``samples`` rows drawn without replacement from the design's CSV (all rows, in order,
+    if it has no more); columns are parameter paths."""
+    import pandas as pd
+
+    path = table_path(spec, source)
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"cannot be read: {exc}", source=source, key="design.file", value=str(path), allowed="a CSV file"
+        ) from None
+    bad = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c]) or not np.isfinite(table[c]).all()]
+    if table.empty or bad:
+        raise InputError(
+            "needs rows of finite numbers",
+            source=str(path),
+            key=bad[0] if bad else None,
+            allowed="one column per parameter path, one row per design point",
+        )
+    clash = sorted(set(table.columns) & set(spec.uncertainties))
+    if clash:
+        raise InputError(
+            "a parameter is both a table column and an uncertainty",
+            source=source,
+            key=f"uncertainties.{clash[0]}",
+            allowed=f"each parameter once (the table {path} has it)",
+        )
+    n = len(table)
+    if spec.design.samples >= n:
+        rows = np.arange(n)
+    else:
+        rows = np.sort(np.random.default_rng(seed).choice(n, size=spec.design.samples, replace=False))
+    return [{c: float(table.iloc[i][c]) for c in table.columns} for i in rows]
 
 
 def _from_unit(u: Uncertainty, x: float) -> Any:
@@ -284,8 +344,15 @@ def load_experiment(path: str | Path, data: dict[str, Any] | None = None) -> Exp
         scenario_from_dict(merged, f"{source} [scenarios.{name}]")  # validate now
         packages[name] = merged
     _check_uncertainties(spec, packages[next(iter(packages))], source)
-    exp = Experiment(path=path, text=path.read_text(encoding="utf-8"), spec=spec, points=[], runs=[], packages=packages)
-    return exp.at_points(design_points(spec, source))
+    points = design_points(spec, source)
+    text = path.read_text(encoding="utf-8")
+    if spec.design.method == "table":
+        _check_table(points, packages[next(iter(packages))], table_path(spec, source))
+        # the table's content is part of the experiment: a changed table is a new experiment
+        digest = hashlib.sha256(table_path(spec, source).read_bytes()).hexdigest()
+        text += f"\n# design table {spec.design.file}: sha256 {digest}\n"
+    exp = Experiment(path=path, text=text, spec=spec, points=[], runs=[], packages=packages)
+    return exp.at_points(points)
 
 
 def _read_referenced(path: Path, source: str, key: str) -> dict[str, Any]:
@@ -305,17 +372,30 @@ def _read_referenced(path: Path, source: str, key: str) -> dict[str, Any]:
 def _check_uncertainties(spec: ExperimentSpec, package: dict[str, Any], source: str) -> None:
     """Each uncertain parameter must be a valid override at both ends of its range."""
     for name, u in spec.uncertainties.items():
-        for v in u.values if u.values is not None else (u.low, u.high):
-            try:
-                scenario_from_dict(apply_overrides(package, {name: v}, source), source)
-            except InputError as exc:
-                raise InputError(
-                    f"not a valid parameter value ({exc.detail})",
-                    source=source,
-                    key=f"uncertainties.{name}",
-                    value=v,
-                    allowed=exc.allowed or "a parameter path valid in a scenario",
-                ) from None
+        _check_values(
+            package, name, u.values if u.values is not None else [u.low, u.high], source, f"uncertainties.{name}"
+        )
+
+
+def _check_table(points: list[dict[str, Any]], package: dict[str, Any], path: Path) -> None:
+    """Each column of a design table must be a valid override at its smallest and largest value."""
+    for name in points[0]:
+        values = [p[name] for p in points]
+        _check_values(package, name, [min(values), max(values)], str(path), name)
+
+
+def _check_values(package: dict[str, Any], name: str, values: list[Any], source: str, key: str) -> None:
+    for v in values:
+        try:
+            scenario_from_dict(apply_overrides(package, {name: v}, source), source)
+        except InputError as exc:
+            raise InputError(
+                f"not a valid parameter value ({exc.detail})",
+                source=source,
+                key=key,
+                value=v,
+                allowed=exc.allowed or "a parameter path valid in a scenario",
+            ) from None
 
 
 def _check_keep(keep: Keep, source: str) -> None:
