@@ -59,6 +59,7 @@ def test_validate_runs_replicates_and_writes_the_table(tmp_path, monkeypatch, ca
     assert len(table) == len(pd.read_csv(ROOT / "src/circsim/data/targets.csv"))
     assert (table["runs"] == 2).all()
     assert (out / "patterns.png").stat().st_size > 0
+    assert (out / "series.png").stat().st_size > 0
     assert "targets hold" in capsys.readouterr().out
     assert "checked targets hold" in (out / "patterns.md").read_text(encoding="utf-8")
 

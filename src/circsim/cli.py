@@ -359,7 +359,7 @@ def validate_command(args: argparse.Namespace) -> int:
     from .experiment import load_experiment
     from .runner import run_experiment
     from .store import open_store
-    from .validate import pattern_table, patterns_figure, write_patterns
+    from .validate import pattern_table, patterns_figure, series_figure, write_patterns
 
     if args.store and args.uncalibrated:
         raise UsageError("--uncalibrated applies to runs made here, not to the runs of --store", "circsim validate")
@@ -397,10 +397,11 @@ def validate_command(args: argparse.Namespace) -> int:
     table = pattern_table(indicators)
     csv_path, md_path = write_patterns(table, args.out, title)
     patterns_figure(table, args.out / "patterns.png")
+    series_figure(indicators, args.out / "series.png")
     checked = table["holds"].notna()
     print(
         f"{int(table.loc[checked, 'holds'].astype(bool).sum())} of {int(checked.sum())} targets hold; "
-        f"wrote {md_path}, {csv_path}, {args.out / 'patterns.png'}"
+        f"wrote {md_path}, {csv_path}, {args.out / 'patterns.png'}, {args.out / 'series.png'}"
     )
     return 0
 
