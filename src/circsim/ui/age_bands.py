@@ -12,52 +12,69 @@ from mesa.visualization.utils import update_counter
 
 from ..model import CirculationModel
 from ..sectors import Sector
-from .common import focal_code, show
+from .common import focal_code, show, use_chart
 
 #: Lower edges of the age bands (the last band is open-ended).
 BAND_EDGES = (25, 30, 35, 40, 45, 50, 55, 60)
+LABELS = [f"{lo}-{hi - 1}" for lo, hi in itertools.pairwise(BAND_EDGES)] + [f"{BAND_EDGES[-1]}+"]
 
 
 def age_bands(model: CirculationModel) -> pd.DataFrame:
     """Academics of the focal country now, by age band: ``permanent``, ``fixed_term``
     (real people) and the fixed-term share; one row per band."""
     pop = model.pop
-    alive = ~model.gone if len(model.gone) == len(pop) else np.ones(len(pop), dtype=bool)
-    here = alive & (pop.country == model.focal)
+    here = ~model.gone & (pop.country == model.focal)
     band = np.clip(np.searchsorted(BAND_EDGES, pop.age, side="right") - 1, 0, len(BAND_EDGES) - 1)
     counts = {
         name: np.bincount(band[here & (pop.sector == sector)], minlength=len(BAND_EDGES)) * model.p.scale
         for name, sector in (("permanent", Sector.ACAD_PERM), ("fixed_term", Sector.ACAD_FIXED))
     }
-    labels = [f"{lo}-{hi - 1}" for lo, hi in itertools.pairwise(BAND_EDGES)] + [f"{BAND_EDGES[-1]}+"]
-    out = pd.DataFrame(counts, index=pd.Index(labels, name="age"))
+    out = pd.DataFrame(counts, index=pd.Index(LABELS, name="age"))
     total = out["permanent"] + out["fixed_term"]
     out["fixed_term_share"] = np.where(total > 0, out["fixed_term"] / total.where(total > 0, 1), np.nan)
     return out
 
 
+class AgeBandChart:
+    """Stacked bars of permanent and fixed-term academics by age band, labelled with the fixed-term share."""
+
+    def __init__(self, model: CirculationModel) -> None:
+        self.fig = Figure(figsize=(5.5, 3.6))
+        self.fig.subplots_adjust(left=0.14, right=0.98, top=0.82, bottom=0.14)
+        self.ax = ax = self.fig.subplots()
+        x = np.arange(len(LABELS))
+        zeros = np.zeros(len(LABELS))
+        self.perm = ax.bar(x, zeros, color="tab:blue", label="permanent")
+        self.fixed = ax.bar(x, zeros, color="tab:orange", label="fixed-term")
+        self.labels = [ax.annotate("", (xi, 0), ha="center", va="bottom", fontsize=7) for xi in x]
+        ax.set_xticks(x, LABELS, fontsize=8)
+        ax.set_xlabel("age")
+        ax.set_ylabel("academics (people)")
+        ax.legend(fontsize=8, ncol=2, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
+        self.focal = focal_code(model)
+
+    def update(self, model: CirculationModel) -> Figure:
+        """Set the bars and labels to the academics now."""
+        bands = age_bands(model)
+        rows = zip(bands["permanent"], bands["fixed_term"], bands["fixed_term_share"], strict=True)
+        for perm, fixed, label, (p, f, share) in zip(self.perm, self.fixed, self.labels, rows, strict=True):
+            perm.set_height(p)
+            fixed.set_y(p)
+            fixed.set_height(f)
+            label.set_text("" if np.isnan(share) else f"{share:.0%}")
+            label.xy = (label.xy[0], p + f)
+        self.ax.set_ylim(0, max(float((bands["permanent"] + bands["fixed_term"]).max()) * 1.12, 1.0))
+        self.fig.suptitle(f"{self.focal} academics by age, {model.year - 1} (labels: fixed-term share)", fontsize=9)
+        return self.fig
+
+
 def age_band_figure(model: CirculationModel) -> Figure:
-    """Stacked bars of permanent and fixed-term academics by age band, with the fixed-term share."""
-    bands = age_bands(model)
-    fig = Figure(figsize=(5.5, 3.6))
-    fig.subplots_adjust(left=0.14, right=0.98, top=0.9, bottom=0.14)
-    ax = fig.subplots()
-    x = np.arange(len(bands))
-    ax.bar(x, bands["permanent"], color="tab:blue", label="permanent")
-    ax.bar(x, bands["fixed_term"], bottom=bands["permanent"], color="tab:orange", label="fixed-term")
-    for xi, share, top in zip(x, bands["fixed_term_share"], bands["permanent"] + bands["fixed_term"], strict=True):
-        if not np.isnan(share):
-            ax.annotate(f"{share:.0%}", (xi, top), ha="center", va="bottom", fontsize=7)
-    ax.set_xticks(x, bands.index, fontsize=8)
-    ax.set_xlabel("age")
-    ax.set_ylabel("academics (people)")
-    ax.legend(fontsize=8, title="labels: fixed-term share", title_fontsize=7)
-    ax.set_title(f"{focal_code(model)} academia by age, {model.year - 1}", fontsize=10)
-    return fig
+    """The age-band figure of the model now, as a new figure."""
+    return AgeBandChart(model).update(model)
 
 
 @solara.component
 def AgeBands(model: CirculationModel) -> None:
     """The age-band card (redrawn every step)."""
     update_counter.get()
-    show(age_band_figure(model), "Academia by age band: permanent vs fixed-term")
+    show(use_chart(AgeBandChart, model), "Academia by age band")

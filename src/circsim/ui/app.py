@@ -68,8 +68,12 @@ def Dashboard(model: CirculationModel) -> None:
 
 
 @solara.component
-def SettingsSidebar(settings: Settings, files: list[Path]) -> None:
-    """The session's settings panel, in the sidebar."""
+def SettingsSidebar(settings: Settings, files: list[Path], depth: int = 2) -> None:
+    """The session's settings panel, in the sidebar. The sidebar orders its parts by how
+    deep they are declared: ``depth`` nested levels put this card below SolaraViz's controls."""
+    if depth > 0:
+        SettingsSidebar(settings, files, depth - 1)
+        return
     with solara.Sidebar():
         SettingsPanel(settings, files)
 
@@ -82,7 +86,7 @@ def LivePage() -> None:
     first = solara.use_memo(lambda: LiveModel(settings), [])
     model = solara.use_reactive(first)
     SolaraViz(model, components=[], model_params={"settings": settings}, name="circsim: live model")
-    SettingsSidebar(settings, files)  # a child after SolaraViz, so its card comes below Step/Play/Reset
+    SettingsSidebar(settings, files)
     Dashboard(model.value)
 
 

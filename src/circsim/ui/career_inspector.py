@@ -66,7 +66,7 @@ def summary(path: pd.DataFrame, nationality: str) -> str:
 def CareerInspector(model: CirculationModel) -> None:
     """Filters, a 'random researcher' button and the chosen person's path (redrawn every step)."""
     update_counter.get()
-    country, set_country = solara.use_state(ANY)
+    country, set_country = solara.use_state(model.codes[model.focal])
     sector, set_sector = solara.use_state(ANY)
     age, set_age = solara.use_state(ANY)
     pid, set_pid = solara.use_state(None)

@@ -1,6 +1,12 @@
-"""Small helpers shared by the interface's components."""
+"""Small helpers shared by the interface's components.
+
+Live charts keep one matplotlib figure per session and model and only update what
+changes each year (line data, bar heights, arrows): building axes and ticks anew every
+step would cost more than the model's own step."""
 
 from __future__ import annotations
+
+from typing import Protocol
 
 import solara
 from matplotlib.figure import Figure
@@ -11,9 +17,25 @@ from ..model import CirculationModel
 DPI = 80
 
 
+class LiveChart(Protocol):
+    """A figure built once for a model and brought up to date with :meth:`update`."""
+
+    fig: Figure
+
+    def update(self, model: CirculationModel) -> Figure:
+        """Bring the figure up to the model's latest year; returns it."""
+        ...
+
+
 def focal_code(model: CirculationModel) -> str:
     """The code of the model's focal country (JP unless the scenario says otherwise)."""
     return model.codes[model.focal]
+
+
+def use_chart(chart: type, model: CirculationModel) -> Figure:
+    """This session's chart of ``model`` (made on first use, again after a reset), up to date."""
+    live: LiveChart = solara.use_memo(lambda: chart(model), [model])
+    return live.update(model)
 
 
 def show(fig: Figure, title: str) -> None:

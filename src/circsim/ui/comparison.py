@@ -98,9 +98,10 @@ def ComparisonView(store: ResultStore) -> None:
         return
     with solara.Card(f"Effects against {baseline} in {year} ({country})"):
         solara.Markdown(table.to_markdown())
-    for name in indicators:
-        with solara.Card(f"{name}: fan chart"):
-            solara.Image(fan_png(store, country, name, shown, baseline), width="100%")
+    with solara.Row(style={"flex-wrap": "wrap"}):
+        for name in indicators:
+            with solara.Card(f"{name}: fan chart"):
+                solara.Image(fan_png(store, country, name, shown, baseline))
 
 
 @solara.component

@@ -9,9 +9,9 @@ import solara
 from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 
-from ..figures import draw_flows
+from ..figures import draw_flow_arrows, draw_flow_nodes
 from ..model import CirculationModel
-from .common import focal_code, show
+from .common import focal_code, show, use_chart
 
 
 def movers(flows: pd.DataFrame) -> pd.Series:
@@ -20,29 +20,49 @@ def movers(flows: pd.DataFrame) -> pd.Series:
     return moves.groupby(["origin", "destination"])["count"].sum()
 
 
-def flow_map_figure(model: CirculationModel) -> Figure:
+class FlowMapChart:
     """Two panels: movers in the latest recorded year, and mean movers a year since the start."""
-    flows = model.flows()
-    fig = Figure(figsize=(13, 3.8))
-    fig.subplots_adjust(left=0.01, right=0.99, top=0.92, bottom=0.06, wspace=0.03)
-    ax_year, ax_all = fig.subplots(1, 2)
-    focal = focal_code(model)
-    if flows.empty:
-        for ax in (ax_year, ax_all):
-            draw_flows(ax, pd.Series(dtype=float), focal, 1.0, "no year simulated yet: press Step")
-        return fig
-    last, first = int(flows["year"].max()), int(flows["year"].min())
-    this_year = movers(flows[flows["year"] == last])
-    per_year = movers(flows) / (last - first + 1)
-    biggest = max(this_year.max() if not this_year.empty else 0.0, per_year.max() if not per_year.empty else 0.0)
-    draw_flows(ax_year, this_year, focal, biggest, f"researchers moving in {last} (top 20 pairs)")
-    draw_flows(ax_all, per_year, focal, biggest, f"mean a year, {first}-{last} (cumulative / years)")
-    fig.text(0.01, 0.01, "arrow width: real researchers moving (agents x scale); red: the focal country", fontsize=7)
-    return fig
+
+    def __init__(self, model: CirculationModel) -> None:
+        self.fig = Figure(figsize=(13, 3.8))
+        self.fig.subplots_adjust(left=0.01, right=0.99, top=0.92, bottom=0.06, wspace=0.03)
+        self.axes = self.fig.subplots(1, 2)
+        self.focal = focal_code(model)
+        for ax in self.axes:
+            draw_flow_nodes(ax, self.focal)
+        self.fig.text(0.01, 0.01, "arrow width: real researchers moving (agents x scale); red: the focal country",
+                      fontsize=7)  # fmt: skip
+        self.arrows: list = []
+
+    def update(self, model: CirculationModel) -> Figure:
+        """Redraw the arrows for the latest year and the mean so far."""
+        for arrow in self.arrows:
+            arrow.remove()
+        self.arrows = []
+        flows = model.flows()
+        ax_year, ax_all = self.axes
+        if flows.empty:
+            for ax in self.axes:
+                ax.set_title("no year simulated yet: press Step", fontsize=9)
+            return self.fig
+        last, first = int(flows["year"].max()), int(flows["year"].min())
+        this_year = movers(flows[flows["year"] == last])
+        per_year = movers(flows) / (last - first + 1)
+        biggest = max([*this_year.tolist(), *per_year.tolist(), 0.0])
+        self.arrows += draw_flow_arrows(ax_year, this_year, self.focal, biggest)
+        self.arrows += draw_flow_arrows(ax_all, per_year, self.focal, biggest)
+        ax_year.set_title(f"researchers moving in {last} (top 20 pairs)", fontsize=9)
+        ax_all.set_title(f"mean a year, {first}-{last} (cumulative / years)", fontsize=9)
+        return self.fig
+
+
+def flow_map_figure(model: CirculationModel) -> Figure:
+    """The flow map of the model's latest year, as a new figure."""
+    return FlowMapChart(model).update(model)
 
 
 @solara.component
 def FlowMap(model: CirculationModel) -> None:
     """The flow map card (redrawn every step)."""
     update_counter.get()
-    show(flow_map_figure(model), "World flows of researchers")
+    show(use_chart(FlowMapChart, model), "World flows of researchers")

@@ -82,7 +82,8 @@ def SettingsPanel(settings: Settings, scenario_files: list[Path]) -> None:
         set_version(version + 1)
 
     current = next((n for n, p in by_name.items() if str(p) == settings.source), DEFAULTS_LABEL)
-    with solara.Card("Scenario and levers (apply on Reset)"):
+    with solara.Card("Scenario and levers"):
+        solara.Text("Changes apply on Reset.")
         with solara.Column():  # always present, so the widgets below keep their place (and state)
             for key, message in errors.items():
                 solara.Error(f"{key}: not applied. {message}", dense=True)
