@@ -3,12 +3,13 @@
 Renders the live page (``circsim.ui.app.LivePage``) in this process with
 ``solara.render`` (no browser), as one session sees it, from ``scenarios/baseline.toml``
 at the interface's default scale with the career panel on. For each tab of the page it
-resets the model and clicks Step ``--steps`` times, timing each click: the model's
+resets the model and clicks Step ``--steps`` times (default: the whole horizon,
+2004-2040), timing each click: the model's
 step plus the redraw of everything the open tab shows (figures rendered to PNG, tables
 to Markdown, widgets updated). The model's ``step()`` alone is timed on a separate model.
 Prints mean and 95th percentile in milliseconds.
 
-    python benchmarks/bench_ui_step.py [--steps 12]
+    python benchmarks/bench_ui_step.py [--steps 37]
 
 The browser's own drawing of the PNG and the websocket round trip are not included
 (they are a few milliseconds on localhost).
@@ -35,7 +36,7 @@ def stats(ms: list[float]) -> str:
 def main() -> None:
     """Time the model step and the Step click of every tab of the live page."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--steps", type=int, default=12, help="steps timed per tab (default: 12)")
+    parser.add_argument("--steps", type=int, default=37, help="steps timed per tab (default: 37, to 2040)")
     args = parser.parse_args()
     os.environ["CIRCSIM_UI_ROOT"] = str(ROOT)
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
@@ -63,10 +64,11 @@ def main() -> None:
     for i, tab in enumerate(app.TABS):
         rc.find(v.Tabs).widget.v_model = i
         rc.find(v.Btn, children=["Reset"]).widget.click()
+        step = rc.find(v.Btn, children=["Step"]).widget
         ms = []
         for _ in range(args.steps):
             t0 = time.perf_counter()
-            rc.find(v.Btn, children=["Step"]).widget.click()
+            step.click()
             ms.append(1e3 * (time.perf_counter() - t0))
         worst = max(worst, ms, key=np.mean)
         print(f"{'Step click, tab ' + repr(tab):<32}{stats(ms)}")

@@ -111,11 +111,14 @@ def _step(page: Page, times: int, start: int = 0) -> None:
         _years(page, start + i + 1)
 
 
-def _figure_drawn(page: Page, card: str) -> None:
-    """The card's figure is shown and is not blank."""
+def _figure_drawn(page: Page, card: str, not_as: str | None = None) -> str:
+    """The card's figure is shown, is not blank (and differs from ``not_as``); returns its source."""
     img = page.locator(".v-card", has_text=card).locator("img").first
     expect(img).to_be_visible()
+    if not_as is not None:
+        expect(img).not_to_have_attribute("src", not_as)
     assert image_spread(img.screenshot()) > 5, f"the figure of '{card}' is blank"
+    return img.get_attribute("src")
 
 
 def _shot(page: Page, name: str) -> None:
@@ -131,20 +134,23 @@ def test_live_page_lever_reset_step_and_every_component(browser: Browser, server
     expect(page.get_by_text(re.compile("levers on: contact_window"))).to_be_visible()
     page.get_by_role("button", name="Reset").click()
     _years(page, 0)
+    empty_map = _figure_drawn(page, "World flows of researchers")
     _step(page, 5)
-    _figure_drawn(page, "World flows of researchers")
+    _figure_drawn(page, "World flows of researchers", not_as=empty_map)  # arrows drawn
     _shot(page, "live-world-flows")
     page.get_by_role("tab", name="Indicators", exact=True).click()
-    _figure_drawn(page, "Headline indicators over time")
+    five_years = _figure_drawn(page, "Headline indicators over time")
+    _step(page, 1, start=5)
+    _figure_drawn(page, "Headline indicators over time", not_as=five_years)  # redrawn after a step
     _shot(page, "live-indicators")
     page.get_by_role("tab", name="Academia and careers").click()
     _figure_drawn(page, "Academia by age band")
     page.get_by_role("button", name="Random researcher").click()
     expect(page.get_by_text(re.compile(r"Researcher \d+"))).to_be_visible()
-    expect(page.get_by_role("cell", name="2008").first).to_be_visible()  # a row a year of the path
+    expect(page.get_by_role("cell", name="2009").first).to_be_visible()  # a row a year of the path
     _shot(page, "live-careers")
     page.get_by_role("tab", name="Indicator table").click()
-    expect(page.get_by_text("Indicators in 2008")).to_be_visible()
+    expect(page.get_by_text("Indicators in 2009")).to_be_visible()
     _shot(page, "live-table")
     assert "Traceback" not in page.locator("body").inner_text()
 

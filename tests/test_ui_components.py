@@ -17,7 +17,7 @@ from circsim.errors import InputError
 from circsim.levers import LEVER_NAMES, Levers
 from circsim.model import CirculationModel
 from circsim.ui import app
-from circsim.ui.age_bands import age_bands
+from circsim.ui.age_bands import AgeBandChart, age_bands
 from circsim.ui.career_inspector import CareerInspector, candidates, career_path
 from circsim.ui.comparison import ComparisonPage, effects, find_stores, load_store
 from circsim.ui.controls import Settings, lever_controls, main_controls, parse_number, scenario_files, unit
@@ -124,6 +124,10 @@ def test_age_bands_add_up_to_the_academics(stepped):
     now = ind[(ind["year"] == ind["year"].max()) & (ind["country"] == "JP")].set_index("indicator")["value"]
     assert bands["permanent"].sum() == pytest.approx(now["researchers_acad_perm"])
     assert bands["fixed_term"].sum() == pytest.approx(now["researchers_acad_fixed"])
+    chart = AgeBandChart(stepped)
+    chart.update(stepped)
+    tops = [label.xyann[1] for label in chart.labels]  # each share label sits on its bar
+    assert tops == pytest.approx((bands["permanent"] + bands["fixed_term"]).tolist())
 
 
 def test_indicator_plots_and_table(stepped):
@@ -156,6 +160,11 @@ def _time(box) -> str:
     return re.search(r"Time: [\d.]+", page_text(box)).group(0)
 
 
+def _open_section(rc, name: str) -> None:
+    """Open one section of the settings panel (closed sections render no controls)."""
+    rc.find(v.ExpansionPanels, class_=f"section-{name}").widget.v_model = 0
+
+
 def _live(in_root):
     return solara.render(solara.AppLayout(children=[app.LivePage()]), handle_error=False)
 
@@ -163,14 +172,15 @@ def _live(in_root):
 def test_live_page_steps_and_resets_with_the_settings(in_root):
     box, rc = _live(in_root)
     step = rc.find(v.Btn, children=["Step"]).widget
+    before = rc.find(ipywidgets.Image).widget.value
     for _ in range(2):
         step.click()
     assert _time(box) == "Time: 2.0"
-    images = rc.find(ipywidgets.Image).widgets
-    assert images and all(image_spread(im.value) > 5 for im in images)  # the flow map is drawn
+    after = rc.find(ipywidgets.Image).widget.value  # the flow map
+    assert image_spread(after) > 5 and after != before  # drawn, and drawn again after the steps
     # switch a lever on, then reset: the new model has it
-    switch = rc.find(v.Switch, label="enabled").widgets[2]  # levers in order: base, competitive, fellowships
-    switch.v_model = True
+    _open_section(rc, "overseas_fellowships")
+    rc.find(v.Switch, label="enabled").widget.v_model = True
     rc.find(v.Btn, children=["Reset"]).widget.click()
     assert _time(box) == "Time: 0.0"
     assert "levers on: overseas_fellowships" in page_text(box)
@@ -178,6 +188,7 @@ def test_live_page_steps_and_resets_with_the_settings(in_root):
 
 def test_a_value_out_of_range_gets_a_message_not_a_crash(in_root):
     box, rc = _live(in_root)
+    _open_section(rc, "overseas_fellowships")
     field = rc.find(v.TextField, label="fellows per year (people/year)").widget
     field.v_model = "-5"
     field.fire_event("keyup.enter", None)

@@ -12,7 +12,7 @@ from mesa.visualization.utils import update_counter
 
 from ..model import CirculationModel
 from ..sectors import Sector
-from .common import focal_code, show, use_chart
+from .common import focal_code, live_figure, show, use_chart
 
 #: Lower edges of the age bands (the last band is open-ended).
 BAND_EDGES = (25, 30, 35, 40, 45, 50, 55, 60)
@@ -39,7 +39,7 @@ class AgeBandChart:
     """Stacked bars of permanent and fixed-term academics by age band, labelled with the fixed-term share."""
 
     def __init__(self, model: CirculationModel) -> None:
-        self.fig = Figure(figsize=(5.5, 3.6))
+        self.fig = live_figure(5.5, 3.6)
         self.fig.subplots_adjust(left=0.14, right=0.98, top=0.82, bottom=0.14)
         self.ax = ax = self.fig.subplots()
         x = np.arange(len(LABELS))
@@ -62,7 +62,7 @@ class AgeBandChart:
             fixed.set_y(p)
             fixed.set_height(f)
             label.set_text("" if np.isnan(share) else f"{share:.0%}")
-            label.xy = (label.xy[0], p + f)
+            label.xy = label.xyann = (label.xy[0], p + f)  # the point and the text sit on the bar
         self.ax.set_ylim(0, max(float((bands["permanent"] + bands["fixed_term"]).max()) * 1.12, 1.0))
         self.fig.suptitle(f"{self.focal} academics by age, {model.year - 1} (labels: fixed-term share)", fontsize=9)
         return self.fig
@@ -77,4 +77,4 @@ def age_band_figure(model: CirculationModel) -> Figure:
 def AgeBands(model: CirculationModel) -> None:
     """The age-band card (redrawn every step)."""
     update_counter.get()
-    show(use_chart(AgeBandChart, model), "Academia by age band")
+    show(use_chart(AgeBandChart, model), "Academia by age band", model)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Protocol
 
 import solara
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..model import CirculationModel
@@ -27,6 +28,14 @@ class LiveChart(Protocol):
         ...
 
 
+def live_figure(width: float, height: float) -> Figure:
+    """A figure for a live chart: drawn at :data:`DPI` on its own Agg canvas, so every
+    redraw reuses one renderer and its cache of text sizes."""
+    fig = Figure(figsize=(width, height), dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
 def focal_code(model: CirculationModel) -> str:
     """The code of the model's focal country (JP unless the scenario says otherwise)."""
     return model.codes[model.focal]
@@ -38,9 +47,13 @@ def use_chart(chart: type, model: CirculationModel) -> Figure:
     return live.update(model)
 
 
-def show(fig: Figure, title: str) -> None:
-    """A card holding a matplotlib figure, drawn as PNG (no browser-side chart library).
+def show(fig: Figure, title: str, model: CirculationModel) -> None:
+    """A card holding a matplotlib figure of ``model``, drawn as PNG (no browser-side chart
+    library) again whenever the model or its year changes.
 
     Figures set their own margins: an automatic layout would double the drawing time."""
     with solara.Card(title, style={"width": "100%"}):
-        solara.FigureMatplotlib(fig, format="png", dpi=DPI)
+        # the figure object stays the same, so say what makes it new; light compression
+        # encodes fast (the page is served on localhost)
+        png = {"format": "png", "dpi": DPI, "pil_kwargs": {"compress_level": 1}}
+        solara.FigureMatplotlib(fig, dependencies=[model, model.year], **png)

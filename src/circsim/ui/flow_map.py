@@ -11,7 +11,7 @@ from mesa.visualization.utils import update_counter
 
 from ..figures import draw_flow_arrows, draw_flow_nodes
 from ..model import CirculationModel
-from .common import focal_code, show, use_chart
+from .common import focal_code, live_figure, show, use_chart
 
 
 def movers(flows: pd.DataFrame) -> pd.Series:
@@ -24,7 +24,7 @@ class FlowMapChart:
     """Two panels: movers in the latest recorded year, and mean movers a year since the start."""
 
     def __init__(self, model: CirculationModel) -> None:
-        self.fig = Figure(figsize=(13, 3.8))
+        self.fig = live_figure(13, 3.8)
         self.fig.subplots_adjust(left=0.01, right=0.99, top=0.92, bottom=0.06, wspace=0.03)
         self.axes = self.fig.subplots(1, 2)
         self.focal = focal_code(model)
@@ -65,4 +65,4 @@ def flow_map_figure(model: CirculationModel) -> Figure:
 def FlowMap(model: CirculationModel) -> None:
     """The flow map card (redrawn every step)."""
     update_counter.get()
-    show(use_chart(FlowMapChart, model), "World flows of researchers")
+    show(use_chart(FlowMapChart, model), "World flows of researchers", model)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import solara
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from mesa.visualization.utils import update_counter
 
 from ..data import load_targets
 from ..model import CirculationModel
-from .common import focal_code, show, use_chart
+from .common import focal_code, live_figure, show, use_chart
 
 #: Panels: title, y-axis label, divisor of the values, fixed y range (None: follow the data), indicators.
 PANELS: tuple[tuple[str, str, float, tuple[float, float] | None, tuple[str, ...]], ...] = (
@@ -35,7 +36,7 @@ class IndicatorChart:
         self.focal = focal = focal_code(model)
         targets = load_targets()
         targets = targets[targets["country"] == focal]
-        self.fig = Figure(figsize=(13, 3.2))
+        self.fig = live_figure(13, 3.2)
         self.fig.subplots_adjust(left=0.04, right=0.99, top=0.9, bottom=0.3, wspace=0.25)
         self.lines = {}
         self.follow = []  # axes whose y range follows the data
@@ -55,6 +56,8 @@ class IndicatorChart:
             ax.set_title(title, fontsize=9)
             ax.set_ylabel(ylabel, fontsize=8)
             ax.tick_params(labelsize=7)
+            for axis in (ax.xaxis, ax.yaxis):
+                axis.set_major_locator(MaxNLocator(5, integer=axis is ax.xaxis))  # few ticks: text is costly
             ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
         self.divisor = {name: div for _, _, div, _, names in PANELS for name in names}
         self.fig.text(0.005, 0.01, f"{focal}; lines: simulated; squares: observed ± tolerance (targets.csv)",
@@ -82,4 +85,4 @@ def indicator_figure(model: CirculationModel) -> Figure:
 def IndicatorPlots(model: CirculationModel) -> None:
     """The headline-indicator card (redrawn every step)."""
     update_counter.get()
-    show(use_chart(IndicatorChart, model), "Headline indicators over time, with observed points")
+    show(use_chart(IndicatorChart, model), "Headline indicators over time, with observed points", model)

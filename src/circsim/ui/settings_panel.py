@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import solara
+from solara.alias import rv
 
 from ..errors import InputError
 from .controls import Control, Settings, lever_controls, main_controls, parse_number
@@ -48,6 +49,22 @@ def ControlWidget(control: Control, value: Any, apply: Callable[[str, Any], None
     else:
         text = typed if error and typed is not None else shown(value)
         solara.InputText(label, value=text, on_value=on_text, error=error or False, message=control.help[:90])
+
+
+@solara.component
+def Section(name: str, title: str, controls: list[Control], settings: Settings, apply: Callable[[str, Any], None],
+            errors: dict[str, str]) -> None:  # fmt: skip
+    """A collapsible group of controls, rendered only while open: a closed section costs
+    nothing when the page redraws after a step."""
+    is_open, set_open = solara.use_state(False)
+    panels = rv.ExpansionPanels(v_model=0 if is_open else None, on_v_model=lambda v: set_open(v == 0),
+                                class_=f"section-{name}")  # fmt: skip
+    with panels, rv.ExpansionPanel():
+        rv.ExpansionPanelHeader(children=[title])
+        with rv.ExpansionPanelContent():
+            if is_open:
+                for c in controls:
+                    ControlWidget(c, settings.value(c), apply, errors.get(c.key))
 
 
 @solara.component
@@ -93,14 +110,11 @@ def SettingsPanel(settings: Settings, scenario_files: list[Path]) -> None:
         scale = Control("model.scale", "scale (real researchers per agent)", "text", settings.scale, 0, 1e5,
                         help="smaller is finer and slower; 100 = 1:100")  # fmt: skip
         ControlWidget(scale, settings.scale, apply, errors.get("model.scale"))
-        with solara.Details("Main parameters", expand=False):
-            for c in main:
-                ControlWidget(c, settings.value(c), apply, errors.get(c.key))
+        Section("main", "Main parameters", main, settings, apply, errors)
         on = settings.scenario.levers.active()
         for name, controls in levers.items():
-            with solara.Details(f"{name.replace('_', ' ')} {'(on)' if name in on else '(off)'}", expand=False):
-                for c in controls:
-                    ControlWidget(c, settings.value(c), apply, errors.get(c.key))
+            title = f"{name.replace('_', ' ')} {'(on)' if name in on else '(off)'}"
+            Section(name, title, controls, settings, apply, errors)
         solara.Text(
             f"Next Reset: {current}, seed {settings.seed}, scale {settings.scale:g}, "
             f"levers on: {', '.join(on) or 'none'}"
