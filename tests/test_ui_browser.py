@@ -128,12 +128,14 @@ def _shot(page: Page, name: str) -> None:
 def test_live_page_lever_reset_step_and_every_component(browser: Browser, server: str):
     page = _open(browser, server)
     _shot(page, "live-loaded")
+    page.get_by_role("tab", name="Scenario and levers").click()
     page.get_by_text("contact window (off)").click()
     page.locator(".v-expansion-panel", has_text="contact window").get_by_text("enabled").click()
     expect(page.get_by_text("contact window (on)")).to_be_visible()
     expect(page.get_by_text(re.compile("levers on: contact_window"))).to_be_visible()
     page.get_by_role("button", name="Reset").click()
     _years(page, 0)
+    page.get_by_role("tab", name="World flows").click()
     empty_map = _figure_drawn(page, "World flows of researchers")
     _step(page, 5)
     _figure_drawn(page, "World flows of researchers", not_as=empty_map)  # arrows drawn
@@ -157,6 +159,7 @@ def test_live_page_lever_reset_step_and_every_component(browser: Browser, server
 
 def test_a_value_out_of_range_gets_a_message_in_the_page(browser: Browser, server: str):
     page = _open(browser, server)
+    page.get_by_role("tab", name="Scenario and levers").click()
     seed = page.get_by_label("seed (integer >= 0)")
     seed.fill("-4")
     seed.press("Enter")

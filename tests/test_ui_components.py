@@ -161,7 +161,8 @@ def _time(box) -> str:
 
 
 def _open_section(rc, name: str) -> None:
-    """Open one section of the settings panel (closed sections render no controls)."""
+    """Open the settings tab and one of its sections (closed sections render no controls)."""
+    rc.find(v.Tabs).widget.v_model = app.TABS.index("Scenario and levers")
     rc.find(v.ExpansionPanels, class_=f"section-{name}").widget.v_model = 0
 
 

@@ -7,12 +7,14 @@ import itertools
 import numpy as np
 import pandas as pd
 import solara
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 
 from ..model import CirculationModel
 from ..sectors import Sector
-from .common import focal_code, live_figure, show, use_chart
+from .common import LiveChart, focal_code, show, use_chart_png
+from .flow_map import year_label
 
 #: Lower edges of the age bands (the last band is open-ended).
 BAND_EDGES = (25, 30, 35, 40, 45, 50, 55, 60)
@@ -35,11 +37,12 @@ def age_bands(model: CirculationModel) -> pd.DataFrame:
     return out
 
 
-class AgeBandChart:
-    """Stacked bars of permanent and fixed-term academics by age band, labelled with the fixed-term share."""
+class AgeBandChart(LiveChart):
+    """Stacked bars of permanent and fixed-term academics by age band, labelled with the
+    fixed-term share; axes and legend are static, bars and labels change every year."""
 
     def __init__(self, model: CirculationModel) -> None:
-        self.fig = live_figure(5.5, 3.6)
+        super().__init__(5.5, 3.6)
         self.fig.subplots_adjust(left=0.14, right=0.98, top=0.82, bottom=0.14)
         self.ax = ax = self.fig.subplots()
         x = np.arange(len(LABELS))
@@ -50,8 +53,13 @@ class AgeBandChart:
         ax.set_xticks(x, LABELS, fontsize=8)
         ax.set_xlabel("age")
         ax.set_ylabel("academics (people)")
+        ax.set_ylim(0, 1)
         ax.legend(fontsize=8, ncol=2, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
-        self.focal = focal_code(model)
+        self.fig.suptitle(f"{focal_code(model)} academics by age (labels: fixed-term share)", fontsize=9)
+
+    def dynamic(self) -> list[Artist]:
+        """The bars and their labels."""
+        return [*self.perm, *self.fixed, *self.labels]
 
     def update(self, model: CirculationModel) -> Figure:
         """Set the bars and labels to the academics now."""
@@ -63,8 +71,7 @@ class AgeBandChart:
             fixed.set_height(f)
             label.set_text("" if np.isnan(share) else f"{share:.0%}")
             label.xy = label.xyann = (label.xy[0], p + f)  # the point and the text sit on the bar
-        self.ax.set_ylim(0, max(float((bands["permanent"] + bands["fixed_term"]).max()) * 1.12, 1.0))
-        self.fig.suptitle(f"{self.focal} academics by age, {model.year - 1} (labels: fixed-term share)", fontsize=9)
+        self.fit(self.ax, float((bands["permanent"] + bands["fixed_term"]).max()) * 1.08)
         return self.fig
 
 
@@ -77,4 +84,4 @@ def age_band_figure(model: CirculationModel) -> Figure:
 def AgeBands(model: CirculationModel) -> None:
     """The age-band card (redrawn every step)."""
     update_counter.get()
-    show(use_chart(AgeBandChart, model), "Academia by age band", model)
+    show(use_chart_png(AgeBandChart, model), f"Academia by age band: {year_label(model)}")

@@ -1,8 +1,8 @@
 """The interface's pages (``circsim ui`` serves this module with ``solara run``).
 
-* ``/`` — the live model on Mesa's SolaraViz: step, play, reset in the sidebar with the
-  scenario, seed, scale, main parameters and levers; the flow map, academia by age band,
-  headline indicators, career inspector and indicator table in the page.
+* ``/`` — the live model on Mesa's SolaraViz: step, play, reset in the sidebar; in tabs,
+  the scenario, seed, scale, main parameters and levers, then the flow map, headline
+  indicators, academia by age band with the career inspector, and the indicator table.
 * ``/compare`` — result stores side by side (:mod:`circsim.ui.comparison`).
 
 Every browser session builds its own settings and model inside the page component
@@ -49,33 +49,28 @@ def first_scenario(files: list[Path]) -> Path | None:
 
 
 #: Tabs of the live page. Only the open tab is drawn, so a step redraws one tab's figures.
-TABS = ("World flows", "Indicators", "Academia and careers", "Indicator table")
+TABS = ("Scenario and levers", "World flows", "Indicators", "Academia and careers", "Indicator table")
+#: The tab open when the page loads: the world flow map.
+FIRST_TAB = 1
 
 
 @solara.component
-def Dashboard(model: CirculationModel) -> None:
-    """The live page's components in tabs; each redraws after every step (Mesa's update counter)."""
-    with solara.lab.Tabs(lazy=True):
+def Dashboard(model: CirculationModel, settings: Settings, files: list[Path]) -> None:
+    """The live page's settings and components in tabs; each component redraws after
+    every step (Mesa's update counter). The settings are a tab rather than part of the
+    sidebar, which Solara redraws whole after every step."""
+    with solara.lab.Tabs(value=FIRST_TAB, lazy=True):
         with solara.lab.Tab(TABS[0]):
-            FlowMap(model)
+            SettingsPanel(settings, files)
         with solara.lab.Tab(TABS[1]):
+            FlowMap(model)
+        with solara.lab.Tab(TABS[2]):
             IndicatorPlots(model)
-        with solara.lab.Tab(TABS[2]), solara.Columns([5, 7]):
+        with solara.lab.Tab(TABS[3]), solara.Columns([5, 7]):
             AgeBands(model)
             CareerInspector(model)
-        with solara.lab.Tab(TABS[3]):
+        with solara.lab.Tab(TABS[4]):
             IndicatorTable(model)
-
-
-@solara.component
-def SettingsSidebar(settings: Settings, files: list[Path], depth: int = 2) -> None:
-    """The session's settings panel, in the sidebar. The sidebar orders its parts by how
-    deep they are declared: ``depth`` nested levels put this card below SolaraViz's controls."""
-    if depth > 0:
-        SettingsSidebar(settings, files, depth - 1)
-        return
-    with solara.Sidebar():
-        SettingsPanel(settings, files)
 
 
 @solara.component
@@ -86,8 +81,7 @@ def LivePage() -> None:
     first = solara.use_memo(lambda: LiveModel(settings), [])
     model = solara.use_reactive(first)
     SolaraViz(model, components=[], model_params={"settings": settings}, name="circsim: live model")
-    SettingsSidebar(settings, files)
-    Dashboard(model.value)
+    Dashboard(model.value, settings, files)
 
 
 @solara.component

@@ -6,14 +6,16 @@ enough for the live page."""
 
 from __future__ import annotations
 
+import numpy as np
 import solara
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from mesa.visualization.utils import update_counter
 
 from ..data import load_targets
 from ..model import CirculationModel
-from .common import focal_code, live_figure, show, use_chart
+from .common import GROWTH, LiveChart, focal_code, show, use_chart_png
 
 #: Panels: title, y-axis label, divisor of the values, fixed y range (None: follow the data), indicators.
 PANELS: tuple[tuple[str, str, float, tuple[float, float] | None, tuple[str, ...]], ...] = (
@@ -28,18 +30,18 @@ PLOTTED: tuple[str, ...] = tuple(name for *_, names in PANELS for name in names)
 COLORS = ("tab:red", "tab:blue", "tab:green", "tab:purple", "tab:orange")
 
 
-class IndicatorChart:
+class IndicatorChart(LiveChart):
     """One panel per unit: each indicator's simulated path (a line, updated every year)
-    and its observed targets (squares with the tolerance, same colour; drawn once)."""
+    and its observed targets (squares with the tolerance, same colour; static)."""
 
     def __init__(self, model: CirculationModel) -> None:
+        super().__init__(13, 3.2)
         self.focal = focal = focal_code(model)
         targets = load_targets()
         targets = targets[targets["country"] == focal]
-        self.fig = live_figure(13, 3.2)
         self.fig.subplots_adjust(left=0.04, right=0.99, top=0.9, bottom=0.3, wspace=0.25)
         self.lines = {}
-        self.follow = []  # axes whose y range follows the data
+        self.follow = []  # axes whose y range grows with the data, with their indicators
         p = model.p
         for ax, (title, ylabel, div, ylim, names) in zip(self.fig.subplots(1, len(PANELS)), PANELS, strict=True):
             for name, color in zip(names, COLORS, strict=False):
@@ -49,15 +51,15 @@ class IndicatorChart:
                     ax.errorbar(obs["year"], obs["value"] / div, yerr=obs["tolerance"] / div, fmt="s", color=color,
                                 ms=4, capsize=2)  # fmt: skip
             ax.set_xlim(p.start_year - 0.5, p.end_year + 0.5)
-            if ylim:
-                ax.set_ylim(*ylim)
-            else:
-                self.follow.append(ax)
+            ax.set_ylim(*(ylim or (0, max(ax.dataLim.y1 * GROWTH, 1.0))))  # the observed points fit
+            if not ylim:
+                self.follow.append((ax, names))
             ax.set_title(title, fontsize=9)
             ax.set_ylabel(ylabel, fontsize=8)
             ax.tick_params(labelsize=7)
             for axis in (ax.xaxis, ax.yaxis):
-                axis.set_major_locator(MaxNLocator(5, integer=axis is ax.xaxis))  # few ticks: text is costly
+                integer = axis is ax.xaxis or "rank" in ylabel
+                axis.set_major_locator(MaxNLocator(5, integer=integer))  # few ticks: text is costly
             ax.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
         self.divisor = {name: div for _, _, div, _, names in PANELS for name in names}
         self.fig.text(0.005, 0.01, f"{focal}; lines: simulated; squares: observed ± tolerance (targets.csv)",
@@ -70,10 +72,13 @@ class IndicatorChart:
         wide = mine.pivot(index="year", columns="indicator", values="value").reindex(columns=list(PLOTTED))
         for name, line in self.lines.items():
             line.set_data(wide.index.to_numpy(), wide[name].to_numpy() / self.divisor[name])
-        for ax in self.follow:
-            ax.relim()
-            ax.autoscale_view(scalex=False)
+        for ax, names in self.follow:
+            self.fit(ax, float(np.nanmax([0.0, *(wide[n].max() / self.divisor[n] for n in names)])))
         return self.fig
+
+    def dynamic(self) -> list[Artist]:
+        """The lines."""
+        return list(self.lines.values())
 
 
 def indicator_figure(model: CirculationModel) -> Figure:
@@ -85,4 +90,4 @@ def indicator_figure(model: CirculationModel) -> Figure:
 def IndicatorPlots(model: CirculationModel) -> None:
     """The headline-indicator card (redrawn every step)."""
     update_counter.get()
-    show(use_chart(IndicatorChart, model), "Headline indicators over time, with observed points", model)
+    show(use_chart_png(IndicatorChart, model), "Headline indicators over time, with observed points")

@@ -36,6 +36,8 @@ def ControlWidget(control: Control, value: Any, apply: Callable[[str, Any], None
         except InputError as err:
             apply(key, err)  # shown under the field and at the top of the panel
 
+    if control.kind.startswith("slider"):
+        label = f"{label}: {shown(value)}"  # a slider does not show its value
     if control.kind == "switch":
         solara.Switch(label=label, value=bool(value), on_value=lambda v: apply(key, v))
     elif control.kind == "select":
