@@ -185,6 +185,10 @@ def test_two_browser_contexts_keep_separate_models(browser: Browser, server: str
     _years(b, 1)  # a's reset leaves b alone
     _step(b, 1, start=1)
     _years(a, 0)  # and b's step leaves a alone
+    a.get_by_role("button", name="▶").click()  # play a while b waits
+    expect(a.get_by_text(re.compile(r"Time: ([3-9]|\d\d)\.0"))).to_be_visible()
+    a.get_by_role("button", name="❚❚").click()
+    _years(b, 2)
     _shot(a, "two-sessions-a")
     _shot(b, "two-sessions-b")
 
