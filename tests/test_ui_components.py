@@ -17,14 +17,15 @@ from circsim.errors import InputError
 from circsim.levers import LEVER_NAMES, Levers
 from circsim.model import CirculationModel
 from circsim.ui import app
-from circsim.ui.age_bands import AgeBandChart, age_bands
+from circsim.ui.age_bands import AgeBandChart, AgeBands, age_bands
 from circsim.ui.career_inspector import CareerInspector, candidates, career_path
 from circsim.ui.comparison import ComparisonPage, effects, find_stores, load_store
 from circsim.ui.controls import Settings, lever_controls, main_controls, parse_number, scenario_files, unit
-from circsim.ui.flow_map import flow_map_figure, movers
-from circsim.ui.indicator_plots import indicator_figure
-from circsim.ui.indicator_table import indicator_table
+from circsim.ui.flow_map import FlowMap, flow_map_figure, movers
+from circsim.ui.indicator_plots import IndicatorPlots, indicator_figure
+from circsim.ui.indicator_table import IndicatorTable, indicator_table
 from circsim.ui.server import ENV_ROOT, ENV_STORE
+from circsim.ui.settings_panel import SettingsPanel
 from simkit import CODES
 from uikit import image_spread, page_text
 
@@ -151,6 +152,30 @@ def test_career_inspector_picks_a_researcher(stepped):
     rc.find(v.Btn, children=["Random researcher"]).widget.click()
     text = page_text(box)
     assert re.search(r"Researcher \d+\S*: nationality \w+; followed [1-3] years?", text) and "long visit to" in text
+
+
+@pytest.mark.parametrize("component", [FlowMap, IndicatorPlots, AgeBands])
+def test_each_chart_component_renders_a_figure(component, stepped):
+    box, rc = solara.render(component(stepped), handle_error=False)
+    (image,) = rc.find(ipywidgets.Image).widgets
+    assert image.format == "png" and image_spread(image.value) > 5
+    assert "2006" in page_text(box) or component is IndicatorPlots  # the card names the year shown
+
+
+def test_indicator_table_component(stepped):
+    box, _ = solara.render(IndicatorTable(stepped), handle_error=False)
+    text = page_text(box)
+    assert "Indicators in 2006" in text and "fixed_term_share_under40" in text
+
+
+def test_settings_panel_component(ui_root):
+    files = scenario_files(ui_root / "scenarios")
+    settings = Settings.from_file(files[0])
+    box, rc = solara.render(SettingsPanel(settings, files), handle_error=False)
+    assert "Next Reset: baseline, seed 0, scale 2000, levers on: none" in page_text(box)
+    rc.find(v.Select, label="scenario file").widget.v_model = "contact_window"
+    assert settings.scenario.levers.active().keys() == {"contact_window"}
+    assert "levers on: contact_window" in page_text(box)
 
 
 # --- pages ------------------------------------------------------------------------
