@@ -69,8 +69,21 @@ def server(ui_root: Path) -> Iterator[str]:
         url = _wait_for_server(proc, log)
         yield url
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """Stop ``circsim ui`` and its solara child (one process group), killing what lingers."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)  # is any process of the group left?
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _wait_for_server(proc: subprocess.Popen, log: Path, timeout: float = 90) -> str:
