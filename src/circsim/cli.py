@@ -29,6 +29,7 @@ from .indicators import HEADLINE
 from .model import CirculationModel, resolve_scenario
 from .scenario import Scenario, load_scenario
 from .store import atomic_write
+from .ui.server import DEFAULT_HOST, DEFAULT_PORT
 from .validate import pattern_table
 
 EXIT_BAD_INPUT = 2
@@ -288,6 +289,27 @@ def build_parser() -> argparse.ArgumentParser:
     sens.add_argument("--workers", type=_positive_int, metavar="N", help="parallel workers (default: all cores)")
     sens.add_argument("--quiet", action="store_true", help="no progress on stderr")
     sens.set_defaults(handler=sensitivity_command)
+    ui = commands.add_parser(
+        "ui",
+        help="start the visual interface (live model, career inspector, comparison of stores) in the browser",
+        description="Serve the Solara interface on HOST:PORT and print its address; open it in a browser.\n"
+        "The live page runs one model per browser session; the comparison page (/compare)\n"
+        "reads result stores (--store, or those under experiments/ and results/). Works offline.",
+        epilog="examples:\n  circsim ui\n  circsim ui --port 8800 --store experiments/levers-2026/store",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    ui.add_argument(
+        "--host", default=DEFAULT_HOST, metavar="HOST", help=f"address to listen on (default: {DEFAULT_HOST})"
+    )
+    ui.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        metavar="P",
+        help=f"port (default: {DEFAULT_PORT}; 0 = any free one)",
+    )
+    ui.add_argument("--store", type=Path, metavar="DIR", help="result store opened on the comparison page")
+    ui.set_defaults(handler=ui_command)
     return parser
 
 
@@ -336,6 +358,23 @@ def calibrate_command(args: argparse.Namespace) -> int:
     print(f"the estimate holds {int(disc['holds'].sum())} of {len(disc)} targets (simulated mean within tolerance)")
     print(f"wrote {target} and {', '.join(str(p) for p in paths)}")
     return 0
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to 65535 (got {text!r})")
+    return value
+
+
+def ui_command(args: argparse.Namespace) -> int:
+    """``circsim ui``: serve the interface until Ctrl-C."""
+    from .ui.server import serve
+
+    return serve(args.host, args.port, args.store)
 
 
 def sensitivity_command(args: argparse.Namespace) -> int:

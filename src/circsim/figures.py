@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .compare import Comparison
-from .data import load_targets
+from .data import load_regions, load_targets
 
 SOURCE_NOTE = "circsim simulation; observed points: src/circsim/data/targets.csv (sources there)"
 
@@ -90,6 +90,7 @@ def fan(
     fig.suptitle(
         f"{country}: {indicator} ({unit}); median and 90% band over runs; grey = {baseline}, squares = observed",
         fontsize=9,
+        wrap=True,  # one panel is narrower than the title
     )
     return save(fig, path, top=0.95)
 
@@ -106,9 +107,6 @@ def flow_map(
     """World map of researchers moving between countries (mean movers a year over the
     runs of each scenario, one panel per scenario); edge width by movers, the ``top``
     largest pairs drawn, the focal country highlighted."""
-    from .data import load_regions
-
-    regions = {r.code: r for r in load_regions()}
     moves = flows[(flows["origin"] != flows["destination"]) & flows["year"].between(*years)]
     moves = moves.merge(runs[["run_id", "scenario"]], on="run_id")
     n_years = years[1] - years[0] + 1
@@ -120,32 +118,54 @@ def flow_map(
     }
     biggest = max((p.max() for p in pairs.values() if not p.empty), default=1.0)
     for ax, scen in zip(axes[0], scenarios, strict=True):
-        p = pairs[scen].sort_values(ascending=False).head(top)
-        for (o, d), movers in p.items():
-            a, b = regions[o], regions[d]
-            focal_edge = focal in (o, d)
+        title = f"{scen}: researchers moving a year, {years[0]}-{years[1]} (top {top} pairs)"
+        draw_flows(ax, pairs[scen], focal, biggest, title, top)
+    return save(fig, path, "edge width: mean movers a year over runs (agents x scale); " + SOURCE_NOTE)
+
+
+def draw_flows(ax: plt.Axes, pairs: pd.Series, focal: str, biggest: float, title: str, top: int = 20) -> None:
+    """One flow-map panel: the countries and the arrows of :func:`draw_flow_arrows`."""
+    draw_flow_nodes(ax, focal)
+    draw_flow_arrows(ax, pairs, focal, biggest, top)
+    ax.set_title(title, fontsize=9)
+
+
+def draw_flow_nodes(ax: plt.Axes, focal: str) -> None:
+    """The countries of a flow map at their map positions, the focal one in red."""
+    for code, r in {r.code: r for r in load_regions()}.items():
+        ax.scatter(r.lon, r.lat, s=60, color="crimson" if code == focal else "black", zorder=3)
+        ax.annotate(code, (r.lon, r.lat), xytext=(4, 4), textcoords="offset points", fontsize=8)
+    ax.set_xlim(-130, 160)
+    ax.set_ylim(-10, 75)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def draw_flow_arrows(ax: plt.Axes, pairs: pd.Series, focal: str, biggest: float, top: int = 20) -> list:
+    """An arrow per (origin, destination) pair of ``pairs`` (movers) among the ``top``
+    largest, width by movers relative to ``biggest``; the focal country's in red.
+    Returns the arrows (so a live figure can remove them)."""
+    regions = {r.code: r for r in load_regions()}
+    scale = biggest if biggest > 0 else 1.0
+    arrows = []
+    for (o, d), movers in pairs.sort_values(ascending=False).head(top).items():
+        a, b = regions[o], regions[d]
+        arrows.append(
             ax.annotate(
                 "",
                 xy=(b.lon, b.lat),
                 xytext=(a.lon, a.lat),
                 arrowprops={
                     "arrowstyle": "-|>",
-                    "lw": 0.3 + 6 * movers / biggest,
+                    "lw": 0.3 + 6 * movers / scale,
                     "alpha": 0.6,
-                    "color": "crimson" if focal_edge else "steelblue",
+                    "color": "crimson" if focal in (o, d) else "steelblue",
                     "connectionstyle": "arc3,rad=0.15",
                     "mutation_scale": 8,
                 },
             )
-        for code, r in regions.items():
-            ax.scatter(r.lon, r.lat, s=60, color="crimson" if code == focal else "black", zorder=3)
-            ax.annotate(code, (r.lon, r.lat), xytext=(4, 4), textcoords="offset points", fontsize=8)
-        ax.set_xlim(-130, 160)
-        ax.set_ylim(-10, 75)
-        ax.set_xticks([])
-        ax.set_yticks([])
-        ax.set_title(f"{scen}: researchers moving a year, {years[0]}-{years[1]} (top {top} pairs)", fontsize=9)
-    return save(fig, path, "edge width: mean movers a year over runs (agents x scale); " + SOURCE_NOTE)
+        )
+    return arrows
 
 
 PHD_DESTINATIONS = ("acad_perm", "acad_fixed", "industry", "government", "startup", "unemployed")

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from . import contracts, demography, indicators, market, research, returns, visits
+from .careers import CareerPanel
 from .choice import N_POST, build_context, diaspora_matrix
 from .country import Country, stack_states
 from .data import load_regions
@@ -69,6 +70,8 @@ class CirculationModel(mesa.Model):
         scenario_file: a scenario TOML path, a dict or :class:`Scenario`; None = baseline.
         scale: real researchers per agent.
         start_year, end_year: recorded horizon (inclusive); ``burn_in_years`` run before it.
+        career_sample: if > 0, keep a career panel (:mod:`circsim.careers`) of every
+            person whose id is a multiple of it, as ``self.careers``; 0 (default) = none.
         **overrides: any parameter by name (``insider_preference``-style ModelParams
             fields) or by dotted path (``"levers.overseas_fellowships.fellows_per_year"``,
             ``"countries.JP.renewal_prob"``).
@@ -81,9 +84,11 @@ class CirculationModel(mesa.Model):
         scale: float | None = None,
         start_year: int | None = None,
         end_year: int | None = None,
+        career_sample: int = 0,
         **overrides: Any,
     ) -> None:
         super().__init__(rng=rng)
+        self.careers = CareerPanel(career_sample) if career_sample > 0 else None
         for key, val in (("scale", scale), ("start_year", start_year), ("end_year", end_year)):
             if val is not None:
                 overrides[key] = val
@@ -244,6 +249,8 @@ class CirculationModel(mesa.Model):
             self._ind_values.append(self.latest)
             self._flow_years.append(self.year)
             self._flow_rows.append(indicators.flows(self, log))
+            if self.careers is not None:
+                self.careers.record(self)
         self.last_log = log
         keep = ~self.gone
         pop.compact(keep)

@@ -1,0 +1,98 @@
+"""The interface's pages (``circsim ui`` serves this module with ``solara run``).
+
+* ``/`` — the live model on Mesa's SolaraViz: step, play, reset in the sidebar; in tabs,
+  the scenario, seed, scale, main parameters and levers, then the flow map, headline
+  indicators, academia by age band with the career inspector, and the indicator table.
+* ``/compare`` — result stores side by side (:mod:`circsim.ui.comparison`).
+
+Every browser session builds its own settings and model inside the page component
+(never at module level), so two users, or two tabs, never share a model.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import solara
+import solara.lab
+from mesa.visualization import SolaraViz
+
+from ..model import CirculationModel
+from .age_bands import AgeBands
+from .career_inspector import CareerInspector
+from .comparison import ComparisonPage
+from .controls import Settings, scenario_files
+from .flow_map import FlowMap
+from .indicator_plots import IndicatorPlots
+from .indicator_table import IndicatorTable
+from .server import ENV_ROOT, ENV_STORE
+from .settings_panel import SettingsPanel
+
+
+def root() -> Path:
+    """The project directory whose scenarios/, experiments/ and results/ the pages offer."""
+    return Path(os.environ.get(ENV_ROOT) or Path.cwd())
+
+
+class LiveModel(CirculationModel):
+    """A CirculationModel built from a session's :class:`Settings`: what SolaraViz's
+    Reset calls (``type(model)(**model_params)``), so Reset applies the page's settings."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(rng=settings.seed, scenario_file=settings.scenario, career_sample=settings.career_sample)
+
+
+def first_scenario(files: list[Path]) -> Path | None:
+    """The baseline scenario if offered, else the first file, else None (built-in defaults)."""
+    return next((p for p in files if p.stem == "baseline"), files[0] if files else None)
+
+
+#: Tabs of the live page. Only the open tab is drawn, so a step redraws one tab's figures.
+TABS = ("Scenario and levers", "World flows", "Indicators", "Academia and careers", "Indicator table")
+#: The tab open when the page loads: the world flow map.
+FIRST_TAB = 1
+
+
+@solara.component
+def Dashboard(model: CirculationModel, settings: Settings, files: list[Path]) -> None:
+    """The live page's settings and components in tabs; each component redraws after
+    every step (Mesa's update counter). The settings are a tab rather than part of the
+    sidebar, which Solara redraws whole after every step."""
+    with solara.lab.Tabs(value=FIRST_TAB, lazy=True):
+        with solara.lab.Tab(TABS[0]):
+            SettingsPanel(settings, files)
+        with solara.lab.Tab(TABS[1]):
+            FlowMap(model)
+        with solara.lab.Tab(TABS[2]):
+            IndicatorPlots(model)
+        with solara.lab.Tab(TABS[3]), solara.Columns([5, 7]):
+            AgeBands(model)
+            CareerInspector(model)
+        with solara.lab.Tab(TABS[4]):
+            IndicatorTable(model)
+
+
+@solara.component
+def LivePage() -> None:
+    """One session's live model: its own settings and model, made when the page first renders."""
+    files = solara.use_memo(lambda: scenario_files(root() / "scenarios"), [])
+    settings = solara.use_memo(lambda: Settings.from_file(first_scenario(files)), [])
+    first = solara.use_memo(lambda: LiveModel(settings), [])
+    model = solara.use_reactive(first)
+    SolaraViz(model, components=[], model_params={"settings": settings}, name="circsim: live model")
+    Dashboard(model.value, settings, files)
+
+
+@solara.component
+def ComparePage() -> None:
+    """Result stores side by side."""
+    store = os.environ.get(ENV_STORE)
+    base = root()
+    ComparisonPage(Path(store) if store else None, [base / "experiments", base / "results"])
+
+
+routes = [
+    solara.Route(path="/", component=LivePage, label="Live model"),
+    solara.Route(path="compare", component=ComparePage, label="Compare experiments"),
+]

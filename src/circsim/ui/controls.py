@@ -1,0 +1,257 @@
+"""Controls of the live page, generated from the pydantic parameter and lever models,
+and the per-session settings they edit.
+
+Each control is a :class:`Control`: a dotted scenario key (``levers.contact_window.
+visibility_gain``, ``model.end_year``, ``countries.JP.insider_preference``), a label with
+its unit, and a widget kind chosen from the field's type and bounds (switch, select,
+slider, or a typed field where a slider would be useless). Typed values are checked with
+the scenario's own validation, so an impossible value gets the same one-line message as
+in a scenario file, shown in the page.
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from ..data import load_country_values, load_regions
+from ..errors import InputError
+from ..levers import Levers
+from ..params import CountryParams, ModelParams
+from ..scenario import Scenario, apply_overrides, read_toml, scenario_from_dict
+
+Kind = Literal["switch", "select", "slider_int", "slider_float", "text"]
+
+#: Run settings and mechanism switches shown on the live page (the rest stay at the scenario's values).
+MAIN_MODEL_PARAMS: tuple[str, ...] = (
+    "end_year",
+    "focal_country",
+    *(name for name in ModelParams.model_fields if name.startswith("enable_")),
+)
+#: Per-country rules of the focal country that the policy debate turns on.
+MAIN_COUNTRY_PARAMS: tuple[str, ...] = (
+    "overseas_valuation",
+    "insider_preference",
+    "foreign_permanent_penalty",
+    "renewal_prob",
+    "fixed_term_cap_years",
+    "research_time_share",
+)
+#: A slider is used only where its range is at most this many times the default's size.
+SLIDER_SPAN = 50
+#: Default scale of the live model (real researchers per agent): a step and its redraw stay
+#: well under 300 ms (docs/performance.md).
+DEFAULT_SCALE = 100.0
+#: Default ``career_sample`` of the live model: one person in 20 is followed.
+CAREER_SAMPLE = 20
+
+
+@dataclass(frozen=True)
+class Control:
+    """One widget: where its value goes, how it is shown, and its allowed range."""
+
+    key: str
+    label: str
+    kind: Kind
+    default: Any
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = ()
+    help: str = ""
+    integer: bool = False
+
+    @property
+    def step(self) -> float:
+        """Slider step: 1 for integers, a hundredth of the range otherwise."""
+        if self.integer or self.low is None or self.high is None:
+            return 1
+        return (self.high - self.low) / 100
+
+
+def unit(name: str) -> str:
+    """The unit of a parameter, read from its name (names carry units, e.g. ``_per_year``, ``_yen``)."""
+    if "yen" in name:
+        return "yen/year" if "per_year" in name or "year_yen" in name else "yen"
+    if name.endswith("per_year"):
+        return "people/year"
+    if name.endswith("_year"):
+        return "calendar year"
+    if name.endswith("_years"):
+        return "years"
+    if "share" in name or "prob" in name:
+        return "share 0-1"
+    if name in ("fellows", "stipends"):
+        return "people"
+    return ""
+
+
+def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
+    low = high = None
+    for m in info.metadata:
+        if isinstance(m, Ge | Gt):
+            low = float(m.ge if isinstance(m, Ge) else m.gt)
+        elif isinstance(m, Le | Lt):
+            high = float(m.le if isinstance(m, Le) else m.lt)
+    return low, high
+
+
+def control_for(key: str, info: FieldInfo, default: Any, codes: tuple[str, ...]) -> Control:
+    """The control of one pydantic field, with its label, unit and widget kind."""
+    name = key.rsplit(".", 1)[-1]
+    u = unit(name)
+    label = name.replace("_", " ") + (f" ({u})" if u else "")
+    help_text = info.description or ""
+    ann = info.annotation
+    if ann is bool:
+        return Control(key, label, "switch", default, help=help_text)
+    if typing.get_origin(ann) is Literal:
+        return Control(key, label, "select", default, choices=tuple(typing.get_args(ann)), help=help_text)
+    if ann is str:
+        return Control(key, label, "select", default, choices=codes, help=help_text)
+    low, high = _bounds(info)
+    integer = ann is int
+    size = max(abs(float(default)), 1.0)
+    if low is not None and high is not None and high - low <= SLIDER_SPAN * size:
+        return Control(
+            key, label, "slider_int" if integer else "slider_float", default, low, high, (), help_text, integer
+        )
+    return Control(key, label, "text", default, low, high, (), help_text, integer)
+
+
+def lever_controls() -> dict[str, list[Control]]:
+    """Controls of every lever (switch first, then its settings), by lever name."""
+    codes = tuple(r.code for r in load_regions())
+    out: dict[str, list[Control]] = {}
+    for lever, info in Levers.model_fields.items():
+        cls = next(a for a in typing.get_args(info.annotation) if isinstance(a, type) and issubclass(a, BaseModel))
+        out[lever] = [
+            control_for(f"levers.{lever}.{name}", f, f.default, codes) for name, f in cls.model_fields.items()
+        ]
+    return out
+
+
+def main_controls(focal: str = "JP") -> list[Control]:
+    """Controls of the main run settings, mechanism switches and the focal country's rules."""
+    codes = tuple(r.code for r in load_regions())
+    values = load_country_values()[focal]
+    model = [control_for(f"model.{n}", ModelParams.model_fields[n], ModelParams.model_fields[n].default, codes)
+             for n in MAIN_MODEL_PARAMS]  # fmt: skip
+    country = [
+        control_for(f"countries.{focal}.{n}", CountryParams.model_fields[n], values[n], codes)
+        for n in MAIN_COUNTRY_PARAMS
+    ]
+    return model + country
+
+
+def parse_number(control: Control, text: str) -> float | int:
+    """A typed number for ``control``; an InputError (key, value, allowed) if it is not one."""
+    kind = "an integer" if control.integer else "a number"
+    try:
+        value = float(text.replace(",", "").replace("_", "").strip())
+    except ValueError:
+        raise InputError("is not a number", key=control.key, value=text, allowed=kind) from None
+    if control.integer:
+        if not value.is_integer():
+            raise InputError("is not a whole number", key=control.key, value=text, allowed=kind)
+        return int(value)
+    return value
+
+
+def is_experiment_file(data: dict[str, Any]) -> bool:
+    """Whether a TOML file is an experiment file (it names scenarios) rather than a scenario."""
+    return "scenarios" in data
+
+
+def scenario_files(directory: Path) -> list[Path]:
+    """The scenario files in ``directory`` (experiment files such as levers.toml left out)."""
+    out = []
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            if not is_experiment_file(read_toml(path)):
+                out.append(path)
+        except InputError:
+            continue  # a broken file cannot be picked; `circsim run FILE` says why
+    return out
+
+
+@dataclass
+class Settings:
+    """What one browser session will build its next model from (on Reset).
+
+    Only valid values are ever stored: :meth:`set` checks the whole scenario with the
+    new value and raises InputError, leaving the settings as they were, if it fails.
+    """
+
+    base: dict[str, Any] = field(default_factory=dict)
+    source: str = "<defaults>"
+    overrides: dict[str, Any] = field(default_factory=dict)
+    seed: int = 0
+    scale: float = DEFAULT_SCALE
+    career_sample: int = CAREER_SAMPLE
+    scenario: Scenario = field(default_factory=Scenario)
+
+    def __post_init__(self) -> None:
+        self.scenario = self.build(self.overrides, self.scale)
+
+    @classmethod
+    def from_file(cls, path: Path | None, **kw: Any) -> Settings:
+        """Settings starting from a scenario file (None: the built-in defaults), at the
+        file's scale if it sets one, else :data:`DEFAULT_SCALE`."""
+        if path is None:
+            return cls(**kw)
+        base = read_toml(path)
+        scale = base.get("model", {}).get("scale", DEFAULT_SCALE)
+        return cls(base=base, source=str(path), **{"scale": float(scale), **kw})
+
+    def load_file(self, path: Path | None) -> None:
+        """Start again from another scenario file (None: the built-in defaults); typed changes are dropped."""
+        base = read_toml(path) if path is not None else {}
+        source = str(path) if path is not None else "<defaults>"
+        scenario = scenario_from_dict(apply_overrides(base, {"model.scale": self.scale}, source), source)
+        self.base, self.source, self.overrides, self.scenario = base, source, {}, scenario
+
+    def build(self, overrides: dict[str, Any], scale: float) -> Scenario:
+        """The validated scenario: the file, the overrides and the scale (InputError if invalid)."""
+        data = apply_overrides(self.base, {**overrides, "model.scale": scale}, self.source)
+        return scenario_from_dict(data, "the page")
+
+    def set(self, key: str, value: Any) -> None:
+        """Set one scenario value (dotted key); InputError and no change if the scenario is then invalid."""
+        overrides = {**self.overrides, key: value}
+        if key.startswith("levers.") and not key.endswith(".enabled"):
+            # a setting of a lever that is off in the file: keep it off until switched on
+            lever = key.split(".")[1]
+            if getattr(self.scenario.levers, lever) is None:
+                overrides.setdefault(f"levers.{lever}.enabled", False)
+        self.scenario = self.build(overrides, self.scale)
+        self.overrides = overrides
+
+    def set_scale(self, scale: float) -> None:
+        """Set the scale (real researchers per agent); InputError and no change if invalid."""
+        self.scenario = self.build(self.overrides, scale)
+        self.scale = scale
+
+    def set_seed(self, seed: int) -> None:
+        """Set the seed: an integer >= 0."""
+        if seed < 0:
+            raise InputError("is negative", key="seed", value=seed, allowed="an integer >= 0")
+        self.seed = seed
+
+    def value(self, control: Control) -> Any:
+        """The control's current value in the settings' scenario (a lever that is off shows its defaults)."""
+        parts = control.key.split(".")
+        scen = self.scenario
+        if parts[0] == "levers":
+            lever = getattr(scen.levers, parts[1])
+            if lever is None:
+                return False if parts[2] == "enabled" else control.default
+            return getattr(lever, parts[2])
+        if parts[0] == "model":
+            return getattr(scen.model, parts[1])
+        return scen.countries.get(parts[1], {}).get(parts[2], control.default)

@@ -1,0 +1,217 @@
+"""The interface in a real browser: Playwright drives Debian's Chromium against
+``circsim ui`` on 127.0.0.1 (no internet needed). Screenshots go to test-artifacts/.
+
+Without /usr/bin/chromium these tests are skipped with a loud reason, and fail under
+``CI=true`` (``.ci/run`` installs Chromium first). Never ``playwright install``: the
+downloads are not reachable here; Debian's Chromium is used instead.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from uikit import ROOT, image_spread
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]  # fmt: skip
+ARTIFACTS = ROOT / "test-artifacts"
+VIEWPORT = {"width": 1440, "height": 1000}
+TIMEOUT_MS = 60_000  # a first page load builds a model on a busy machine
+
+
+def _require_chromium() -> None:
+    if CHROMIUM.is_file():
+        return
+    reason = (
+        f"BROWSER TESTS NOT RUN: Debian's Chromium is missing at {CHROMIUM} "
+        "(install it with 'apt-get install -y chromium'; .ci/run does)"
+    )
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args() -> dict:
+    """pytest-playwright's launch arguments: Debian's Chromium, headless, no network side-traffic."""
+    _require_chromium()
+    return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture(scope="module")
+def server(ui_root: Path) -> Iterator[str]:
+    """``circsim ui`` on a free port of 127.0.0.1, run from the test project folder."""
+    _require_chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    log = ARTIFACTS / "circsim-ui.log"
+    store = ui_root / "experiments" / "tiny" / "store"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "circsim", "ui", "--port", "0", "--store", str(store)],
+            cwd=ui_root,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # so the solara child is stopped with it
+        )
+    try:
+        url = _wait_for_server(proc, log)
+        yield url
+    finally:
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """Stop ``circsim ui`` and its solara child (one process group), killing what lingers."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    proc.wait(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(proc.pid, 0)  # is any process of the group left?
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _wait_for_server(proc: subprocess.Popen, log: Path, timeout: float = 90) -> str:
+    deadline = time.monotonic() + timeout
+    url = None
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"circsim ui exited with {proc.returncode}:\n{log.read_text()}")
+        found = re.search(r"http://127\.0\.0\.1:\d+/", log.read_text())
+        if found:
+            url = found.group(0)
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        return url
+            except OSError:
+                pass
+        time.sleep(0.5)
+    raise AssertionError(f"circsim ui did not answer at {url} within {timeout} s:\n{log.read_text()}")
+
+
+def _open(browser: Browser, url: str) -> Page:
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(url)
+    expect(page.get_by_role("button", name="Step")).to_be_visible()
+    return page
+
+
+def _years(page: Page, n: int) -> None:
+    """Wait until the model has simulated ``n`` years (SolaraViz's 'Time' line)."""
+    expect(page.get_by_text(f"Time: {n}.0")).to_be_visible()
+
+
+def _step(page: Page, times: int, start: int = 0) -> None:
+    for i in range(times):
+        page.get_by_role("button", name="Step").click()
+        _years(page, start + i + 1)
+
+
+def _figure_drawn(page: Page, card: str, not_as: str | None = None) -> str:
+    """The card's figure is shown, is not blank (and differs from ``not_as``); returns its source."""
+    img = page.locator(".v-card", has_text=card).locator("img").first
+    expect(img).to_be_visible()
+    if not_as is not None:
+        expect(img).not_to_have_attribute("src", not_as)
+    assert image_spread(img.screenshot()) > 5, f"the figure of '{card}' is blank"
+    return img.get_attribute("src")
+
+
+def _shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def test_live_page_lever_reset_step_and_every_component(browser: Browser, server: str):
+    page = _open(browser, server)
+    _shot(page, "live-loaded")
+    page.get_by_role("tab", name="Scenario and levers").click()
+    page.get_by_text("contact window (off)").click()
+    page.locator(".v-expansion-panel", has_text="contact window").get_by_text("enabled").click()
+    expect(page.get_by_text("contact window (on)")).to_be_visible()
+    expect(page.get_by_text(re.compile("levers on: contact_window"))).to_be_visible()
+    page.get_by_role("button", name="Reset").click()
+    _years(page, 0)
+    page.get_by_role("tab", name="World flows").click()
+    empty_map = _figure_drawn(page, "World flows of researchers")
+    _step(page, 5)
+    _figure_drawn(page, "World flows of researchers", not_as=empty_map)  # arrows drawn
+    _shot(page, "live-world-flows")
+    page.get_by_role("tab", name="Indicators", exact=True).click()
+    five_years = _figure_drawn(page, "Headline indicators over time")
+    _step(page, 1, start=5)
+    _figure_drawn(page, "Headline indicators over time", not_as=five_years)  # redrawn after a step
+    _shot(page, "live-indicators")
+    page.get_by_role("tab", name="Academia and careers").click()
+    _figure_drawn(page, "Academia by age band")
+    page.get_by_role("button", name="Random researcher").click()
+    expect(page.get_by_text(re.compile(r"Researcher \d+"))).to_be_visible()
+    expect(page.get_by_role("cell", name="2009").first).to_be_visible()  # a row a year of the path
+    _shot(page, "live-careers")
+    page.get_by_role("tab", name="Indicator table").click()
+    expect(page.get_by_text("Indicators in 2009")).to_be_visible()
+    _shot(page, "live-table")
+    assert "Traceback" not in page.locator("body").inner_text()
+
+
+def test_a_value_out_of_range_gets_a_message_in_the_page(browser: Browser, server: str):
+    page = _open(browser, server)
+    page.get_by_role("tab", name="Scenario and levers").click()
+    seed = page.get_by_label("seed (integer >= 0)")
+    seed.fill("-4")
+    seed.press("Enter")
+    expect(page.get_by_text(re.compile("seed: not applied.*allowed: an integer >= 0")).first).to_be_visible()
+    scale = page.get_by_label("scale (real researchers per agent)")
+    scale.fill("0")
+    scale.press("Enter")
+    expect(page.get_by_text(re.compile(r"model\.scale: not applied.*allowed: a number > 0")).first).to_be_visible()
+    _shot(page, "live-out-of-range")
+    _step(page, 1)  # the page and its model carry on
+    assert "Traceback" not in page.locator("body").inner_text()
+
+
+def test_two_browser_contexts_keep_separate_models(browser: Browser, server: str):
+    a = _open(browser, server)
+    _step(a, 3)
+    b = _open(browser, server)  # another context: another session
+    _years(b, 0)  # it starts its own model, not a's
+    _step(b, 1)
+    _years(a, 3)
+    a.get_by_role("button", name="Reset").click()
+    _years(a, 0)
+    _years(b, 1)  # a's reset leaves b alone
+    _step(b, 1, start=1)
+    _years(a, 0)  # and b's step leaves a alone
+    a.get_by_role("button", name="▶").click()  # play a while b waits
+    expect(a.get_by_text(re.compile(r"Time: ([3-9]|\d\d)\.0"))).to_be_visible()
+    a.get_by_role("button", name="❚❚").click()
+    _years(b, 2)
+    _shot(a, "two-sessions-a")
+    _shot(b, "two-sessions-b")
+
+
+def test_comparison_page_loads_a_small_store(browser: Browser, server: str):
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(server + "compare")
+    expect(page.get_by_text("Effects against baseline in 2010 (JP)")).to_be_visible()
+    expect(page.get_by_role("cell", name="fellows")).to_be_visible()
+    _figure_drawn(page, "visits_abroad_long: fan chart")
+    _figure_drawn(page, "nationals_abroad: fan chart")
+    _shot(page, "compare")

@@ -1,0 +1,296 @@
+"""The interface without a browser: generated controls, each component's content, and
+the pages rendered with ``solara.render`` (buttons clicked, fields typed into)."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+
+import ipyvuetify as v
+import ipywidgets
+import pytest
+import solara
+
+from circsim.cli import main
+from circsim.errors import InputError
+from circsim.levers import LEVER_NAMES, Levers
+from circsim.model import CirculationModel
+from circsim.ui import app
+from circsim.ui.age_bands import AgeBandChart, AgeBands, age_bands
+from circsim.ui.career_inspector import CareerInspector, candidates, career_path
+from circsim.ui.comparison import ComparisonPage, effects, find_stores, load_store
+from circsim.ui.controls import Settings, lever_controls, main_controls, parse_number, scenario_files, unit
+from circsim.ui.flow_map import FlowMap, flow_map_figure, movers
+from circsim.ui.indicator_plots import IndicatorPlots, indicator_figure
+from circsim.ui.indicator_table import IndicatorTable, indicator_table
+from circsim.ui.server import ENV_ROOT, ENV_STORE
+from circsim.ui.settings_panel import SettingsPanel
+from simkit import CODES
+from uikit import image_spread, page_text
+
+
+@pytest.fixture(scope="module")
+def stepped() -> CirculationModel:
+    """A coarse model with a career panel, three years simulated."""
+    m = CirculationModel(rng=2, scale=2000, end_year=2012, career_sample=3)
+    for _ in range(3):
+        m.step()
+    return m
+
+
+@pytest.fixture
+def in_root(ui_root, monkeypatch):
+    monkeypatch.setenv(ENV_ROOT, str(ui_root))
+    monkeypatch.delenv(ENV_STORE, raising=False)
+    return ui_root
+
+
+def _png(fig) -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=50)
+    return buf.getvalue()
+
+
+# --- controls ---------------------------------------------------------------------
+
+
+def test_every_lever_setting_has_a_control():
+    controls = lever_controls()
+    assert tuple(controls) == LEVER_NAMES
+    for name, cs in controls.items():
+        cls = type(getattr(Levers(**{name: {}}), name))
+        assert [c.key.split(".")[-1] for c in cs] == list(cls.model_fields)
+        assert cs[0].kind == "switch"  # enabled first
+    fellows = {c.key: c for c in controls["overseas_fellowships"]}
+    assert fellows["levers.overseas_fellowships.guarantee"].choices == ("none", "fixed", "permanent")
+    assert fellows["levers.overseas_fellowships.fellows_per_year"].kind == "text"  # 0..1e6: typed, not slid
+    assert fellows["levers.overseas_fellowships.duration_years"].kind == "slider_int"
+    assert "(yen/year)" in fellows["levers.overseas_fellowships.cost_per_fellow_year_yen"].label
+
+
+def test_main_controls_and_units():
+    keys = [c.key for c in main_controls()]
+    assert "model.end_year" in keys and "model.enable_returns" in keys and "countries.JP.insider_preference" in keys
+    assert unit("fellows_per_year") == "people/year" and unit("renewal_prob") == "share 0-1"
+    assert unit("target_year") == "calendar year" and unit("duration_years") == "years"
+
+
+def test_typed_numbers_are_checked():
+    c = next(c for c in lever_controls()["embassy_fellows"] if c.key.endswith(".fellows"))
+    assert parse_number(c, "1,000") == 1000
+    for bad in ("abc", "2.5"):
+        with pytest.raises(InputError, match=r"embassy_fellows\.fellows.*allowed: an integer"):
+            parse_number(c, bad)
+
+
+def test_settings_keep_only_valid_values(ui_root):
+    s = Settings.from_file(ui_root / "scenarios" / "baseline.toml")
+    assert s.scale == 2000
+    s.set("levers.contact_window.visibility_gain", 0.5)  # a setting of a lever that is off keeps it off
+    assert s.scenario.levers.active() == {}
+    s.set("levers.contact_window.enabled", True)
+    assert s.scenario.levers.contact_window.visibility_gain == 0.5
+    with pytest.raises(InputError, match=r"levers\.contact_window\.visibility_gain.*allowed: a number <= 1"):
+        s.set("levers.contact_window.visibility_gain", 7.0)
+    assert s.scenario.levers.contact_window.visibility_gain == 0.5  # unchanged
+    with pytest.raises(InputError, match="scale"):
+        s.set_scale(-1.0)
+    with pytest.raises(InputError, match="seed"):
+        s.set_seed(-3)
+    assert (s.scale, s.seed) == (2000, 0)
+
+
+def test_scenario_picker_leaves_out_experiment_files(ui_root):
+    names = [p.name for p in scenario_files(ui_root / "scenarios")]
+    assert names == ["baseline.toml", "contact_window.toml"]  # not levers.toml
+
+
+# --- components -------------------------------------------------------------------
+
+
+def test_flow_map_draws_this_years_and_mean_movers(stepped):
+    flows = stepped.flows()
+    last = movers(flows[flows["year"] == flows["year"].max()])
+    moved = flows[(flows["origin"] != flows["destination"]) & (flows["year"] == flows["year"].max())]
+    assert last.sum() == pytest.approx(moved["count"].sum())
+    assert image_spread(_png(flow_map_figure(stepped))) > 5
+
+
+def test_age_bands_add_up_to_the_academics(stepped):
+    bands = age_bands(stepped)
+    ind = stepped.indicators()
+    now = ind[(ind["year"] == ind["year"].max()) & (ind["country"] == "JP")].set_index("indicator")["value"]
+    assert bands["permanent"].sum() == pytest.approx(now["researchers_acad_perm"])
+    assert bands["fixed_term"].sum() == pytest.approx(now["researchers_acad_fixed"])
+    chart = AgeBandChart(stepped)
+    chart.update(stepped)
+    tops = [label.xyann[1] for label in chart.labels]  # each share label sits on its bar
+    assert tops == pytest.approx((bands["permanent"] + bands["fixed_term"]).tolist())
+
+
+def test_indicator_plots_and_table(stepped):
+    assert image_spread(_png(indicator_figure(stepped))) > 5
+    table = indicator_table(stepped)
+    assert list(table.columns) == list(CODES) and "fixed_term_share_under40" in table.index
+    assert table.loc["fixed_term_share", "JP"].endswith("%")
+
+
+def test_career_path_follows_the_panel(stepped):
+    pool = candidates(stepped, country="JP", sector="acad_fixed", age="30-39")
+    assert len(pool) and (pool["country"] == "JP").all() and pool["age"].between(30, 39).all()
+    pid = int(pool["pid"].iloc[0])
+    path = career_path(stepped, pid)
+    assert list(path["year"]) == [2004, 2005, 2006]
+    assert path["sector"].iloc[-1] == "acad_fixed" and path["contract until"].iloc[-1] != ""
+
+
+def test_career_inspector_picks_a_researcher(stepped):
+    box, rc = solara.render(CareerInspector(stepped), handle_error=False)
+    rc.find(v.Btn, children=["Random researcher"]).widget.click()
+    text = page_text(box)
+    assert re.search(r"Researcher \d+\S*: nationality \w+; followed [1-3] years?", text) and "long visit to" in text
+
+
+@pytest.mark.parametrize("component", [FlowMap, IndicatorPlots, AgeBands])
+def test_each_chart_component_renders_a_figure(component, stepped):
+    box, rc = solara.render(component(stepped), handle_error=False)
+    (image,) = rc.find(ipywidgets.Image).widgets
+    assert image.format == "png" and image_spread(image.value) > 5
+    assert "2006" in page_text(box) or component is IndicatorPlots  # the card names the year shown
+
+
+def test_indicator_table_component(stepped):
+    box, _ = solara.render(IndicatorTable(stepped), handle_error=False)
+    text = page_text(box)
+    assert "Indicators in 2006" in text and "fixed_term_share_under40" in text
+
+
+def test_settings_panel_component(ui_root):
+    files = scenario_files(ui_root / "scenarios")
+    settings = Settings.from_file(files[0])
+    box, rc = solara.render(SettingsPanel(settings, files), handle_error=False)
+    assert "Next Reset: baseline, seed 0, scale 2000, levers on: none" in page_text(box)
+    rc.find(v.Select, label="scenario file").widget.v_model = "contact_window"
+    assert settings.scenario.levers.active().keys() == {"contact_window"}
+    assert "levers on: contact_window" in page_text(box)
+
+
+# --- pages ------------------------------------------------------------------------
+
+
+def _time(box) -> str:
+    return re.search(r"Time: [\d.]+", page_text(box)).group(0)
+
+
+def _open_section(rc, name: str) -> None:
+    """Open the settings tab and one of its sections (closed sections render no controls)."""
+    rc.find(v.Tabs).widget.v_model = app.TABS.index("Scenario and levers")
+    rc.find(v.ExpansionPanels, class_=f"section-{name}").widget.v_model = 0
+
+
+def _live(in_root):
+    return solara.render(solara.AppLayout(children=[app.LivePage()]), handle_error=False)
+
+
+def test_live_page_steps_and_resets_with_the_settings(in_root):
+    box, rc = _live(in_root)
+    step = rc.find(v.Btn, children=["Step"]).widget
+    before = rc.find(ipywidgets.Image).widget.value
+    for _ in range(2):
+        step.click()
+    assert _time(box) == "Time: 2.0"
+    after = rc.find(ipywidgets.Image).widget.value  # the flow map
+    assert image_spread(after) > 5 and after != before  # drawn, and drawn again after the steps
+    # switch a lever on, then reset: the new model has it
+    _open_section(rc, "overseas_fellowships")
+    rc.find(v.Switch, label="enabled").widget.v_model = True
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    assert _time(box) == "Time: 0.0"
+    assert "levers on: overseas_fellowships" in page_text(box)
+
+
+def test_a_value_out_of_range_gets_a_message_not_a_crash(in_root):
+    box, rc = _live(in_root)
+    _open_section(rc, "overseas_fellowships")
+    field = rc.find(v.TextField, label="fellows per year (people/year)").widget
+    field.v_model = "-5"
+    field.fire_event("keyup.enter", None)
+    errors = [w for w in rc.find(v.Alert).widgets if "not applied" in str(w.children)]
+    assert errors and "allowed: a number >= 0" in str(errors[0].children)
+    field = rc.find(v.TextField, label="fellows per year (people/year)").widget
+    assert field.error and field.v_model == "-5"  # the field keeps what was typed, in red
+    field.v_model = "many"
+    field.fire_event("keyup.enter", None)
+    assert "is not a number" in str([w.children for w in rc.find(v.Alert).widgets])
+    rc.find(v.Btn, children=["Step"]).widget.click()  # the model still runs
+    assert _time(box) == "Time: 1.0"
+
+
+def test_two_sessions_have_two_models(in_root):
+    (box_a, rc_a), (box_b, rc_b) = _live(in_root), _live(in_root)
+    for _ in range(3):
+        rc_a.find(v.Btn, children=["Step"]).widget.click()
+    rc_b.find(v.Btn, children=["Step"]).widget.click()
+    assert (_time(box_a), _time(box_b)) == ("Time: 3.0", "Time: 1.0")
+    rc_a.find(v.Btn, children=["Reset"]).widget.click()
+    assert (_time(box_a), _time(box_b)) == ("Time: 0.0", "Time: 1.0")
+
+
+def test_comparison_page_shows_effects_and_fans(ui_root):
+    store = ui_root / "experiments" / "tiny" / "store"
+    assert find_stores(ui_root / "experiments") == [store]
+    box, rc = solara.render(ComparisonPage(None, [ui_root / "experiments"]), handle_error=False)
+    text = page_text(box)
+    assert "Effects against baseline in 2010 (JP)" in text and "fellows" in text  # the effects table
+    images = rc.find(ipywidgets.Image).widgets
+    assert len(images) == 2 and all(image_spread(im.value) > 5 for im in images)  # two fan charts
+
+
+def test_effects_table_is_the_reports(ui_root):
+    table = effects(load_store(ui_root / "experiments" / "tiny" / "store"), "baseline", "JP", 2010,
+                    ["nationals_abroad"], ["baseline", "fellows"])  # fmt: skip
+    assert list(table.index) == ["fellows"] and list(table.columns) == ["nationals_abroad"]
+
+
+def test_comparison_page_names_a_bad_store(tmp_path):
+    box, _rc = solara.render(ComparisonPage(tmp_path, []), handle_error=False)
+    assert "is not a result store" in page_text(box)
+
+
+# --- circsim ui -------------------------------------------------------------------
+
+
+def _error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+def test_ui_command_rejects_bad_options(tmp_path, capsys):
+    assert main(["ui", "--store", str(tmp_path)]) == 2
+    assert _error(capsys).startswith(f"circsim: error: {tmp_path}: is not a result store")
+    assert main(["ui", "--port", "70000"]) == 2
+    assert "must be an integer from 0 to 65535" in _error(capsys)
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["ui", "--port", str(port)]) == 2
+    assert f"circsim: error: --port: cannot listen there: Address already in use (got '127.0.0.1:{port}')" in _error(
+        capsys
+    )
+
+
+def test_ui_command_serves_the_app_offline(ui_root, monkeypatch, capsys):
+    calls = []
+    monkeypatch.setattr(subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
+    store = ui_root / "experiments" / "tiny" / "store"
+    assert main(["ui", "--port", "0", "--store", str(store)]) == 0
+    ((cmd, env),) = calls
+    assert cmd[1:5] == ["-m", "solara", "run", "circsim.ui.app"] and cmd[cmd.index("--host") + 1] == "127.0.0.1"
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False" and env[ENV_STORE] == str(store.resolve())
+    port = cmd[cmd.index("--port") + 1]
+    assert int(port) > 0 and f"http://127.0.0.1:{port}/" in capsys.readouterr().out

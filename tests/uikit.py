@@ -1,0 +1,79 @@
+"""Helpers of the interface tests: a project folder as ``circsim ui`` sees it (scenario
+files at a coarse scale and a tiny result store), and reading images back."""
+
+from __future__ import annotations
+
+import io
+import shutil
+from pathlib import Path
+
+import ipywidgets
+import numpy as np
+from PIL import Image
+
+from circsim.experiment import load_experiment
+from circsim.runner import run_experiment
+
+ROOT = Path(__file__).resolve().parents[1]
+#: Coarse live model: one agent = 2,000 researchers, to 2012; builds and steps in milliseconds.
+LIVE_SCALE = 2000
+TINY_EXPERIMENT = f"""
+name = "tiny"
+baseline = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"
+replicates = 3
+seed = 11
+scale = 5000
+end_year = 2010
+
+[scenarios.baseline]
+[scenarios.fellows]
+levers.overseas_fellowships = {{ enabled = true, start_year = 2006, fellows_per_year = 20000 }}
+"""
+
+
+def make_ui_root(root: Path) -> Path:
+    """A project folder: scenarios/ (baseline at a coarse scale, a policy file and an
+    experiment file that the picker must leave out) and experiments/tiny/store."""
+    scen = root / "scenarios"
+    scen.mkdir(parents=True)
+    text = (ROOT / "scenarios" / "baseline.toml").read_text(encoding="utf-8")
+    text = text.replace("end_year = 2040", "end_year = 2012").replace("scale = 100 ", f"scale = {LIVE_SCALE} ")
+    assert f"scale = {LIVE_SCALE}" in text and "end_year = 2012" in text
+    (scen / "baseline.toml").write_text(text, encoding="utf-8")
+    for name in ("contact_window.toml", "levers.toml"):
+        shutil.copy(ROOT / "scenarios" / name, scen / name)
+    exp = root / "experiments" / "tiny"
+    exp.mkdir(parents=True)
+    (exp / "tiny.toml").write_text(TINY_EXPERIMENT, encoding="utf-8")
+    run_experiment(load_experiment(exp / "tiny.toml"), exp / "store", executor="serial", progress=False)
+    return root
+
+
+def _widgets(w: object):
+    yield w
+    for attr in ("children", "v_slots"):
+        for child in getattr(w, attr, None) or []:
+            child = child.get("children") if isinstance(child, dict) else child
+            for c in child if isinstance(child, list) else [child]:
+                if isinstance(c, ipywidgets.Widget):
+                    yield from _widgets(c)
+
+
+def page_text(box: ipywidgets.Widget) -> str:
+    """All text a rendered page shows (texts, labels, Markdown, field values), to search in tests."""
+    parts = []
+    for w in _widgets(box):
+        for attr in ("children", "label", "template", "v_model", "messages"):
+            value = getattr(w, attr, None)
+            if isinstance(value, str):
+                parts.append(value)
+            elif isinstance(value, list | tuple):
+                parts += [x for x in value if isinstance(x, str)]
+            elif isinstance(value, ipywidgets.Widget) and hasattr(value, "template"):
+                parts.append(str(value.template))
+    return "\n".join(parts)
+
+
+def image_spread(png: bytes) -> float:
+    """Standard deviation of the grey levels of an image: about 0 for a blank one."""
+    return float(np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=float).std())
