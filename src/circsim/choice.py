@@ -24,8 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import kernels
 from .country import CountryArrays
 from .params import ModelParams
+from .population import Population
 from .sectors import POST_SECTORS, Sector
 
 N_POST = len(POST_SECTORS)
@@ -87,9 +89,10 @@ def cell_utility(ca: CountryArrays, p: ModelParams) -> np.ndarray:
     return u
 
 
-def diaspora_matrix(nationality: np.ndarray, country: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    """Share of each host's researchers holding each nationality (diagonal zeroed)."""
-    counts = np.bincount(nationality[mask].astype(np.int64) * n + country[mask], minlength=n * n).reshape(n, n)
+def diaspora_matrix(pop: Population, gone: np.ndarray, n: int) -> np.ndarray:
+    """Share of each host's researchers (post holders not ``gone``) holding each
+    nationality (diagonal zeroed)."""
+    counts = kernels.post_holders_by_nationality(gone, pop.sector, pop.nationality, pop.country, n)
     share = counts / np.maximum(counts.sum(axis=0, keepdims=True), 1)
     np.fill_diagonal(share, 0.0)
     return share

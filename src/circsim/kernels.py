@@ -14,7 +14,18 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from .sectors import Sector
+
 _jit = numba.njit(cache=True, nogil=True)
+
+# sector values as compile-time constants (doctoral study is 0, posts are 1..STARTUP)
+_DOCTORAL = int(Sector.DOCTORAL)
+_ACAD_PERM = int(Sector.ACAD_PERM)
+_ACAD_FIXED = int(Sector.ACAD_FIXED)
+_GOVERNMENT = int(Sector.GOVERNMENT)
+_STARTUP = int(Sector.STARTUP)
+_UNEMPLOYED = int(Sector.UNEMPLOYED)
+_LEFT = int(Sector.LEFT)
 
 
 @_jit
@@ -194,3 +205,246 @@ def deferred_acceptance(prefs: np.ndarray, keys: np.ndarray, capacity: np.ndarra
         free, rejected = rejected, free
         n_free = n_rej
     return match
+
+
+@_jit
+def spread_over_ties(ties: np.ndarray, rows: np.ndarray, amount: np.ndarray) -> np.ndarray:
+    """Each of ``rows``' ``amount`` spread over their ties in proportion (float32).
+
+    Returns (countries x rows) ``ties[:, row] * amount / max(sum of the row's ties, 1e-12)``,
+    the ties summed in country order as numpy sums axis 0.
+    """
+    n_c = ties.shape[0]
+    out = np.empty((n_c, rows.size), np.float32)
+    tiny = np.float32(1e-12)
+    for j in range(rows.size):
+        r = rows[j]
+        total = np.float32(0.0)
+        for d in range(n_c):
+            total += ties[d, r]
+        w = amount[j] / max(total, tiny)
+        for d in range(n_c):
+            out[d, j] = ties[d, r] * w
+    return out
+
+
+@_jit
+def update_ties(
+    ties: np.ndarray,
+    standing: np.ndarray,
+    gone: np.ndarray,
+    sector: np.ndarray,
+    nationality: np.ndarray,
+    country: np.ndarray,
+    gain: np.ndarray,
+    home_gain: np.ndarray,
+    decay: np.float32,
+    standing_gain: np.float32,
+    standing_decay: np.float32,
+) -> None:
+    """One year of tie decay and growth and of domestic standing, in place (float32).
+
+    For everyone researching (in a post or doctoral study): ``ties[d] = ties[d] * decay
+    + gain[country, d]``, and for nationals abroad ``ties[nationality] +=
+    home_gain[nationality, country]``; others' ties only decay. Ties with the country of
+    work are zero. Standing grows at home in academia, government and doctoral study
+    (``s + standing_gain * (1 - s)``) and decays abroad outside 'left research'
+    (``s * standing_decay``). Sector values as :class:`circsim.sectors.Sector`.
+    """
+    n_c = ties.shape[0]
+    one = np.float32(1.0)
+    for i in range(country.size):
+        s, c, nat = sector[i], country[i], nationality[i]
+        alive = not gone[i]
+        active = alive and s <= _STARTUP  # doctoral study or a post
+        for d in range(n_c):
+            g = gain[c, d] if active else np.float32(0.0)
+            ties[d, i] = ties[d, i] * decay + g
+        if active and nat != c:
+            ties[nat, i] += home_gain[nat, c]
+        ties[c, i] = 0.0
+        if nat == c:
+            if alive and (s <= _ACAD_FIXED or s == _GOVERNMENT):  # doctoral study, academia, government
+                standing[i] += standing_gain * (one - standing[i])
+        elif alive and s != _LEFT:
+            standing[i] *= standing_decay
+
+
+# --- yearly passes over the population (one row per person) -------------------------
+
+
+@_jit
+def count_posts(
+    gone: np.ndarray,
+    sector: np.ndarray,
+    country: np.ndarray,
+    fellow_until: np.ndarray,
+    n_countries: int,
+    n_sectors: int,
+) -> np.ndarray:
+    """Posts held per country x sector, not counting overseas fellows (who hold no host post)."""
+    out = np.zeros((n_countries, n_sectors), np.int64)
+    for i in range(sector.size):
+        s = sector[i]
+        if not gone[i] and _ACAD_PERM <= s <= _STARTUP and fellow_until[i] == 0:
+            out[country[i], s] += 1
+    return out
+
+
+@_jit
+def post_holders_by_nationality(
+    gone: np.ndarray, sector: np.ndarray, nationality: np.ndarray, country: np.ndarray, n_countries: int
+) -> np.ndarray:
+    """Post holders per nationality x country of work."""
+    out = np.zeros((n_countries, n_countries), np.int64)
+    for i in range(sector.size):
+        if not gone[i] and _ACAD_PERM <= sector[i] <= _STARTUP:
+            out[nationality[i], country[i]] += 1
+    return out
+
+
+@_jit
+def nationals_abroad(sector: np.ndarray, nationality: np.ndarray, country: np.ndarray, n_countries: int) -> np.ndarray:
+    """People in research (doctoral study, a post or looking for one) outside their
+    country of nationality, per nationality."""
+    out = np.zeros(n_countries, np.int64)
+    for i in range(sector.size):
+        if sector[i] != _LEFT and nationality[i] != country[i]:
+            out[nationality[i]] += 1
+    return out
+
+
+@_jit
+def age_and_retire(
+    gone: np.ndarray,
+    age: np.ndarray,
+    sector: np.ndarray,
+    country: np.ndarray,
+    fixed_years: np.ndarray,
+    left_year: np.ndarray,
+    cap_from_year: np.ndarray,
+    year: int,
+    retirement_age: int,
+    tracking_years: int,
+) -> np.ndarray:
+    """Everyone ages a year; fixed-term years count where the cap rule is on; those at
+    retirement age and leavers followed ``tracking_years`` are marked gone. Returns them."""
+    out = np.empty(sector.size, np.int64)
+    k = 0
+    for i in range(sector.size):
+        if gone[i]:
+            continue
+        age[i] += 1
+        s = sector[i]
+        if s == _ACAD_FIXED and year > cap_from_year[country[i]]:
+            fixed_years[i] += 1
+        if age[i] >= retirement_age or (s == _LEFT and year - left_year[i] >= tracking_years):
+            gone[i] = True
+            out[k] = i
+            k += 1
+    return out[:k]
+
+
+@_jit
+def exits_from_research(
+    u: np.ndarray,
+    gone: np.ndarray,
+    sector: np.ndarray,
+    country: np.ndarray,
+    fellow_until: np.ndarray,
+    unemployed_years: np.ndarray,
+    rates: np.ndarray,
+    unemployed_increase: float,
+    dropout_multiplier: np.ndarray,
+) -> np.ndarray:
+    """Rows whose draw ``u`` falls below their exit hazard: ``rates[sector]``, plus
+    ``unemployed_increase`` per year without a post after the first, times the country's
+    dropout multiplier in doctoral study, at most 1. Leavers and overseas fellows are not at risk."""
+    out = np.empty(sector.size, np.int64)
+    k = 0
+    for i in range(sector.size):
+        s = sector[i]
+        if gone[i] or s == _LEFT or fellow_until[i] != 0:
+            continue
+        h = rates[s]
+        if s == _UNEMPLOYED:
+            h += unemployed_increase * max(unemployed_years[i] - 1, 0)
+        elif s == _DOCTORAL:
+            h *= dropout_multiplier[country[i]]
+        if u[i] < min(h, 1.0):
+            out[k] = i
+            k += 1
+    return out[:k]
+
+
+@_jit
+def graduations(gone: np.ndarray, sector: np.ndarray, doctoral_left: np.ndarray) -> np.ndarray:
+    """A year of doctoral study passes; returns the students with none left."""
+    out = np.empty(sector.size, np.int64)
+    k = 0
+    for i in range(sector.size):
+        if not gone[i] and sector[i] == _DOCTORAL:
+            doctoral_left[i] -= 1
+            if doctoral_left[i] <= 0:
+                out[k] = i
+                k += 1
+    return out[:k]
+
+
+@_jit
+def seekers(
+    u_search: np.ndarray,
+    u_reentry: np.ndarray,
+    gone: np.ndarray,
+    sector: np.ndarray,
+    fellow_until: np.ndarray,
+    left_year: np.ndarray,
+    search_rates: np.ndarray,
+    on_the_job: bool,
+    year: int,
+    tracking_years: int,
+    reentry_rate: float,
+) -> np.ndarray:
+    """This year's job seekers: the unemployed, post holders (not overseas fellows) whose
+    draw ``u_search`` falls below their sector's search rate (if ``on_the_job``), and
+    leavers of 1 to ``tracking_years`` years whose draw ``u_reentry`` falls below ``reentry_rate``."""
+    out = np.empty(sector.size, np.int64)
+    k = 0
+    for i in range(sector.size):
+        if gone[i]:
+            continue
+        s = sector[i]
+        if s == _UNEMPLOYED:
+            seek = True
+        elif _ACAD_PERM <= s <= _STARTUP:
+            seek = on_the_job and fellow_until[i] == 0 and u_search[i] < search_rates[s]
+        elif s == _LEFT:
+            since = year - left_year[i]
+            seek = 1 <= since < tracking_years and u_reentry[i] < reentry_rate
+        else:
+            seek = False
+        if seek:
+            out[k] = i
+            k += 1
+    return out[:k]
+
+
+@_jit
+def end_of_year_counters(
+    gone: np.ndarray,
+    sector: np.ndarray,
+    nationality: np.ndarray,
+    country: np.ndarray,
+    unemployed_years: np.ndarray,
+    years_abroad: np.ndarray,
+) -> None:
+    """Years without a post (at most 100) and years abroad (in research outside the
+    country of nationality) accumulate, in place."""
+    for i in range(sector.size):
+        if gone[i]:
+            continue
+        s = sector[i]
+        if s == _UNEMPLOYED:
+            unemployed_years[i] = min(unemployed_years[i] + 1, 100)
+        if s != _LEFT and nationality[i] != country[i]:
+            years_abroad[i] += np.float32(1.0)

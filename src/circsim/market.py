@@ -18,7 +18,7 @@ from .choice import N_POST, person_country_utility, sector_column, visibility
 from .groups import gumbel
 from .hiring import hiring_score, merit
 from .matching import deferred_acceptance, sort_key
-from .sectors import POST_SECTORS, Sector, is_post, per_sector
+from .sectors import POST_SECTORS, Sector, per_sector
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -32,15 +32,21 @@ def on_the_job_rates(p) -> np.ndarray:
 def find_seekers(m: CirculationModel) -> np.ndarray:
     """Indices of this year's job seekers."""
     pop, p, rng = m.pop, m.p, m.rng
-    alive = ~m.gone
-    sector = pop.sector
-    unemployed = alive & (sector == Sector.UNEMPLOYED)
-    searching = rng.random(len(pop)) < on_the_job_rates(p)[sector]
-    on_job = alive & is_post(sector) & (pop.fellow_until == 0) & searching & p.enable_on_the_job_search
-    since = m.year - pop.left_year
-    left_recent = alive & (sector == Sector.LEFT) & (since >= 1) & (since < p.left_tracking_years)
-    reentry = left_recent & (rng.random(len(pop)) < p.reentry_rate_per_year)
-    return np.flatnonzero(unemployed | on_job | reentry)
+    u_search = rng.random(len(pop))
+    u_reentry = rng.random(len(pop))
+    return kernels.seekers(
+        u_search,
+        u_reentry,
+        m.gone,
+        pop.sector,
+        pop.fellow_until,
+        pop.left_year,
+        on_the_job_rates(p),
+        p.enable_on_the_job_search,
+        m.year,
+        p.left_tracking_years,
+        p.reentry_rate_per_year,
+    )
 
 
 def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_only: bool = False) -> np.ndarray:

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import kernels
 from .choice import N_POST, research_time, sector_column
-from .sectors import Sector, is_academic, is_post
+from .sectors import Sector, is_post
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -67,42 +68,27 @@ def produce(m: CirculationModel) -> np.ndarray:
 def update_ties(m: CirculationModel) -> None:
     """Yearly decay and growth of international ties, and of domestic standing."""
     pop, p, ca = m.pop, m.p, m.ca
-    n = len(pop)
-    alive = ~m.gone
-    country = pop.country.astype(np.int64)
-    nat = pop.nationality.astype(np.int64)
-    active = alive & (is_post(pop.sector) | (pop.sector == Sector.DOCTORAL))
-    # co-location with foreign colleagues and the country's general openness
+    # co-location with foreign colleagues and the country's general openness (gain[c, d]:
+    # working in c, with partner country d); nationals abroad keep (and with embassy
+    # fellows, strengthen) ties with home
     gain = (
         p.tie_colocation_gain * m.market_ctx.diaspora.T
         + p.tie_openness_gain * ca.collab_openness[:, None] * m.frontier_weight[None, :]
     ).astype(np.float32)
-    ties = pop.ties
-    # inactive people index an extra all-zero row of the gain table; one partner country
-    # at a time keeps the temporaries small (a row of ties is contiguous)
-    table = np.vstack([gain, np.zeros(n_c := gain.shape[1], np.float32)]).T
-    code = np.where(active, country, n_c)
-    decay = np.float32(1.0 - p.tie_decay_per_year)
-    for d in range(n_c):
-        row = ties[d]
-        row *= decay
-        row += table[d][code]
-    # nationals abroad keep (and with embassy fellows, strengthen) ties with home
-    abroad = np.flatnonzero(active & (nat != country))
-    ties[nat[abroad], abroad] += (p.tie_openness_gain + ca.home_tie_gain_abroad[nat[abroad], country[abroad]]).astype(
-        np.float32
+    home_gain = (p.tie_openness_gain + ca.home_tie_gain_abroad).astype(np.float32)
+    kernels.update_ties(
+        pop.ties,
+        pop.standing,
+        m.gone,
+        pop.sector,
+        pop.nationality,
+        pop.country,
+        gain,
+        home_gain,
+        np.float32(1.0 - p.tie_decay_per_year),
+        np.float32(p.standing_gain_per_year),
+        np.float32(1.0 - p.standing_decay_abroad_per_year),
     )
-    ties[country, np.arange(n)] = 0.0
-    # domestic standing: grows at home in academia, government and doctoral study; decays abroad
-    sector = pop.sector
-    home = nat == country
-    builds = is_academic(sector) | (sector == Sector.GOVERNMENT) | (sector == Sector.DOCTORAL)
-    up = alive & home & builds
-    standing = pop.standing
-    gain_s = np.float32(p.standing_gain_per_year)
-    np.add(standing, gain_s * (np.float32(1.0) - standing), out=standing, where=up)
-    decays = alive & ~home & (sector != Sector.LEFT)
-    np.multiply(standing, np.float32(1.0 - p.standing_decay_abroad_per_year), out=standing, where=decays)
 
 
 def top_threshold(impact: np.ndarray, papers: np.ndarray, share: float = 0.10, bins: int = 4096) -> float:
@@ -135,8 +121,7 @@ def country_output(m: CirculationModel, rows: np.ndarray) -> dict[str, np.ndarra
     coauth = papers * pop.intl[rows]
     top = papers * (impact >= top_threshold(impact, papers))
     # collaboration: each researcher's co-authored papers spread over their foreign ties
-    ties = np.take(pop.ties, rows, axis=1)
-    ties *= (coauth / np.maximum(ties.sum(axis=0), np.float32(1e-12))).astype(np.float32)
+    ties = kernels.spread_over_ties(pop.ties, rows, coauth)
     sums = np.hstack([_group_sums(ties, starts), _group_sums(np.vstack([papers, top, coauth]), starts)])
     return {
         "coauthored": sums[:, :n],  # [c, d]: c's internationally co-authored papers with partners in d
