@@ -117,13 +117,19 @@ def visibility(ctx: MarketContext, p: ModelParams, nat: np.ndarray, cur: np.ndar
     v = p.visibility_abroad_base + p.visibility_ties * ties + p.visibility_diaspora * ctx.diaspora[nat]
     rows = np.arange(n)
     abroad = nat != cur
-    v[rows[abroad], nat[abroad]] = (
-        p.visibility_home_from_abroad
-        + p.visibility_ties * ties[rows[abroad], nat[abroad]]
-        + ctx.home_visibility_abroad[nat[abroad], cur[abroad]]
+    v[rows[abroad], nat[abroad]] = home_visibility_from_abroad(
+        ctx, p, nat[abroad], cur[abroad], ties[rows[abroad], nat[abroad]]
     )
     v[rows, cur] = 1.0
     return np.clip(v, 0.0, 1.0)
+
+
+def home_visibility_from_abroad(
+    ctx: MarketContext, p: ModelParams, nat: np.ndarray, cur: np.ndarray, home_ties: np.ndarray
+) -> np.ndarray:
+    """Visibility of home vacancies for nationals abroad (before clipping to 0..1), from
+    their ties with home (``home_ties``) and the home country's channels in ``cur``."""
+    return p.visibility_home_from_abroad + p.visibility_ties * home_ties + ctx.home_visibility_abroad[nat, cur]
 
 
 def person_country_utility(

@@ -304,12 +304,14 @@ def post_holders_by_nationality(
 
 
 @_jit
-def nationals_abroad(sector: np.ndarray, nationality: np.ndarray, country: np.ndarray, n_countries: int) -> np.ndarray:
+def nationals_abroad(
+    gone: np.ndarray, sector: np.ndarray, nationality: np.ndarray, country: np.ndarray, n_countries: int
+) -> np.ndarray:
     """People in research (doctoral study, a post or looking for one) outside their
     country of nationality, per nationality."""
     out = np.zeros(n_countries, np.int64)
     for i in range(sector.size):
-        if sector[i] != _LEFT and nationality[i] != country[i]:
+        if not gone[i] and sector[i] != _LEFT and nationality[i] != country[i]:
             out[nationality[i]] += 1
     return out
 
@@ -448,3 +450,68 @@ def end_of_year_counters(
             unemployed_years[i] = min(unemployed_years[i] + 1, 100)
         if s != _LEFT and nationality[i] != country[i]:
             years_abroad[i] += np.float32(1.0)
+
+
+@_jit
+def census(
+    gone: np.ndarray,
+    country: np.ndarray,
+    sector: np.ndarray,
+    age: np.ndarray,
+    nationality: np.ndarray,
+    years_abroad: np.ndarray,
+    last_move_year: np.ndarray,
+    year: int,
+    n_countries: int,
+    n_sectors: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The living by (country, sector, under 40, foreign national, overseas experience),
+    and post holders who made no international move in ``year`` (stayers) per country."""
+    counts = np.zeros((n_countries, n_sectors, 2, 2, 2), np.int64)
+    stayers = np.zeros(n_countries, np.int64)
+    for i in range(sector.size):
+        if gone[i]:
+            continue
+        c, s = country[i], sector[i]
+        counts[c, s, int(age[i] < 40), int(nationality[i] != c), int(years_abroad[i] > 0)] += 1
+        if _ACAD_PERM <= s <= _STARTUP and last_move_year[i] != year:
+            stayers[c] += 1
+    return counts, stayers
+
+
+@_jit
+def flow_counts(
+    gone: np.ndarray,
+    country_start: np.ndarray,
+    sector_start: np.ndarray,
+    country: np.ndarray,
+    sector: np.ndarray,
+    nationality: np.ndarray,
+    n_countries: int,
+    n_codes: int,
+    entry: int,
+    exit_: int,
+) -> np.ndarray:
+    """People per (origin, destination, nationality, from sector, to sector) code, C order
+    over (countries, countries, countries, n_codes, n_codes): those present at the start
+    (the first ``country_start.size`` rows) who changed country or sector or left
+    (to ``exit_``), and the living who entered during the year (from ``entry``)."""
+    c, k = n_countries, n_codes
+    counts = np.zeros(c * c * c * k * k, np.int64)
+    n0 = country_start.size
+    for i in range(sector.size):
+        if i < n0:
+            c0, s0 = country_start[i], sector_start[i]
+            if gone[i]:
+                c1, s1 = c0, exit_
+            else:
+                c1, s1 = country[i], sector[i]
+                if c1 == c0 and s1 == s0:
+                    continue
+        elif gone[i]:
+            continue
+        else:
+            c0 = c1 = country[i]
+            s0, s1 = entry, sector[i]
+        counts[(((c0 * c + c1) * c + nationality[i]) * k + s0) * k + s1] += 1
+    return counts

@@ -158,7 +158,9 @@ class CirculationModel(mesa.Model):
             n_start=len(pop),
             country_start=pop.country.copy(),
             sector_start=pop.sector.copy(),
-            nationals_abroad_start=kernels.nationals_abroad(pop.sector, pop.nationality, pop.country, n).astype(float),
+            nationals_abroad_start=kernels.nationals_abroad(
+                self.gone, pop.sector, pop.nationality, pop.country, n
+            ).astype(float),
         )
         pop.visit_dest[:] = -1
 
