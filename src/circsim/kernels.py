@@ -14,7 +14,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from .sectors import Sector
+from .sectors import POST_SECTORS, Sector
 
 _jit = numba.njit(cache=True, nogil=True)
 
@@ -26,6 +26,7 @@ _GOVERNMENT = int(Sector.GOVERNMENT)
 _STARTUP = int(Sector.STARTUP)
 _UNEMPLOYED = int(Sector.UNEMPLOYED)
 _LEFT = int(Sector.LEFT)
+_N_POST = len(POST_SECTORS)
 
 
 @_jit
@@ -515,3 +516,116 @@ def flow_counts(
             s0, s1 = entry, sector[i]
         counts[(((c0 * c + c1) * c + nationality[i]) * k + s0) * k + s1] += 1
     return counts
+
+
+@_jit
+def post_holders(gone: np.ndarray, sector: np.ndarray, fellow_until: np.ndarray, without_fellows: bool) -> np.ndarray:
+    """Rows holding a post (with ``without_fellows``, not overseas fellows)."""
+    out = np.empty(sector.size, np.int64)
+    k = 0
+    for i in range(sector.size):
+        if not gone[i] and _ACAD_PERM <= sector[i] <= _STARTUP and not (without_fellows and fellow_until[i] != 0):
+            out[k] = i
+            k += 1
+    return out[:k]
+
+
+@_jit
+def production_exponents(
+    rows: np.ndarray,
+    country: np.ndarray,
+    sector: np.ndarray,
+    talent: np.ndarray,
+    ties: np.ndarray,
+    log_rate: np.ndarray,
+    talent_weight: np.float32,
+    permanent_weight: float,
+    per_tie: np.float32,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per post holder in ``rows``: the cell (``country * N_POST + post column``), the log of
+    their paper rate (``log_rate[cell] + talent_weight * talent + permanent_weight *
+    [permanent]``) and ``per_tie`` times the sum of their ties (float32, summed in
+    country order)."""
+    n_c = ties.shape[0]
+    cell = np.empty(rows.size, np.int64)
+    log_papers = np.empty(rows.size)
+    tie_term = np.empty(rows.size, np.float32)
+    for j in range(rows.size):
+        r = rows[j]
+        s = sector[r]
+        cell[j] = country[r] * _N_POST + (s - _ACAD_PERM)
+        log_papers[j] = (log_rate[cell[j]] + np.float64(talent_weight * talent[r])) + permanent_weight * np.float64(
+            s == _ACAD_PERM
+        )
+        total = np.float32(0.0)
+        for d in range(n_c):
+            total += ties[d, r]
+        tie_term[j] = per_tie * total
+    return cell, log_papers, tie_term
+
+
+@_jit
+def store_production(
+    rows: np.ndarray,
+    cell: np.ndarray,
+    papers: np.ndarray,
+    intl: np.ndarray,
+    noise: np.ndarray,
+    talent: np.ndarray,
+    impact_base: np.ndarray,
+    talent_weight: np.float32,
+    intl_weight: np.float32,
+    noise_weight: np.float32,
+    papers_now: np.ndarray,
+    papers_cum: np.ndarray,
+    impact: np.ndarray,
+    intl_now: np.ndarray,
+) -> None:
+    """Write this year's papers (zero for everyone else), cumulative papers, impact
+    (``impact_base[cell] + talent_weight * talent + intl_weight * intl + noise_weight *
+    noise``) and international share of ``rows`` into the population arrays."""
+    papers_now[:] = 0.0
+    for j in range(rows.size):
+        r = rows[j]
+        papers_now[r] = papers[j]
+        papers_cum[r] = np.float64(papers_cum[r]) + papers[j]
+        impact[r] = (
+            (impact_base[cell[j]] + np.float64(talent_weight * talent[r])) + np.float64(intl_weight * intl[j])
+        ) + np.float64(noise_weight * noise[j])
+        intl_now[r] = intl[j]
+
+
+@_jit
+def visit_logit(
+    rows: np.ndarray,
+    country: np.ndarray,
+    sector: np.ndarray,
+    nationality: np.ndarray,
+    contract_end: np.ndarray,
+    ties: np.ndarray,
+    cell_logit: np.ndarray,
+    tie_weight: np.float32,
+    contract_risk: float,
+    insider_risk: np.ndarray,
+    year: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Logit of starting a long visit for the post holders in ``rows``, and their post
+    column: ``cell_logit[country, column] + tie_weight * strongest tie - contract_risk *
+    [a fixed-term contract's last year] - insider_risk[country] * [at home]``."""
+    n_c = ties.shape[0]
+    logit = np.empty(rows.size)
+    col = np.empty(rows.size, np.int64)
+    for j in range(rows.size):
+        r = rows[j]
+        c = country[r]
+        k = sector[r] - _ACAD_PERM
+        col[j] = k
+        strongest = ties[0, r]
+        for d in range(1, n_c):
+            if ties[d, r] > strongest:
+                strongest = ties[d, r]
+        ending = sector[r] == _ACAD_FIXED and contract_end[r] <= year
+        logit[j] = (
+            (cell_logit[c, k] + np.float64(tie_weight * strongest)) - contract_risk * np.float64(ending)
+        ) - insider_risk[c] * np.float64(nationality[r] == c)
+    return logit, col

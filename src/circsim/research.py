@@ -21,8 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import kernels
-from .choice import N_POST, research_time, sector_column
-from .sectors import Sector, is_post
+from .choice import research_time
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -34,8 +33,7 @@ def produce(m: CirculationModel) -> np.ndarray:
     """Papers, impact and international co-authorship of every post holder this year.
     Returns the producing rows."""
     pop, p, ca, rng = m.pop, m.p, m.ca, m.rng
-    rows = np.flatnonzero(~m.gone & is_post(pop.sector))
-    cell = pop.country[rows].astype(np.int64) * N_POST + sector_column(pop.sector[rows])
+    rows = kernels.post_holders(m.gone, pop.sector, pop.fellow_until, False)
     # country x sector terms once, then one lookup per researcher
     rt = research_time(ca, p)
     fund = ca.funding_rel[:, None] ** ACADEMIC  # academic research money matters on academic posts only
@@ -47,21 +45,36 @@ def produce(m: CirculationModel) -> np.ndarray:
         * fund**p.papers_funding_elasticity
     ).ravel()
     impact_base = (p.impact_research_time * rt + p.impact_log_funding * np.log(fund)).ravel()
-    talent = pop.talent[rows]
-    perm = pop.sector[rows] == Sector.ACAD_PERM
-    papers = np.exp(log_rate[cell] + p.papers_talent * talent + p.papers_stability * perm)
-    intl = -np.expm1(-p.intl_coauthor_per_tie * pop.ties.sum(axis=0)[rows])
-    impact = (
-        impact_base[cell]
-        + p.impact_talent * talent
-        + p.impact_international * intl
-        + p.impact_noise * rng.standard_normal(rows.size, dtype=np.float32)
+    # the per-person sums run compiled; exp and expm1 stay numpy's (bit-for-bit the same results)
+    cell, log_papers, tie_term = kernels.production_exponents(
+        rows,
+        pop.country,
+        pop.sector,
+        pop.talent,
+        pop.ties,
+        log_rate,
+        np.float32(p.papers_talent),
+        p.papers_stability,
+        np.float32(-p.intl_coauthor_per_tie),
     )
-    pop.papers[:] = 0.0
-    pop.papers[rows] = papers
-    pop.papers_cum[rows] += papers
-    pop.impact[rows] = impact
-    pop.intl[rows] = intl
+    papers = np.exp(log_papers)
+    intl = -np.expm1(tie_term)
+    kernels.store_production(
+        rows,
+        cell,
+        papers,
+        intl,
+        rng.standard_normal(rows.size, dtype=np.float32),
+        pop.talent,
+        impact_base,
+        np.float32(p.impact_talent),
+        np.float32(p.impact_international),
+        np.float32(p.impact_noise),
+        pop.papers,
+        pop.papers_cum,
+        pop.impact,
+        pop.intl,
+    )
     return rows
 
 
