@@ -118,93 +118,94 @@ def deferred_acceptance(prefs: np.ndarray, keys: np.ndarray, capacity: np.ndarra
     displaced by cell and key, propose next round, for at most ``max_rounds`` rounds.
     """
     n, m = prefs.shape
+    cells_at, keys_at = prefs.ravel(), keys.ravel()  # proposals are flat positions seeker * m + rank
     n_cells = capacity.size
-    match = np.full(n, -1, np.int64)
     start = np.zeros(n_cells + 1, np.int64)
     for c in range(n_cells):
         start[c + 1] = start[c] + max(capacity[c], 0)
-    held_who = np.empty(start[n_cells], np.int64)
+    held_at = np.empty(start[n_cells], np.int64)
     held_key = np.empty(start[n_cells])
     count = np.zeros(n_cells, np.int64)
     cutoff = np.empty(n_cells)
     for c in range(n_cells):
         cutoff[c] = np.inf if capacity[c] > 0 else -np.inf
-    nxt = np.zeros(n, np.int64)
-    free = np.arange(n)
+    free = np.arange(n) * m  # each free seeker's next option
     n_free = n
-    p_who = np.empty(n, np.int64)
-    p_cell = np.empty(n, np.int64)
+    rejected = np.empty(n, np.int64)
+    p_at = np.empty(n, np.int64)
     p_key = np.empty(n)
     new_count = np.zeros(n_cells, np.int64)
     new_start = np.zeros(n_cells + 1, np.int64)
     by_cell = np.empty(n, np.int64)
-    merged_who = np.empty(0, np.int64)
+    merged_at = np.empty(0, np.int64)
     merged_key = np.empty(0)
-    rejected = np.empty(n, np.int64)
     for _ in range(max_rounds):
+        # this round's proposals; those that cannot beat a full cell's weakest holder
+        # are rejected at once
         n_prop = 0
-        for i in range(n_free):
-            f = free[i]
-            if nxt[f] < m and prefs[f, nxt[f]] >= 0:
-                p_who[n_prop] = f
-                p_cell[n_prop] = prefs[f, nxt[f]]
-                p_key[n_prop] = keys[f, nxt[f]]
-                nxt[f] += 1
-                n_prop += 1
-        if n_prop == 0:
-            break
         n_rej = 0
         new_count[:] = 0
-        for i in range(n_prop):
-            if p_key[i] < cutoff[p_cell[i]]:
-                new_count[p_cell[i]] += 1
-            else:
-                rejected[n_rej] = p_who[i]
+        for i in range(n_free):
+            a = free[i]
+            c = cells_at[a]
+            if c < 0:
+                continue
+            if keys_at[a] < cutoff[c]:
+                p_at[n_prop] = a
+                p_key[n_prop] = keys_at[a]
+                new_count[c] += 1
+                n_prop += 1
+            elif (a + 1) % m != 0:
+                rejected[n_rej] = a + 1
                 n_rej += 1
+            # else the seeker has no option left
+        if n_prop == 0 and n_rej == 0:
+            break
         for c in range(n_cells):
             new_start[c + 1] = new_start[c] + new_count[c]
         new_count[:] = 0
         for i in range(n_prop):
-            c = p_cell[i]
-            if p_key[i] < cutoff[c]:
-                by_cell[new_start[c] + new_count[c]] = i
-                new_count[c] += 1
+            c = cells_at[p_at[i]]
+            by_cell[new_start[c] + new_count[c]] = i
+            new_count[c] += 1
         for c in range(n_cells):
-            a, b = new_start[c], new_start[c + 1]
-            if a == b:
+            lo, hi = new_start[c], new_start[c + 1]
+            if lo == hi:
                 continue
-            order = by_cell[a:b][np.argsort(p_key[by_cell[a:b]], kind="mergesort")]
+            order = by_cell[lo:hi][np.argsort(p_key[by_cell[lo:hi]], kind="mergesort")]
             # merge held (first on equal keys) with the new proposals; keep the best
             h0, nh = start[c], count[c]
-            total = nh + b - a
-            if merged_who.size < total:
-                merged_who = np.empty(total, np.int64)
+            total = nh + hi - lo
+            if merged_at.size < total:
+                merged_at = np.empty(total, np.int64)
                 merged_key = np.empty(total)
             ih = 0
             inew = 0
             for t in range(total):
-                if inew >= b - a or (ih < nh and held_key[h0 + ih] <= p_key[order[inew]]):
-                    merged_who[t] = held_who[h0 + ih]
+                if inew >= hi - lo or (ih < nh and held_key[h0 + ih] <= p_key[order[inew]]):
+                    merged_at[t] = held_at[h0 + ih]
                     merged_key[t] = held_key[h0 + ih]
                     ih += 1
                 else:
-                    merged_who[t] = p_who[order[inew]]
+                    merged_at[t] = p_at[order[inew]]
                     merged_key[t] = p_key[order[inew]]
                     inew += 1
             keep = min(total, capacity[c])
-            for t in range(keep):
-                held_who[h0 + t] = merged_who[t]
-                held_key[h0 + t] = merged_key[t]
-                match[merged_who[t]] = c
+            held_at[h0 : h0 + keep] = merged_at[:keep]
+            held_key[h0 : h0 + keep] = merged_key[:keep]
             for t in range(keep, total):
-                match[merged_who[t]] = -1
-                rejected[n_rej] = merged_who[t]
-                n_rej += 1
+                if (merged_at[t] + 1) % m != 0:
+                    rejected[n_rej] = merged_at[t] + 1
+                    n_rej += 1
             count[c] = keep
             if keep >= capacity[c]:
                 cutoff[c] = held_key[h0 + keep - 1]
         free, rejected = rejected, free
         n_free = n_rej
+    match = np.full(n, -1, np.int64)
+    for c in range(n_cells):
+        for t in range(count[c]):
+            match[held_at[start[c] + t] // m] = c
     return match
 
 
