@@ -109,47 +109,47 @@ def build_context(ca: CountryArrays, p: ModelParams, diaspora: np.ndarray, dista
     )
 
 
-def visibility(ctx: MarketContext, p: ModelParams, nat: np.ndarray, cur: np.ndarray, ties: np.ndarray) -> np.ndarray:
-    """Probability that each seeker sees the vacancies of each country (n x C)."""
-    n = ties.shape[0]
-    if not p.enable_information_frictions:
-        return np.ones(ties.shape)
-    v = p.visibility_abroad_base + p.visibility_ties * ties + p.visibility_diaspora * ctx.diaspora[nat]
-    rows = np.arange(n)
-    abroad = nat != cur
-    v[rows[abroad], nat[abroad]] = home_visibility_from_abroad(
-        ctx, p, nat[abroad], cur[abroad], ties[rows[abroad], nat[abroad]]
+def seeker_country_terms(
+    ctx: MarketContext, p: ModelParams, pop: Population, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seeker x country part of the utility (home, diaspora, ties, moving, overseas value)
+    and the probability that each seeker sees the vacancies of each country, both n x C,
+    for the people in ``rows`` (one compiled pass)."""
+    w = np.array(
+        [
+            p.utility_home,
+            p.utility_diaspora,
+            p.utility_move_cost_per_10000_km,
+            p.utility_overseas_value,
+            p.visibility_diaspora,
+        ]
     )
-    v[rows, cur] = 1.0
-    return np.clip(v, 0.0, 1.0)
-
-
-def home_visibility_from_abroad(
-    ctx: MarketContext, p: ModelParams, nat: np.ndarray, cur: np.ndarray, home_ties: np.ndarray
-) -> np.ndarray:
-    """Visibility of home vacancies for nationals abroad (before clipping to 0..1), from
-    their ties with home (``home_ties``) and the home country's channels in ``cur``."""
-    return p.visibility_home_from_abroad + p.visibility_ties * home_ties + ctx.home_visibility_abroad[nat, cur]
-
-
-def person_country_utility(
-    ctx: MarketContext, p: ModelParams, nat: np.ndarray, cur: np.ndarray, age: np.ndarray, ties: np.ndarray
-) -> np.ndarray:
-    """Seeker x country part of the utility (n x C): home, diaspora, ties, moving, overseas value."""
-    cols = np.arange(ties.shape[1])
-    home = nat[:, None] == cols[None, :]
-    stay = cur[:, None] == cols[None, :]
-    move_cost = (
-        p.utility_move_cost
-        + p.utility_move_cost_per_decade_over_30 * np.maximum(age - 30, 0)[:, None] / 10.0
-        + p.utility_move_cost_per_10000_km * ctx.distance_1e4km[cur]
+    # weights of terms numpy computes in float32 (float32 state times a Python float)
+    w32 = np.array(
+        [
+            p.utility_ties,
+            p.utility_move_cost,
+            p.utility_move_cost_per_decade_over_30,
+            10.0,
+            p.visibility_abroad_base,
+            p.visibility_ties,
+            p.visibility_home_from_abroad,
+        ],
+        dtype=np.float32,
     )
-    return (
-        p.utility_home * home
-        + p.utility_diaspora * ctx.diaspora[nat]
-        + p.utility_ties * ties
-        - ~stay * move_cost
-        + p.utility_overseas_value * ~home * ctx.overseas_value[nat][:, None]
+    return kernels.seeker_country_terms(
+        rows,
+        pop.nationality,
+        pop.country,
+        pop.age,
+        pop.ties,
+        ctx.diaspora,
+        ctx.distance_1e4km,
+        ctx.overseas_value,
+        ctx.home_visibility_abroad,
+        w,
+        w32,
+        p.enable_information_frictions,
     )
 
 

@@ -30,6 +30,54 @@ _N_POST = len(POST_SECTORS)
 
 
 @_jit
+def seeker_country_terms(
+    rows: np.ndarray,
+    nationality: np.ndarray,
+    country: np.ndarray,
+    age: np.ndarray,
+    ties: np.ndarray,
+    diaspora: np.ndarray,
+    distance: np.ndarray,
+    overseas_value: np.ndarray,
+    home_visibility: np.ndarray,
+    w: np.ndarray,
+    w32: np.ndarray,
+    frictions: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seeker x country utility and visibility (float64, n x C) for the people in ``rows``.
+
+    Implements :func:`circsim.choice.seeker_country_terms`; ``w`` and ``w32`` hold its
+    weights, float32 ones where numpy computes the term in float32 (terms of float32
+    state: ties, age).
+    """
+    n_c = ties.shape[0]
+    u_home, u_dia, u_mdist, u_ov, v_dia = w[0], w[1], w[2], w[3], w[4]
+    u_ties, u_move, u_age, ten, v_base, v_ties, v_home = w32[0], w32[1], w32[2], w32[3], w32[4], w32[5], w32[6]
+    pc = np.empty((rows.size, n_c))
+    vis = np.empty((rows.size, n_c))
+    for i in range(rows.size):
+        r = rows[i]
+        nat, cur = nationality[r], country[r]
+        age_cost = u_move + (u_age * max(np.float32(age[r]) - np.float32(30), np.float32(0))) / ten
+        for d in range(n_c):
+            t = ties[d, r]
+            home = nat == d
+            move = np.float64(age_cost) + u_mdist * distance[cur, d]
+            pc[i, d] = (
+                ((u_home * np.float64(home) + u_dia * diaspora[nat, d]) + np.float64(u_ties * t))
+                - np.float64(cur != d) * move
+            ) + (u_ov * np.float64(not home)) * overseas_value[nat]
+            if not frictions or d == cur:
+                v = 1.0
+            elif home:
+                v = np.float64(v_home + v_ties * t) + home_visibility[nat, cur]
+            else:
+                v = np.float64(v_base + v_ties * t) + v_dia * diaspora[nat, d]
+            vis[i, d] = min(max(v, 0.0), 1.0)
+    return pc, vis
+
+
+@_jit
 def acceptable_options(
     seeker: np.ndarray,
     country: np.ndarray,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from . import kernels
-from .choice import N_POST, person_country_utility, sector_column, visibility
+from .choice import N_POST, sector_column, seeker_country_terms
 from .groups import gumbel
 from .hiring import hiring_score, merit
 from .matching import deferred_acceptance, sort_key
@@ -65,11 +65,9 @@ def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_
     n, c = idx.size, m.n_countries
     nat = pop.nationality[idx].astype(np.int64)
     cur = pop.country[idx].astype(np.int64)
-    age = pop.age[idx].astype(np.float32)
-    ties = pop.ties[:, idx].T
     has_phd = pop.phd_year[idx] >= 0
-    pc = person_country_utility(ctx, p, nat, cur, age, ties)
-    seen = rng.random((n, c), dtype=np.float32) < visibility(ctx, p, nat, cur, ties)
+    pc, vis = seeker_country_terms(ctx, p, pop, idx)
+    seen = rng.random((n, c), dtype=np.float32) < vis
     if home_only:
         seen &= nat[:, None] == np.arange(c)[None, :]
     seen &= (capacity > 0).any(axis=1)[None, :]

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .choice import N_POST, home_visibility_from_abroad
+from .choice import N_POST, seeker_country_terms
 from .groups import logistic
 from .market import apply_hires, run_market
 from .sectors import Sector, is_post
@@ -31,12 +31,7 @@ def return_probability(m: CirculationModel, rows: np.ndarray, capacity: np.ndarr
     """Chance that each national abroad in ``rows`` tries to return this year."""
     pop, p, ca = m.pop, m.p, m.ca
     nat = pop.nationality[rows].astype(np.int64)
-    cur = pop.country[rows].astype(np.int64)
-    # the home column of circsim.choice.visibility (rows are abroad)
-    if p.enable_information_frictions:
-        vis = np.clip(home_visibility_from_abroad(m.market_ctx, p, nat, cur, pop.ties[nat, rows]), 0.0, 1.0)
-    else:
-        vis = np.ones(rows.size)
+    vis = seeker_country_terms(m.market_ctx, p, pop, rows)[1][np.arange(rows.size), nat]
     vacancy_rate = capacity.sum(axis=1) / np.maximum(posts.sum(axis=1), 1)
     logit = (
         p.return_logit_base
