@@ -14,7 +14,7 @@ import numpy as np
 
 from . import kernels
 from .groups import categorical_rows, stochastic_round
-from .sectors import Sector, is_academic, per_sector
+from .sectors import Sector, per_sector
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -84,9 +84,7 @@ def attractiveness(placement: np.ndarray, perm_share_u40: np.ndarray) -> np.ndar
 def perm_share_under40(m: CirculationModel) -> np.ndarray:
     """Share of under-40 academics on permanent posts, per country."""
     pop = m.pop
-    young = ~m.gone & is_academic(pop.sector) & (pop.age < 40)
-    perm = np.bincount(pop.country[young & (pop.sector == Sector.ACAD_PERM)], minlength=m.n_countries)
-    allc = np.bincount(pop.country[young], minlength=m.n_countries)
+    perm, allc = kernels.young_academics(m.gone, pop.sector, pop.age, pop.country, m.n_countries)
     return perm / np.maximum(allc, 1)
 
 

@@ -258,24 +258,51 @@ def deferred_acceptance(prefs: np.ndarray, keys: np.ndarray, capacity: np.ndarra
 
 
 @_jit
-def spread_over_ties(ties: np.ndarray, rows: np.ndarray, amount: np.ndarray) -> np.ndarray:
-    """Each of ``rows``' ``amount`` spread over their ties in proportion (float32).
+def output_by_country(
+    rows: np.ndarray,
+    country: np.ndarray,
+    papers: np.ndarray,
+    impact: np.ndarray,
+    intl: np.ndarray,
+    ties: np.ndarray,
+    n_countries: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The producing ``rows`` grouped by country (stable), for sums over contiguous runs.
 
-    Returns (countries x rows) ``ties[:, row] * amount / max(sum of the row's ties, 1e-12)``,
-    the ties summed in country order as numpy sums axis 0.
+    Returns where each country's run starts, the (3 x rows) float32 papers, zeros (for
+    the top papers) and internationally co-authored papers (``papers * intl``), their
+    impact, and the (countries x rows) co-authored papers spread over each one's ties in
+    proportion (the ties summed in country order, as numpy sums axis 0).
     """
+    starts = np.zeros(n_countries + 1, np.int64)
+    for j in range(rows.size):
+        starts[country[rows[j]] + 1] += 1
+    for c in range(n_countries):
+        starts[c + 1] += starts[c]
+    filled = starts[:n_countries].copy()
+    order = np.empty(rows.size, np.int64)
+    for j in range(rows.size):
+        c = country[rows[j]]
+        order[filled[c]] = rows[j]
+        filled[c] += 1
     n_c = ties.shape[0]
-    out = np.empty((n_c, rows.size), np.float32)
+    values = np.zeros((3, rows.size), np.float32)
+    impact_out = np.empty(rows.size, np.float32)
+    spread = np.empty((n_c, rows.size), np.float32)
     tiny = np.float32(1e-12)
     for j in range(rows.size):
-        r = rows[j]
+        r = order[j]
+        coauth = papers[r] * intl[r]
+        values[0, j] = papers[r]
+        values[2, j] = coauth
+        impact_out[j] = impact[r]
         total = np.float32(0.0)
         for d in range(n_c):
             total += ties[d, r]
-        w = amount[j] / max(total, tiny)
+        w = coauth / max(total, tiny)
         for d in range(n_c):
-            out[d, j] = ties[d, r] * w
-    return out
+            spread[d, j] = ties[d, r] * w
+    return starts[:n_countries], values, impact_out, spread
 
 
 @_jit
@@ -678,3 +705,51 @@ def visit_logit(
             (cell_logit[c, k] + np.float64(tie_weight * strongest)) - contract_risk * np.float64(ending)
         ) - insider_risk[c] * np.float64(nationality[r] == c)
     return logit, col
+
+
+@_jit
+def hiring_score(
+    merit: np.ndarray,
+    nationality: np.ndarray,
+    years_abroad: np.ndarray,
+    standing: np.ndarray,
+    has_phd: np.ndarray,
+    cell_country: np.ndarray,
+    cell_col: np.ndarray,
+    overseas_valuation: np.ndarray,
+    insider_preference: np.ndarray,
+    foreign_permanent_penalty: np.ndarray,
+    phd_bonus: np.ndarray,
+    experience_cap: np.float32,
+) -> np.ndarray:
+    """Hiring score of each application before noise (see :mod:`circsim.hiring`);
+    ``phd_bonus`` is the total bonus for a doctorate on a non-academic post per country."""
+    score = np.empty(merit.size)
+    for j in range(merit.size):
+        c, col = cell_country[j], cell_col[j]
+        national = nationality[j] == c
+        experience = min(years_abroad[j], experience_cap) / experience_cap
+        score[j] = (
+            (
+                (np.float64(merit[j]) + overseas_valuation[c] * np.float64(experience))
+                + (insider_preference[c] * np.float64(standing[j])) * np.float64(national)
+            )
+            - (foreign_permanent_penalty[c] * np.float64(col == 0)) * np.float64(not national)
+        ) + (phd_bonus[c] * np.float64(col >= 2)) * np.float64(has_phd[j])
+    return score
+
+
+@_jit
+def young_academics(
+    gone: np.ndarray, sector: np.ndarray, age: np.ndarray, country: np.ndarray, n_countries: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Academics under 40 per country, and those of them on permanent posts."""
+    perm = np.zeros(n_countries, np.int64)
+    total = np.zeros(n_countries, np.int64)
+    for i in range(sector.size):
+        s = sector[i]
+        if not gone[i] and _ACAD_PERM <= s <= _ACAD_FIXED and age[i] < 40:
+            total[country[i]] += 1
+            if s == _ACAD_PERM:
+                perm[country[i]] += 1
+    return perm, total

@@ -125,17 +125,14 @@ def country_output(m: CirculationModel, rows: np.ndarray) -> dict[str, np.ndarra
     """Per-country papers, top-10% papers, internationally co-authored papers, and the
     collaboration matrix (expected co-authored papers between country pairs)."""
     pop, n = m.pop, m.n_countries
-    # researchers grouped by country, so country sums are sums over contiguous runs
-    rows = rows[np.argsort(pop.country[rows], kind="stable")]
-    c = pop.country[rows]
-    starts = np.searchsorted(c, np.arange(n))
-    papers = pop.papers[rows]
-    impact = pop.impact[rows]
-    coauth = papers * pop.intl[rows]
-    top = papers * (impact >= top_threshold(impact, papers))
+    # researchers grouped by country, so country sums are sums over contiguous runs;
     # collaboration: each researcher's co-authored papers spread over their foreign ties
-    ties = kernels.spread_over_ties(pop.ties, rows, coauth)
-    sums = np.hstack([_group_sums(ties, starts), _group_sums(np.vstack([papers, top, coauth]), starts)])
+    starts, values, impact, ties = kernels.output_by_country(
+        rows, pop.country, pop.papers, pop.impact, pop.intl, pop.ties, n
+    )
+    papers = values[0]
+    values[1] = papers * (impact >= top_threshold(impact, papers))  # top-10% papers
+    sums = np.hstack([_group_sums(ties, starts), _group_sums(values, starts)])
     return {
         "coauthored": sums[:, :n],  # [c, d]: c's internationally co-authored papers with partners in d
         "papers": sums[:, n],
