@@ -110,11 +110,12 @@ def build_context(ca: CountryArrays, p: ModelParams, diaspora: np.ndarray, dista
 
 
 def seeker_country_terms(
-    ctx: MarketContext, p: ModelParams, pop: Population, rows: np.ndarray
+    ctx: MarketContext, p: ModelParams, pop: Population, rows: np.ndarray, home_only: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Seeker x country part of the utility (home, diaspora, ties, moving, overseas value)
     and the probability that each seeker sees the vacancies of each country, both n x C,
-    for the people in ``rows`` (one compiled pass)."""
+    for the people in ``rows`` (one compiled pass). With ``home_only`` only the column of
+    each one's nationality is computed (the others are zero)."""
     w = np.array(
         [
             p.utility_home,
@@ -150,6 +151,7 @@ def seeker_country_terms(
         w,
         w32,
         p.enable_information_frictions,
+        home_only,
     )
 
 

@@ -43,8 +43,10 @@ def seeker_country_terms(
     w: np.ndarray,
     w32: np.ndarray,
     frictions: bool,
+    home_only: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Seeker x country utility and visibility (float64, n x C) for the people in ``rows``.
+    """Seeker x country utility and visibility (float64, n x C) for the people in ``rows``
+    (with ``home_only``, only in their country of nationality; zero elsewhere).
 
     Implements :func:`circsim.choice.seeker_country_terms`; ``w`` and ``w32`` hold its
     weights, float32 ones where numpy computes the term in float32 (terms of float32
@@ -53,15 +55,17 @@ def seeker_country_terms(
     n_c = ties.shape[0]
     u_home, u_dia, u_mdist, u_ov, v_dia = w[0], w[1], w[2], w[3], w[4]
     u_ties, u_move, u_age, ten, v_base, v_ties, v_home = w32[0], w32[1], w32[2], w32[3], w32[4], w32[5], w32[6]
-    pc = np.empty((rows.size, n_c))
-    vis = np.empty((rows.size, n_c))
+    pc = np.zeros((rows.size, n_c))
+    vis = np.zeros((rows.size, n_c))
     for i in range(rows.size):
         r = rows[i]
         nat, cur = nationality[r], country[r]
         age_cost = u_move + (u_age * max(np.float32(age[r]) - np.float32(30), np.float32(0))) / ten
         for d in range(n_c):
-            t = ties[d, r]
             home = nat == d
+            if home_only and not home:
+                continue
+            t = ties[d, r]
             move = np.float64(age_cost) + u_mdist * distance[cur, d]
             pc[i, d] = (
                 ((u_home * np.float64(home) + u_dia * diaspora[nat, d]) + np.float64(u_ties * t))

@@ -66,7 +66,7 @@ def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_
     nat = pop.nationality[idx].astype(np.int64)
     cur = pop.country[idx].astype(np.int64)
     has_phd = pop.phd_year[idx] >= 0
-    pc, vis = seeker_country_terms(ctx, p, pop, idx)
+    pc, vis = seeker_country_terms(ctx, p, pop, idx, home_only)
     seen = rng.random((n, c), dtype=np.float32) < vis
     if home_only:
         seen &= nat[:, None] == np.arange(c)[None, :]

@@ -31,7 +31,7 @@ def return_probability(m: CirculationModel, rows: np.ndarray, capacity: np.ndarr
     """Chance that each national abroad in ``rows`` tries to return this year."""
     pop, p, ca = m.pop, m.p, m.ca
     nat = pop.nationality[rows].astype(np.int64)
-    vis = seeker_country_terms(m.market_ctx, p, pop, rows)[1][np.arange(rows.size), nat]
+    vis = seeker_country_terms(m.market_ctx, p, pop, rows, home_only=True)[1][np.arange(rows.size), nat]
     vacancy_rate = capacity.sum(axis=1) / np.maximum(posts.sum(axis=1), 1)
     logit = (
         p.return_logit_base
