@@ -757,3 +757,17 @@ def young_academics(
             if s == _ACAD_PERM:
                 perm[country[i]] += 1
     return perm, total
+
+
+@_jit
+def contracts_ending(
+    gone: np.ndarray, sector: np.ndarray, fellow_until: np.ndarray, contract_end: np.ndarray, year: int
+) -> np.ndarray:
+    """Rows on fixed-term contracts (not overseas fellows) whose last year is before ``year``."""
+    out = np.empty(sector.size, np.int64)
+    k = 0
+    for i in range(sector.size):
+        if not gone[i] and sector[i] == _ACAD_FIXED and fellow_until[i] == 0 and contract_end[i] < year:
+            out[k] = i
+            k += 1
+    return out[:k]
