@@ -1,12 +1,15 @@
 """Compiled (numba) inner loops of the yearly step.
 
-Each kernel does, in one compiled pass, what a chain of numpy operations did before,
-with the same arithmetic in the same order and the same dtypes, so results are
-bit-for-bit those of the numpy code they replace. Anything transcendental (exp, log,
-arctan) and every random draw stays in numpy: numba's math library may differ from
-numpy's in the last bit, and the draws must stay in the same order.
+Each kernel does in one pass over the people what would otherwise be a chain of numpy
+operations with a temporary array each (masks, gathers, bincounts). The arithmetic is
+numpy's, in the same order and dtypes (float32 where numpy computes in float32: a
+Python float times a float32 array), so results are bit-for-bit those of the plain
+numpy expressions written in the docstrings. Anything transcendental (exp, log, arctan)
+and every random draw stays in numpy, in the callers: numba's math library may differ
+from numpy's in the last bit, and the draws must keep their order. Sums that numpy
+computes pairwise (over country groups) also stay in numpy.
 
-Kernels are compiled on first use and cached on disk (``cache=True``).
+Kernels are compiled on first use and cached on disk (``cache=True``, next to this file).
 """
 
 from __future__ import annotations
