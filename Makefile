@@ -14,7 +14,7 @@ help:
 	@echo "make run    set up .venv if needed, run the lever experiment into results/levers/ and write its report"
 	@echo "make test   set up .venv if needed, run the tests"
 	@echo "make lint   ruff check and ruff format --check"
-	@echo "make venv   create .venv (Python >= 3.12) and install circsim with its dev tools"
+	@echo "make venv   create .venv (Python >= 3.12), install circsim with its dev tools, compile its kernels"
 
 venv: $(STAMP)
 
@@ -37,6 +37,8 @@ $(STAMP): pyproject.toml
 	  "$$py" -m venv --clear $(VENV); \
 	fi
 	$(VENV)/bin/python -m pip install --disable-pip-version-check -e ".[dev]"
+	@echo "Compiling circsim's numba kernels into their cache (a short run)"
+	$(VENV)/bin/python -c "from circsim import CirculationModel; CirculationModel(rng=0, scale=1000, end_year=2005).run()"
 	touch $(STAMP)
 
 run: venv

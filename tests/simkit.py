@@ -19,7 +19,7 @@ from circsim.country import stack_states
 from circsim.data import load_regions
 from circsim.model import CirculationModel
 from circsim.population import Population
-from circsim.sectors import Sector, is_post
+from circsim.sectors import Sector
 
 CODES: tuple[str, ...] = tuple(r.code for r in load_regions())
 N_COUNTRIES = len(CODES)
@@ -83,10 +83,7 @@ def start_policy_year(m: CirculationModel, year: int | None = None) -> None:
 
 def build_market(m: CirculationModel) -> None:
     """The year's market context from the current population and country arrays."""
-    employed = ~m.gone & is_post(m.pop.sector)
-    m.market_ctx = build_context(
-        m.ca, m.p, diaspora_matrix(m.pop.nationality, m.pop.country, employed, m.n_countries), m.distance_km
-    )
+    m.market_ctx = build_context(m.ca, m.p, diaspora_matrix(m.pop, m.gone, m.n_countries), m.distance_km)
 
 
 def capacity(cells: dict[tuple[int, int], int]) -> np.ndarray:

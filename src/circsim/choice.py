@@ -24,8 +24,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import kernels
 from .country import CountryArrays
 from .params import ModelParams
+from .population import Population
 from .sectors import POST_SECTORS, Sector
 
 N_POST = len(POST_SECTORS)
@@ -87,9 +89,10 @@ def cell_utility(ca: CountryArrays, p: ModelParams) -> np.ndarray:
     return u
 
 
-def diaspora_matrix(nationality: np.ndarray, country: np.ndarray, mask: np.ndarray, n: int) -> np.ndarray:
-    """Share of each host's researchers holding each nationality (diagonal zeroed)."""
-    counts = np.bincount(nationality[mask].astype(np.int64) * n + country[mask], minlength=n * n).reshape(n, n)
+def diaspora_matrix(pop: Population, gone: np.ndarray, n: int) -> np.ndarray:
+    """Share of each host's researchers (post holders not ``gone``) holding each
+    nationality (diagonal zeroed)."""
+    counts = kernels.post_holders_by_nationality(gone, pop.sector, pop.nationality, pop.country, n)
     share = counts / np.maximum(counts.sum(axis=0, keepdims=True), 1)
     np.fill_diagonal(share, 0.0)
     return share
@@ -106,41 +109,49 @@ def build_context(ca: CountryArrays, p: ModelParams, diaspora: np.ndarray, dista
     )
 
 
-def visibility(ctx: MarketContext, p: ModelParams, nat: np.ndarray, cur: np.ndarray, ties: np.ndarray) -> np.ndarray:
-    """Probability that each seeker sees the vacancies of each country (n x C)."""
-    n = ties.shape[0]
-    if not p.enable_information_frictions:
-        return np.ones(ties.shape)
-    v = p.visibility_abroad_base + p.visibility_ties * ties + p.visibility_diaspora * ctx.diaspora[nat]
-    rows = np.arange(n)
-    abroad = nat != cur
-    v[rows[abroad], nat[abroad]] = (
-        p.visibility_home_from_abroad
-        + p.visibility_ties * ties[rows[abroad], nat[abroad]]
-        + ctx.home_visibility_abroad[nat[abroad], cur[abroad]]
+def seeker_country_terms(
+    ctx: MarketContext, p: ModelParams, pop: Population, rows: np.ndarray, home_only: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """Seeker x country part of the utility (home, diaspora, ties, moving, overseas value)
+    and the probability that each seeker sees the vacancies of each country, both n x C,
+    for the people in ``rows`` (one compiled pass). With ``home_only`` only the column of
+    each one's nationality is computed (the others are zero)."""
+    w = np.array(
+        [
+            p.utility_home,
+            p.utility_diaspora,
+            p.utility_move_cost_per_10000_km,
+            p.utility_overseas_value,
+            p.visibility_diaspora,
+        ]
     )
-    v[rows, cur] = 1.0
-    return np.clip(v, 0.0, 1.0)
-
-
-def person_country_utility(
-    ctx: MarketContext, p: ModelParams, nat: np.ndarray, cur: np.ndarray, age: np.ndarray, ties: np.ndarray
-) -> np.ndarray:
-    """Seeker x country part of the utility (n x C): home, diaspora, ties, moving, overseas value."""
-    cols = np.arange(ties.shape[1])
-    home = nat[:, None] == cols[None, :]
-    stay = cur[:, None] == cols[None, :]
-    move_cost = (
-        p.utility_move_cost
-        + p.utility_move_cost_per_decade_over_30 * np.maximum(age - 30, 0)[:, None] / 10.0
-        + p.utility_move_cost_per_10000_km * ctx.distance_1e4km[cur]
+    # weights of terms numpy computes in float32 (float32 state times a Python float)
+    w32 = np.array(
+        [
+            p.utility_ties,
+            p.utility_move_cost,
+            p.utility_move_cost_per_decade_over_30,
+            10.0,
+            p.visibility_abroad_base,
+            p.visibility_ties,
+            p.visibility_home_from_abroad,
+        ],
+        dtype=np.float32,
     )
-    return (
-        p.utility_home * home
-        + p.utility_diaspora * ctx.diaspora[nat]
-        + p.utility_ties * ties
-        - ~stay * move_cost
-        + p.utility_overseas_value * ~home * ctx.overseas_value[nat][:, None]
+    return kernels.seeker_country_terms(
+        rows,
+        pop.nationality,
+        pop.country,
+        pop.age,
+        pop.ties,
+        ctx.diaspora,
+        ctx.distance_1e4km,
+        ctx.overseas_value,
+        ctx.home_visibility_abroad,
+        w,
+        w32,
+        p.enable_information_frictions,
+        home_only,
     )
 
 

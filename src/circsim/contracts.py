@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import kernels
 from .groups import take_up_to
 from .market import draw_contract_end
 from .sectors import Sector
@@ -29,9 +30,7 @@ def contract_ends(m: CirculationModel, posts: np.ndarray, occupied: np.ndarray) 
     decisions. Returns the rows renewed, converted and released to the market.
     """
     pop, rng, ca, year = m.pop, m.rng, m.ca, m.year
-    ending = np.flatnonzero(
-        ~m.gone & (pop.sector == Sector.ACAD_FIXED) & (pop.fellow_until == 0) & (pop.contract_end < year)
-    )
+    ending = kernels.contracts_ending(m.gone, pop.sector, pop.fellow_until, pop.contract_end, year)
     c = pop.country[ending].astype(np.int64)
     capped = pop.fixed_years[ending] >= ca.fixed_term_cap_years[c]
     # conversions under the cap rule, limited by open permanent posts

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import kernels
 from .groups import categorical_rows, stochastic_round
-from .sectors import Sector, is_academic, is_post, per_sector
+from .sectors import Sector, per_sector
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -28,16 +29,20 @@ def age_and_retire(m: CirculationModel) -> np.ndarray:
     """Everyone ages a year; those at retirement age, and leavers followed long enough,
     leave the population. Returns the rows removed."""
     pop, p = m.pop, m.p
-    alive = ~m.gone
-    pop.age[alive] += 1
     # consecutive fixed-term years count towards a cap only from the year its rule starts
     # (step 3 of year y counts year y-1 held, so Japan's count from 2013 first reaches 10 in 2023)
-    counting = alive & (pop.sector == Sector.ACAD_FIXED) & (m.year > m.cap_from_year[pop.country])
-    pop.fixed_years[counting] += 1
-    done_left = (pop.sector == Sector.LEFT) & (m.year - pop.left_year >= p.left_tracking_years)
-    out = np.flatnonzero(alive & ((pop.age >= p.retirement_age_years) | done_left))
-    m.gone[out] = True
-    return out
+    return kernels.age_and_retire(
+        m.gone,
+        pop.age,
+        pop.sector,
+        pop.country,
+        pop.fixed_years,
+        pop.left_year,
+        m.cap_from_year,
+        m.year,
+        p.retirement_age_years,
+        p.left_tracking_years,
+    )
 
 
 def leave_research(m: CirculationModel, rows: np.ndarray) -> None:
@@ -55,14 +60,17 @@ def exits_from_research(m: CirculationModel) -> np.ndarray:
     """Exits by sector hazard; the unemployed leave faster the longer they search.
     Overseas fellows do not exit during the fellowship. Returns the rows that left."""
     pop, p = m.pop, m.p
-    alive = ~m.gone
-    hazard = exit_rates(p)[pop.sector]
-    unemp = pop.sector == Sector.UNEMPLOYED
-    hazard[unemp] += p.exit_rate_unemployed_increase_per_year * np.maximum(pop.unemployed_years[unemp] - 1, 0)
-    doct = pop.sector == Sector.DOCTORAL
-    hazard[doct] *= m.ca.doctoral_dropout_multiplier[pop.country[doct]]
-    at_risk = alive & (pop.sector != Sector.LEFT) & (pop.fellow_until == 0)
-    rows = np.flatnonzero(at_risk & (m.rng.random(len(pop)) < np.minimum(hazard, 1.0)))
+    rows = kernels.exits_from_research(
+        m.rng.random(len(pop)),
+        m.gone,
+        pop.sector,
+        pop.country,
+        pop.fellow_until,
+        pop.unemployed_years,
+        exit_rates(p),
+        p.exit_rate_unemployed_increase_per_year,
+        m.ca.doctoral_dropout_multiplier,
+    )
     leave_research(m, rows)
     return rows
 
@@ -76,9 +84,7 @@ def attractiveness(placement: np.ndarray, perm_share_u40: np.ndarray) -> np.ndar
 def perm_share_under40(m: CirculationModel) -> np.ndarray:
     """Share of under-40 academics on permanent posts, per country."""
     pop = m.pop
-    young = ~m.gone & is_academic(pop.sector) & (pop.age < 40)
-    perm = np.bincount(pop.country[young & (pop.sector == Sector.ACAD_PERM)], minlength=m.n_countries)
-    allc = np.bincount(pop.country[young], minlength=m.n_countries)
+    perm, allc = kernels.young_academics(m.gone, pop.sector, pop.age, pop.country, m.n_countries)
     return perm / np.maximum(allc, 1)
 
 
@@ -157,9 +163,7 @@ def doctoral_intake(m: CirculationModel) -> slice:
 def graduations(m: CirculationModel) -> np.ndarray:
     """Doctoral students finishing this year become new PhDs looking for a post."""
     pop = m.pop
-    doct = ~m.gone & (pop.sector == Sector.DOCTORAL)
-    pop.doctoral_left[doct] -= 1
-    rows = np.flatnonzero(doct & (pop.doctoral_left <= 0))
+    rows = kernels.graduations(m.gone, pop.sector, pop.doctoral_left)
     pop.sector[rows] = Sector.UNEMPLOYED
     pop.phd_year[rows] = m.year
     pop.unemployed_years[rows] = 0
@@ -184,9 +188,6 @@ def direct_entry(m: CirculationModel, capacity: np.ndarray) -> slice:
 def end_of_year_counters(m: CirculationModel) -> None:
     """Years without a post and years of overseas experience accumulate."""
     pop = m.pop
-    alive = ~m.gone
-    unemp = alive & (pop.sector == Sector.UNEMPLOYED)
-    pop.unemployed_years[unemp] = np.minimum(pop.unemployed_years[unemp] + 1, 100)
-    in_research = alive & (is_post(pop.sector) | (pop.sector == Sector.UNEMPLOYED) | (pop.sector == Sector.DOCTORAL))
-    abroad = in_research & (pop.nationality != pop.country)
-    pop.years_abroad[abroad] += 1.0
+    kernels.end_of_year_counters(
+        m.gone, pop.sector, pop.nationality, pop.country, pop.unemployed_years, pop.years_abroad
+    )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import kernels
 from .country import CountryArrays
 from .params import ModelParams
 
@@ -39,14 +40,18 @@ def hiring_score(
     """Hiring score of each application: applicant attributes and the country and
     post column (0 permanent, 1 fixed-term, 2+ non-academic) of the cell applied to,
     all as arrays of the same length."""
-    c = cell_country
-    experience = np.minimum(years_abroad, p.overseas_experience_cap_years) / p.overseas_experience_cap_years
-    national = nat == c
-    score = (
-        merit_i
-        + ca.overseas_valuation[c] * experience
-        + ca.insider_preference[c] * standing * national
-        - ca.foreign_permanent_penalty[c] * (cell_col == 0) * ~national
-        + (p.hiring_phd_bonus_nonacademic + ca.phd_hiring_bonus[c]) * (cell_col >= 2) * has_phd
+    score = kernels.hiring_score(
+        merit_i,
+        nat,
+        years_abroad,
+        standing,
+        has_phd,
+        cell_country,
+        cell_col,
+        ca.overseas_valuation,
+        ca.insider_preference,
+        ca.foreign_permanent_penalty,
+        p.hiring_phd_bonus_nonacademic + ca.phd_hiring_bonus,
+        np.float32(p.overseas_experience_cap_years),
     )
     return score + p.hiring_noise * rng.standard_normal(score.shape)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .sectors import POST_SECTORS, SECTOR_NAMES, Sector, is_post
+from . import kernels
+from .sectors import N_SECTORS, POST_SECTORS, SECTOR_NAMES, Sector, is_post
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -115,12 +116,11 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     pop, n, s, year = m.pop, m.n_countries, m.p.scale, m.year
     alive = ~m.gone
     sector, country, nat = pop.sector, pop.country, pop.nationality
-    ns = len(Sector)
     # one census of the living by (country, sector, under 40, foreign national, overseas experience)
-    code = (((country.astype(np.int64) * ns + sector) * 2 + (pop.age < 40)) * 2 + (nat != country)) * 2 + (
-        pop.years_abroad > 0
+    counts, stayers = kernels.census(
+        m.gone, country, sector, pop.age, nat, pop.years_abroad, pop.last_move_year, year, n, N_SECTORS
     )
-    census = np.bincount(code[alive], minlength=n * ns * 8).reshape(n, ns, 2, 2, 2).astype(float)
+    census = counts.astype(float)
     by_sector = census.sum(axis=(2, 3, 4))
     posts = list(POST_SECTORS)
     emp = census[:, posts]
@@ -131,8 +131,7 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
         v[f"researchers_{SECTOR_NAMES[int(sec)]}"] = by_sector[:, sec] * s
     v["doctoral_students"] = by_sector[:, Sector.DOCTORAL] * s
     v["unemployed"] = by_sector[:, Sector.UNEMPLOYED] * s
-    in_research = alive & (is_post(sector) | (sector == Sector.UNEMPLOYED) | (sector == Sector.DOCTORAL))
-    v["nationals_abroad"] = _count(nat[in_research & (nat != country)], n) * s
+    v["nationals_abroad"] = kernels.nationals_abroad(m.gone, sector, nat, country, n).astype(float) * s
     v["visits_abroad_long"] = _count(country[log.visits], n) * s
     v["visits_received_long"] = _count(pop.visit_dest[log.visits], n) * s
     perm, fixed = census[:, Sector.ACAD_PERM], census[:, Sector.ACAD_FIXED]
@@ -169,7 +168,7 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     v["intl_coauthorship_share"] = _share(out["intl"], out["papers"])
     v["network_centrality"] = log.centrality
     v["topic_lag_years"] = log.topic_lag
-    v["stayers"] = _count(country[alive & is_post(sector) & (pop.last_move_year != year)], n) * s
+    v["stayers"] = stayers.astype(float) * s
     v["inflows"] = _count(c1[first != c1], n) * s
     v["returnees"] = _count(c1[first == c1], n) * s
     v["outflows"] = _count(c0, n) * s
@@ -199,33 +198,20 @@ FLOW_SECTOR_NAMES = {**SECTOR_NAMES, FLOW_ENTRY: "entry", FLOW_EXIT: "exit"}
 def flows(m: CirculationModel, log: YearLog) -> np.ndarray:
     """This year's flows as rows (origin, destination, nationality, from, to, count in
     agents). Sector codes: 0..7 as :class:`Sector`, 8 = entry, 9 = exit."""
-    pop, n0 = m.pop, log.n_start
-    old = np.arange(n0)
-    gone = m.gone[:n0]
-    c0, s0 = log.country_start, log.sector_start
-    c1 = np.where(gone, c0, pop.country[:n0])
-    s1 = np.where(gone, FLOW_EXIT, pop.sector[:n0])
-    change = gone | (c0 != c1) | (s0 != s1)
-    new = np.arange(n0, len(pop))
-    new = new[~m.gone[new]] if new.size else new
-    origin = np.concatenate([c0[change], pop.country[new]])
-    dest = np.concatenate([c1[change], pop.country[new]])
-    nat = np.concatenate([pop.nationality[old[change]], pop.nationality[new]])
-    from_s = np.concatenate([s0[change], np.full(new.size, FLOW_ENTRY)])
-    to_s = np.concatenate([s1[change], pop.sector[new]])
-    # one integer code per (origin, destination, nationality, from, to) so counting is a bincount
     c, k = m.n_countries, N_FLOW_SECTORS
     dims = (c, c, c, k, k)
-    code = np.ravel_multi_index(
-        (
-            origin.astype(np.int64),
-            dest.astype(np.int64),
-            nat.astype(np.int64),
-            from_s.astype(np.int64),
-            to_s.astype(np.int64),
-        ),
-        dims,
+    pop = m.pop
+    counts = kernels.flow_counts(
+        m.gone,
+        log.country_start,
+        log.sector_start,
+        pop.country,
+        pop.sector,
+        pop.nationality,
+        c,
+        k,
+        FLOW_ENTRY,
+        FLOW_EXIT,
     )
-    counts = np.bincount(code, minlength=int(np.prod(dims)))
     nz = np.flatnonzero(counts)
     return np.vstack([*np.unravel_index(nz, dims), counts[nz]]).T

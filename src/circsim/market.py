@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .choice import N_POST, person_country_utility, sector_column, visibility
+from . import kernels
+from .choice import N_POST, sector_column, seeker_country_terms
 from .groups import gumbel
 from .hiring import hiring_score, merit
-from .matching import deferred_acceptance, rank_in_runs, sort_key
-from .sectors import POST_SECTORS, Sector, is_post, per_sector
+from .matching import deferred_acceptance, sort_key
+from .sectors import POST_SECTORS, Sector, per_sector
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -31,29 +32,21 @@ def on_the_job_rates(p) -> np.ndarray:
 def find_seekers(m: CirculationModel) -> np.ndarray:
     """Indices of this year's job seekers."""
     pop, p, rng = m.pop, m.p, m.rng
-    alive = ~m.gone
-    sector = pop.sector
-    unemployed = alive & (sector == Sector.UNEMPLOYED)
-    searching = rng.random(len(pop)) < on_the_job_rates(p)[sector]
-    on_job = alive & is_post(sector) & (pop.fellow_until == 0) & searching & p.enable_on_the_job_search
-    since = m.year - pop.left_year
-    left_recent = alive & (sector == Sector.LEFT) & (since >= 1) & (since < p.left_tracking_years)
-    reentry = left_recent & (rng.random(len(pop)) < p.reentry_rate_per_year)
-    return np.flatnonzero(unemployed | on_job | reentry)
-
-
-def preference_lists(u: np.ndarray, seeker: np.ndarray, cell: np.ndarray, n: int, max_options: int) -> np.ndarray:
-    """(n x max_options) cells in decreasing utility per seeker, -1 padded, from the
-    acceptable options (``seeker``, ``cell``, utility ``u``) as flat arrays."""
-    # options arrive grouped by seeker, so the keys are sorted but for short runs:
-    # timsort ("stable") exploits that and is several times faster than quicksort here
-    order = np.argsort(sort_key(seeker, u), kind="stable")
-    seeker, cell = seeker[order], cell[order]
-    rank = rank_in_runs(seeker)
-    keep = rank < max_options
-    prefs = np.full(n * max_options, -1, dtype=np.int64)
-    prefs[seeker[keep] * max_options + rank[keep]] = cell[keep]
-    return prefs.reshape(n, max_options)
+    u_search = rng.random(len(pop))
+    u_reentry = rng.random(len(pop))
+    return kernels.seekers(
+        u_search,
+        u_reentry,
+        m.gone,
+        pop.sector,
+        pop.fellow_until,
+        pop.left_year,
+        on_the_job_rates(p),
+        p.enable_on_the_job_search,
+        m.year,
+        p.left_tracking_years,
+        p.reentry_rate_per_year,
+    )
 
 
 def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_only: bool = False) -> np.ndarray:
@@ -72,11 +65,9 @@ def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_
     n, c = idx.size, m.n_countries
     nat = pop.nationality[idx].astype(np.int64)
     cur = pop.country[idx].astype(np.int64)
-    age = pop.age[idx].astype(np.float32)
-    ties = pop.ties[:, idx].T
     has_phd = pop.phd_year[idx] >= 0
-    pc = person_country_utility(ctx, p, nat, cur, age, ties)
-    seen = rng.random((n, c), dtype=np.float32) < visibility(ctx, p, nat, cur, ties)
+    pc, vis = seeker_country_terms(ctx, p, pop, idx, home_only)
+    seen = rng.random((n, c), dtype=np.float32) < vis
     if home_only:
         seen &= nat[:, None] == np.arange(c)[None, :]
     seen &= (capacity > 0).any(axis=1)[None, :]
@@ -88,20 +79,18 @@ def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_
     outside[holds] += (
         pc[holds, cur[holds]] + ctx.cell_utility[cur[holds], col[holds]] + p.utility_switch_cost - p.utility_unemployed
     )
-    # random utility of every post in every country seen (seen pairs x post sectors)
+    # random utility of every post in every country seen (seen pairs x post sectors); the
+    # options that beat the outside option, ranked per seeker by utility
     si, sc = np.nonzero(seen)
-    u = pc[si, sc][:, None] + ctx.cell_utility[sc] + gumbel((si.size, N_POST), rng)
-    u[capacity[sc] <= 0] = -np.inf
-    u[~has_phd[si], :2] = -np.inf  # academic posts require a doctorate
-    ok = u > outside[si][:, None]
-    opt_seeker = np.broadcast_to(si[:, None], u.shape)[ok]
-    opt_cell = (sc[:, None] * N_POST + np.arange(N_POST)[None, :])[ok]
-    prefs = preference_lists(u[ok], opt_seeker, opt_cell, n, p.options_per_seeker)
+    u, opt_seeker, opt_cell = kernels.acceptable_options(
+        si, sc, pc, ctx.cell_utility, gumbel((si.size, N_POST), rng), capacity > 0, has_phd, outside
+    )
+    prefs, listed_at = kernels.preference_lists(sort_key(opt_seeker, u), opt_seeker, opt_cell, n, p.options_per_seeker)
     # employers' scores for every listed option (rows: seeker, option)
-    r, k = np.nonzero(prefs >= 0)
-    score = np.zeros(prefs.shape)
-    listed = prefs[r, k]
-    score[r, k] = hiring_score(
+    r = listed_at // p.options_per_seeker
+    listed = prefs.ravel()[listed_at]
+    score = np.zeros(prefs.size)
+    score[listed_at] = hiring_score(
         m.ca,
         p,
         merit(p, pop.talent[idx[r]], pop.papers_cum[idx[r]]),
@@ -113,7 +102,7 @@ def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_
         listed % N_POST,
         rng,
     )
-    cells = deferred_acceptance(prefs, score, capacity.ravel(), p.market_rounds_max)
+    cells = deferred_acceptance(prefs, score.reshape(prefs.shape), capacity.ravel(), p.market_rounds_max)
     capacity.reshape(-1)[:] -= np.bincount(cells[cells >= 0], minlength=capacity.size)
     return cells
 

@@ -24,7 +24,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import contracts, demography, indicators, market, research, returns, visits
+from . import contracts, demography, indicators, kernels, market, research, returns, visits
 from .careers import CareerPanel
 from .choice import N_POST, build_context, diaspora_matrix
 from .country import Country, stack_states
@@ -35,7 +35,7 @@ from .indicators import FLOW_SECTOR_NAMES, HEADLINE, INDICATORS, YearLog
 from .initialization import initial_population
 from .population import Population
 from .scenario import Scenario, apply_overrides, country_params, load_scenario, scenario_from_dict
-from .sectors import Sector, is_post
+from .sectors import N_SECTORS, is_post
 from .topics import TopicDiffusion
 
 
@@ -159,14 +159,13 @@ class CirculationModel(mesa.Model):
     def _advance(self, record: bool) -> None:
         p, pop, rng, n = self.p, self.pop, self.rng, self.n_countries
         funding_year = max(self.year, p.start_year)  # burn-in runs at start-year funding
-        nat_abroad = (pop.nationality != pop.country) & (
-            is_post(pop.sector) | (pop.sector == Sector.UNEMPLOYED) | (pop.sector == Sector.DOCTORAL)
-        )
         log = YearLog(
             n_start=len(pop),
             country_start=pop.country.copy(),
             sector_start=pop.sector.copy(),
-            nationals_abroad_start=np.bincount(pop.nationality[nat_abroad], minlength=n).astype(float),
+            nationals_abroad_start=kernels.nationals_abroad(
+                self.gone, pop.sector, pop.nationality, pop.country, n
+            ).astype(float),
         )
         pop.visit_dest[:] = -1
 
@@ -201,9 +200,11 @@ class CirculationModel(mesa.Model):
         contracts.fellowship_ends(self)
 
         # 5. job market
-        employed = ~self.gone & is_post(pop.sector)
         self.market_ctx = build_context(
-            self.ca, p, diaspora_matrix(pop.nationality, pop.country, employed, n), self.distance_km
+            self.ca,
+            p,
+            diaspora_matrix(pop, self.gone, n),
+            self.distance_km,
         )
         capacity = vacancies(posts, self._occupied())[:, 1 : 1 + N_POST].copy()
         log.market_vacancies = capacity.copy()
@@ -260,8 +261,7 @@ class CirculationModel(mesa.Model):
     def _occupied(self) -> np.ndarray:
         """Occupied posts per country x sector, not counting overseas fellows (who hold no host post)."""
         pop = self.pop
-        holds = ~self.gone & is_post(pop.sector) & (pop.fellow_until == 0)
-        return occupancy(pop.country, pop.sector, holds, self.n_countries)
+        return kernels.count_posts(self.gone, pop.sector, pop.country, pop.fellow_until, self.n_countries, N_SECTORS)
 
     def _update_attractiveness(self, log: YearLog) -> None:
         placed = np.bincount(log.graduate_country[is_post(self.pop.sector[log.graduates])], minlength=self.n_countries)

@@ -102,7 +102,8 @@ class Population:
             raise KeyError(f"cannot set population fields: {sorted(unknown | ({'pid'} & set(values)))}")
         start, end = self._n, self._n + n
         if end > self._capacity:
-            self._allocate(max(end, int(self._capacity * 1.5)))
+            # doubling: a run that grows to under twice its start reallocates (copies every row) once
+            self._allocate(max(end, self._capacity * 2))
         for name, f in FIELDS.items():
             buf = self._buf[name]
             if name == "pid":

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .choice import N_POST, research_time, sector_column
-from .sectors import Sector, is_academic, is_post
+from . import kernels
+from .choice import research_time
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -33,8 +33,7 @@ def produce(m: CirculationModel) -> np.ndarray:
     """Papers, impact and international co-authorship of every post holder this year.
     Returns the producing rows."""
     pop, p, ca, rng = m.pop, m.p, m.ca, m.rng
-    rows = np.flatnonzero(~m.gone & is_post(pop.sector))
-    cell = pop.country[rows].astype(np.int64) * N_POST + sector_column(pop.sector[rows])
+    rows = kernels.post_holders(m.gone, pop.sector, pop.fellow_until, False)
     # country x sector terms once, then one lookup per researcher
     rt = research_time(ca, p)
     fund = ca.funding_rel[:, None] ** ACADEMIC  # academic research money matters on academic posts only
@@ -46,63 +45,63 @@ def produce(m: CirculationModel) -> np.ndarray:
         * fund**p.papers_funding_elasticity
     ).ravel()
     impact_base = (p.impact_research_time * rt + p.impact_log_funding * np.log(fund)).ravel()
-    talent = pop.talent[rows]
-    perm = pop.sector[rows] == Sector.ACAD_PERM
-    papers = np.exp(log_rate[cell] + p.papers_talent * talent + p.papers_stability * perm)
-    intl = -np.expm1(-p.intl_coauthor_per_tie * pop.ties.sum(axis=0)[rows])
-    impact = (
-        impact_base[cell]
-        + p.impact_talent * talent
-        + p.impact_international * intl
-        + p.impact_noise * rng.standard_normal(rows.size, dtype=np.float32)
+    # the per-person sums run compiled; exp and expm1 stay numpy's (bit-for-bit the same results)
+    cell, log_papers, tie_term = kernels.production_exponents(
+        rows,
+        pop.country,
+        pop.sector,
+        pop.talent,
+        pop.ties,
+        log_rate,
+        np.float32(p.papers_talent),
+        p.papers_stability,
+        np.float32(-p.intl_coauthor_per_tie),
     )
-    pop.papers[:] = 0.0
-    pop.papers[rows] = papers
-    pop.papers_cum[rows] += papers
-    pop.impact[rows] = impact
-    pop.intl[rows] = intl
+    papers = np.exp(log_papers)
+    intl = -np.expm1(tie_term)
+    kernels.store_production(
+        rows,
+        cell,
+        papers,
+        intl,
+        rng.standard_normal(rows.size, dtype=np.float32),
+        pop.talent,
+        impact_base,
+        np.float32(p.impact_talent),
+        np.float32(p.impact_international),
+        np.float32(p.impact_noise),
+        pop.papers,
+        pop.papers_cum,
+        pop.impact,
+        pop.intl,
+    )
     return rows
 
 
 def update_ties(m: CirculationModel) -> None:
     """Yearly decay and growth of international ties, and of domestic standing."""
     pop, p, ca = m.pop, m.p, m.ca
-    n = len(pop)
-    alive = ~m.gone
-    country = pop.country.astype(np.int64)
-    nat = pop.nationality.astype(np.int64)
-    active = alive & (is_post(pop.sector) | (pop.sector == Sector.DOCTORAL))
-    # co-location with foreign colleagues and the country's general openness
+    # co-location with foreign colleagues and the country's general openness (gain[c, d]:
+    # working in c, with partner country d); nationals abroad keep (and with embassy
+    # fellows, strengthen) ties with home
     gain = (
         p.tie_colocation_gain * m.market_ctx.diaspora.T
         + p.tie_openness_gain * ca.collab_openness[:, None] * m.frontier_weight[None, :]
     ).astype(np.float32)
-    ties = pop.ties
-    # inactive people index an extra all-zero row of the gain table; one partner country
-    # at a time keeps the temporaries small (a row of ties is contiguous)
-    table = np.vstack([gain, np.zeros(n_c := gain.shape[1], np.float32)]).T
-    code = np.where(active, country, n_c)
-    decay = np.float32(1.0 - p.tie_decay_per_year)
-    for d in range(n_c):
-        row = ties[d]
-        row *= decay
-        row += table[d][code]
-    # nationals abroad keep (and with embassy fellows, strengthen) ties with home
-    abroad = np.flatnonzero(active & (nat != country))
-    ties[nat[abroad], abroad] += (p.tie_openness_gain + ca.home_tie_gain_abroad[nat[abroad], country[abroad]]).astype(
-        np.float32
+    home_gain = (p.tie_openness_gain + ca.home_tie_gain_abroad).astype(np.float32)
+    kernels.update_ties(
+        pop.ties,
+        pop.standing,
+        m.gone,
+        pop.sector,
+        pop.nationality,
+        pop.country,
+        gain,
+        home_gain,
+        np.float32(1.0 - p.tie_decay_per_year),
+        np.float32(p.standing_gain_per_year),
+        np.float32(1.0 - p.standing_decay_abroad_per_year),
     )
-    ties[country, np.arange(n)] = 0.0
-    # domestic standing: grows at home in academia, government and doctoral study; decays abroad
-    sector = pop.sector
-    home = nat == country
-    builds = is_academic(sector) | (sector == Sector.GOVERNMENT) | (sector == Sector.DOCTORAL)
-    up = alive & home & builds
-    standing = pop.standing
-    gain_s = np.float32(p.standing_gain_per_year)
-    np.add(standing, gain_s * (np.float32(1.0) - standing), out=standing, where=up)
-    decays = alive & ~home & (sector != Sector.LEFT)
-    np.multiply(standing, np.float32(1.0 - p.standing_decay_abroad_per_year), out=standing, where=decays)
 
 
 def top_threshold(impact: np.ndarray, papers: np.ndarray, share: float = 0.10, bins: int = 4096) -> float:
@@ -126,18 +125,14 @@ def country_output(m: CirculationModel, rows: np.ndarray) -> dict[str, np.ndarra
     """Per-country papers, top-10% papers, internationally co-authored papers, and the
     collaboration matrix (expected co-authored papers between country pairs)."""
     pop, n = m.pop, m.n_countries
-    # researchers grouped by country, so country sums are sums over contiguous runs
-    rows = rows[np.argsort(pop.country[rows], kind="stable")]
-    c = pop.country[rows]
-    starts = np.searchsorted(c, np.arange(n))
-    papers = pop.papers[rows]
-    impact = pop.impact[rows]
-    coauth = papers * pop.intl[rows]
-    top = papers * (impact >= top_threshold(impact, papers))
+    # researchers grouped by country, so country sums are sums over contiguous runs;
     # collaboration: each researcher's co-authored papers spread over their foreign ties
-    ties = np.take(pop.ties, rows, axis=1)
-    ties *= (coauth / np.maximum(ties.sum(axis=0), np.float32(1e-12))).astype(np.float32)
-    sums = np.hstack([_group_sums(ties, starts), _group_sums(np.vstack([papers, top, coauth]), starts)])
+    starts, values, impact, ties = kernels.output_by_country(
+        rows, pop.country, pop.papers, pop.impact, pop.intl, pop.ties, n
+    )
+    papers = values[0]
+    values[1] = papers * (impact >= top_threshold(impact, papers))  # top-10% papers
+    sums = np.hstack([_group_sums(ties, starts), _group_sums(values, starts)])
     return {
         "coauthored": sums[:, :n],  # [c, d]: c's internationally co-authored papers with partners in d
         "papers": sums[:, n],

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .choice import N_POST, visibility
+from .choice import N_POST, seeker_country_terms
 from .groups import logistic
 from .market import apply_hires, run_market
 from .sectors import Sector, is_post
@@ -31,8 +31,7 @@ def return_probability(m: CirculationModel, rows: np.ndarray, capacity: np.ndarr
     """Chance that each national abroad in ``rows`` tries to return this year."""
     pop, p, ca = m.pop, m.p, m.ca
     nat = pop.nationality[rows].astype(np.int64)
-    cur = pop.country[rows].astype(np.int64)
-    vis = visibility(m.market_ctx, p, nat, cur, pop.ties[:, rows].T)[np.arange(rows.size), nat]
+    vis = seeker_country_terms(m.market_ctx, p, pop, rows, home_only=True)[1][np.arange(rows.size), nat]
     vacancy_rate = capacity.sum(axis=1) / np.maximum(posts.sum(axis=1), 1)
     logit = (
         p.return_logit_base

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .choice import sector_column, security
+from . import kernels
+from .choice import security
 from .groups import categorical_rows, logistic
-from .sectors import is_post
 
 #: Post columns where academic research time (administrative load) and funding apply.
 ACADEMIC_COLUMNS = np.array([1.0, 1.0, 0.0, 0.0, 0.0])
@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 def visit_probability(m: CirculationModel, rows: np.ndarray) -> np.ndarray:
     """Chance that each of ``rows`` (post holders) starts a long visit this year."""
     pop, p, ca = m.pop, m.p, m.ca
-    c = pop.country[rows].astype(np.int64)
-    col = sector_column(pop.sector[rows])
     # country x sector part of the logit, looked up once per researcher
     cell_logit = (
         p.visit_logit_base
@@ -42,13 +40,18 @@ def visit_probability(m: CirculationModel, rows: np.ndarray) -> np.ndarray:
         + p.visit_log_funding * np.log(ca.funding_rel)[:, None] * ACADEMIC_COLUMNS
     )
     weight = np.array([1.0, 1.0, p.visit_weight_industry, 1.0, p.visit_weight_industry])
-    at_home = pop.nationality[rows] == c
-    ending = (col == 1) & (pop.contract_end[rows] <= m.year)  # this is the contract's last year
-    logit = (
-        cell_logit[c, col]
-        + p.visit_ties * pop.ties.max(axis=0)[rows]
-        - p.visit_contract_risk * ending
-        - p.visit_insider_risk * ca.insider_preference[c] * at_home
+    logit, col = kernels.visit_logit(
+        rows,
+        pop.country,
+        pop.sector,
+        pop.nationality,
+        pop.contract_end,
+        pop.ties,
+        cell_logit,
+        np.float32(p.visit_ties),
+        p.visit_contract_risk,
+        p.visit_insider_risk * ca.insider_preference,
+        m.year,
     )
     return logistic(logit) * weight[col]
 
@@ -56,7 +59,7 @@ def visit_probability(m: CirculationModel, rows: np.ndarray) -> np.ndarray:
 def long_visits(m: CirculationModel) -> np.ndarray:
     """Draw this year's long visits. Returns the visiting rows (host in ``visit_dest``)."""
     pop, p, rng = m.pop, m.p, m.rng
-    cand = np.flatnonzero(~m.gone & is_post(pop.sector) & (pop.fellow_until == 0))
+    cand = kernels.post_holders(m.gone, pop.sector, pop.fellow_until, True)
     go = cand[rng.random(cand.size) < visit_probability(m, cand)]
     if go.size == 0:
         return go
