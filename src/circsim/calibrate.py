@@ -512,6 +512,7 @@ def calibrated_toml(result: CalibrationResult, command: str) -> str:
             "command": command,
             "method": "history matching with quadratic regression emulators (circsim.calibrate)",
             "calibration_file": str(cal.experiment.path),
+            "targets_file": cal.settings.targets or "src/circsim/data/targets.csv",
             "calibration_file_content": cal.experiment.text,
             "seed": cal.experiment.spec.seed,
             "waves": len(result.waves),
