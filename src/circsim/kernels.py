@@ -264,6 +264,80 @@ def deferred_acceptance(prefs: np.ndarray, keys: np.ndarray, capacity: np.ndarra
     return match
 
 
+# numpy reduces a float32 array with dtype=float64 through cast buffers of this many
+# elements, summing each buffer pairwise (blocks of 8, at most 128 unrolled) into the total
+_SUM_BUFFER = 8192
+_PW_BLOCK = 128
+
+
+@_jit
+def _pairwise_leaf(a: np.ndarray, lo: int, n: int) -> float:
+    """numpy's sum of at most 128 elements ``a[lo:lo + n]``: eight running sums, combined
+    pairwise, then the remainder (fewer than 8 elements: in order from -0.0)."""
+    if n < 8:
+        res = -0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - n % 8:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@_jit
+def pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
+    """numpy's pairwise sum of ``a[lo:lo + n]`` (float64), in its exact order of additions:
+    above 128 elements, the sum of the halves split at a multiple of 8 below n / 2.
+
+    The recursion runs on an explicit stack (numba's cache does not hold recursive functions).
+    """
+    if n <= _PW_BLOCK:
+        return _pairwise_leaf(a, lo, n)
+    seg_lo = np.empty(64, np.int64)
+    seg_n = np.empty(64, np.int64)
+    stage = np.empty(64, np.int64)  # 0: left half next, 1: right half next, 2: add them
+    vals = np.empty(64)
+    seg_lo[0], seg_n[0], stage[0] = lo, n, 0
+    sp, vp = 0, 0
+    while sp >= 0:
+        m = seg_n[sp]
+        if m <= _PW_BLOCK:
+            vals[vp] = _pairwise_leaf(a, seg_lo[sp], m)
+            vp += 1
+            sp -= 1
+            continue
+        half = m // 2
+        half -= half % 8
+        if stage[sp] == 0:
+            stage[sp] = 1
+            seg_lo[sp + 1], seg_n[sp + 1], stage[sp + 1] = seg_lo[sp], half, 0
+            sp += 1
+        elif stage[sp] == 1:
+            stage[sp] = 2
+            seg_lo[sp + 1], seg_n[sp + 1], stage[sp + 1] = seg_lo[sp] + half, m - half, 0
+            sp += 1
+        else:
+            vals[vp - 2] = vals[vp - 2] + vals[vp - 1]
+            vp -= 1
+            sp -= 1
+    return vals[0]
+
+
 @_jit
 def output_by_country(
     rows: np.ndarray,
@@ -278,8 +352,11 @@ def output_by_country(
 
     Returns where each country's run starts, the (3 x rows) float32 papers, zeros (for
     the top papers) and internationally co-authored papers (``papers * intl``), their
-    impact, and the (countries x rows) co-authored papers spread over each one's ties in
-    proportion (the ties summed in country order, as numpy sums axis 0).
+    impact, and the (countries x partners) sums of the co-authored papers spread over
+    each one's ties in proportion (the ties summed in partner order, as numpy sums axis
+    0). Those sums are exactly ``spread[:, a:b].sum(axis=1, dtype=np.float64)`` over each
+    country's run of the float32 spread, without storing the spread: each country's
+    values pass through a buffer of numpy's size and are summed pairwise as numpy does.
     """
     starts = np.zeros(n_countries + 1, np.int64)
     for j in range(rows.size):
@@ -287,18 +364,20 @@ def output_by_country(
     for c in range(n_countries):
         starts[c + 1] += starts[c]
     filled = starts[:n_countries].copy()
-    order = np.empty(rows.size, np.int64)
-    for j in range(rows.size):
-        c = country[rows[j]]
-        order[filled[c]] = rows[j]
-        filled[c] += 1
     n_c = ties.shape[0]
     values = np.zeros((3, rows.size), np.float32)
     impact_out = np.empty(rows.size, np.float32)
-    spread = np.empty((n_c, rows.size), np.float32)
+    buf = np.empty((n_countries, n_c, _SUM_BUFFER))
+    in_buf = np.zeros(n_countries, np.int64)
+    sums = np.zeros((n_countries, n_c))
     tiny = np.float32(1e-12)
-    for j in range(rows.size):
-        r = order[j]
+    # rows are read in order and written to their country's run (a write stream per
+    # country), rather than gathered in country order by random reads
+    for i in range(rows.size):
+        r = rows[i]
+        c = country[r]
+        j = filled[c]
+        filled[c] += 1
         coauth = papers[r] * intl[r]
         values[0, j] = papers[r]
         values[2, j] = coauth
@@ -307,9 +386,19 @@ def output_by_country(
         for d in range(n_c):
             total += ties[d, r]
         w = coauth / max(total, tiny)
+        k = in_buf[c]
         for d in range(n_c):
-            spread[d, j] = ties[d, r] * w
-    return starts[:n_countries], values, impact_out, spread
+            buf[c, d, k] = ties[d, r] * w  # the float32 product, cast as numpy's buffer does
+        in_buf[c] = k + 1
+        if k + 1 == _SUM_BUFFER:
+            for d in range(n_c):
+                sums[c, d] += pairwise_sum(buf[c, d], 0, _SUM_BUFFER)
+            in_buf[c] = 0
+    for c in range(n_countries):
+        if in_buf[c] > 0:
+            for d in range(n_c):
+                sums[c, d] += pairwise_sum(buf[c, d], 0, in_buf[c])
+    return starts[:n_countries], values, impact_out, sums
 
 
 @_jit
@@ -774,3 +863,34 @@ def contracts_ending(
             out[k] = i
             k += 1
     return out[:k]
+
+
+@_jit
+def compaction_moves(keep: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """For dropping the rows ``~keep[:n]``: the holes among the first ``k`` rows (``k``
+    kept in all), the kept rows beyond ``k`` that fill them (both ascending), and ``k``."""
+    k = 0
+    for i in range(n):
+        k += keep[i]
+    holes = np.empty(n - k, np.int64)
+    movers = np.empty(n - k, np.int64)
+    h = 0
+    for i in range(k):
+        if not keep[i]:
+            holes[h] = i
+            h += 1
+    h = 0
+    for i in range(k, n):
+        if keep[i]:
+            movers[h] = i
+            h += 1
+    return holes[:h], movers[:h], k
+
+
+@_jit
+def move_columns(buf: np.ndarray, holes: np.ndarray, movers: np.ndarray) -> None:
+    """``buf[:, holes] = buf[:, movers]`` in place, without the gathered temporary."""
+    for d in range(buf.shape[0]):
+        row = buf[d]
+        for i in range(holes.size):
+            row[holes[i]] = row[movers[i]]
