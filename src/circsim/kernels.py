@@ -86,8 +86,7 @@ def seeker_country_terms(
 
 @_jit
 def acceptable_options(
-    seeker: np.ndarray,
-    country: np.ndarray,
+    seen: np.ndarray,
     pc: np.ndarray,
     cell_utility: np.ndarray,
     noise: np.ndarray,
@@ -97,8 +96,9 @@ def acceptable_options(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The options a seeker prefers to their outside option, in (seen pair, post column) order.
 
-    For each seen (seeker, country) pair and post column ``j``, the random utility is
-    ``pc[seeker, country] + cell_utility[country, j] + noise[pair, j]``; an option is
+    For each seen (seeker, country) pair (``seen[seeker, country]``, pairs numbered in
+    row-major order as ``np.nonzero`` lists them) and post column ``j``, the random
+    utility is ``pc[seeker, country] + cell_utility[country, j] + noise[pair, j]``; an option is
     acceptable if its cell is open (``open_cell``), it is not an academic post (columns
     0-1) for someone without a doctorate, and it beats ``outside[seeker]``.
     Returns the acceptable options' utility, seeker and cell (``country * n_post + j``).
@@ -108,18 +108,22 @@ def acceptable_options(
     s_out = np.empty(n_pairs * n_post, np.int64)
     c_out = np.empty(n_pairs * n_post, np.int64)
     k = 0
-    for i in range(n_pairs):
-        s, c = seeker[i], country[i]
-        base = pc[s, c]
-        for j in range(n_post):
-            if not open_cell[c, j] or (j < 2 and not has_phd[s]):
+    i = -1
+    for s in range(seen.shape[0]):
+        for c in range(seen.shape[1]):
+            if not seen[s, c]:
                 continue
-            u = (base + cell_utility[c, j]) + np.float64(noise[i, j])
-            if u > outside[s]:
-                u_out[k] = u
-                s_out[k] = s
-                c_out[k] = c * n_post + j
-                k += 1
+            i += 1
+            base = pc[s, c]
+            for j in range(n_post):
+                if not open_cell[c, j] or (j < 2 and not has_phd[s]):
+                    continue
+                u = (base + cell_utility[c, j]) + np.float64(noise[i, j])
+                if u > outside[s]:
+                    u_out[k] = u
+                    s_out[k] = s
+                    c_out[k] = c * n_post + j
+                    k += 1
     return u_out[:k], s_out[:k], c_out[:k]
 
 
@@ -159,6 +163,47 @@ def preference_lists(
             n_flat += 1
         a = b
     return prefs, flat[:n_flat]
+
+
+@_jit
+def radix_argsort(x: np.ndarray) -> np.ndarray:
+    """Stable argsort of contiguous float64 ``x``: the order of ``np.argsort(x, kind="stable")`` (equal
+    values, -0.0 and 0.0 included, in index order; NaN last), by an LSD radix sort on
+    the bits (8 bits a pass, passes where every value has the same digit skipped)."""
+    n = x.size
+    raw = x.view(np.uint64)
+    bits = np.empty(n, np.uint64)
+    sign = np.uint64(1) << np.uint64(63)
+    for i in range(n):
+        b = raw[i]
+        if x[i] == 0.0:
+            b = np.uint64(0)  # -0.0 equals 0.0
+        elif x[i] != x[i]:
+            b = np.uint64(0x7FF8000000000000)  # every NaN after +inf
+        # order-preserving map to unsigned: flip all bits of negatives, the sign of the rest
+        bits[i] = ~b if b & sign else b | sign
+    idx = np.arange(n)
+    tmp_idx = np.empty(n, np.int64)
+    tmp_bits = np.empty(n, np.uint64)
+    hist = np.empty(256, np.int64)
+    for shift in range(0, 64, 8):
+        sh = np.uint64(shift)
+        hist[:] = 0
+        for i in range(n):
+            hist[(bits[i] >> sh) & np.uint64(255)] += 1
+        if n == 0 or hist.max() == n:
+            continue
+        pos = 0
+        for d in range(256):
+            pos, hist[d] = pos + hist[d], pos
+        for i in range(n):
+            d = (bits[i] >> sh) & np.uint64(255)
+            tmp_bits[hist[d]] = bits[i]
+            tmp_idx[hist[d]] = idx[i]
+            hist[d] += 1
+        bits, tmp_bits = tmp_bits, bits
+        idx, tmp_idx = tmp_idx, idx
+    return idx
 
 
 @_jit
@@ -219,7 +264,9 @@ def deferred_acceptance(prefs: np.ndarray, keys: np.ndarray, capacity: np.ndarra
         for c in range(n_cells):
             new_start[c + 1] = new_start[c] + new_count[c]
         new_count[:] = 0
-        for i in range(n_prop):
+        # proposals by cell, each cell's by key (equal keys in proposal order): one stable
+        # radix sort of all of them, then a stable split by cell
+        for i in radix_argsort(p_key[:n_prop]):
             c = cells_at[p_at[i]]
             by_cell[new_start[c] + new_count[c]] = i
             new_count[c] += 1
@@ -227,7 +274,7 @@ def deferred_acceptance(prefs: np.ndarray, keys: np.ndarray, capacity: np.ndarra
             lo, hi = new_start[c], new_start[c + 1]
             if lo == hi:
                 continue
-            order = by_cell[lo:hi][np.argsort(p_key[by_cell[lo:hi]], kind="mergesort")]
+            order = by_cell[lo:hi]
             # merge held (first on equal keys) with the new proposals; keep the best
             h0, nh = start[c], count[c]
             total = nh + hi - lo
@@ -801,6 +848,19 @@ def visit_logit(
             (cell_logit[c, k] + np.float64(tie_weight * strongest)) - contract_risk * np.float64(ending)
         ) - insider_risk[c] * np.float64(nationality[r] == c)
     return logit, col
+
+
+@_jit
+def visits_drawn(rows: np.ndarray, u: np.ndarray, e: np.ndarray, weight: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """The ``rows`` whose draw ``u`` is below their visit chance ``1.0 / (1.0 + e) *
+    weight[col]`` (:func:`circsim.groups.logistic` given ``e = exp(-clip(logit))``)."""
+    out = np.empty(rows.size, np.int64)
+    k = 0
+    for j in range(rows.size):
+        if u[j] < 1.0 / (1.0 + e[j]) * weight[col[j]]:
+            out[k] = rows[j]
+            k += 1
+    return out[:k]
 
 
 @_jit
