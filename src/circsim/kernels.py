@@ -864,6 +864,35 @@ def visits_drawn(rows: np.ndarray, u: np.ndarray, e: np.ndarray, weight: np.ndar
 
 
 @_jit
+def return_candidates(
+    gone: np.ndarray,
+    nationality: np.ndarray,
+    country: np.ndarray,
+    fellow_until: np.ndarray,
+    sector: np.ndarray,
+    last_move_year: np.ndarray,
+    visit_dest: np.ndarray,
+    year: int,
+) -> np.ndarray:
+    """Nationals abroad who may weigh a return: holding a post or without one, not
+    overseas fellows, not moved this year, not on a long visit."""
+    out = np.empty(sector.size, np.int64)
+    k = 0
+    for i in range(sector.size):
+        if (
+            not gone[i]
+            and nationality[i] != country[i]
+            and fellow_until[i] == 0
+            and _ACAD_PERM <= sector[i] <= _UNEMPLOYED
+            and last_move_year[i] != year
+            and visit_dest[i] < 0
+        ):
+            out[k] = i
+            k += 1
+    return out[:k]
+
+
+@_jit
 def hiring_score(
     merit: np.ndarray,
     nationality: np.ndarray,
