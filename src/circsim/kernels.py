@@ -7,7 +7,10 @@ Python float times a float32 array), so results are bit-for-bit those of the pla
 numpy expressions written in the docstrings. Anything transcendental (exp, log, arctan)
 and every random draw stays in numpy, in the callers: numba's math library may differ
 from numpy's in the last bit, and the draws must keep their order. Sums that numpy
-computes pairwise (over country groups) also stay in numpy.
+computes pairwise (over country groups) stay in numpy, except the co-authored papers per
+country pair, which :func:`pairwise_sum` adds in numpy's exact order (so that the
+countries x researchers array they are summed from need not exist); sorting keeps
+numpy's stable order (:func:`radix_argsort`).
 
 Kernels are compiled on first use and cached on disk (``cache=True``, next to this file).
 """
