@@ -7,7 +7,10 @@ Python float times a float32 array), so results are bit-for-bit those of the pla
 numpy expressions written in the docstrings. Anything transcendental (exp, log, arctan)
 and every random draw stays in numpy, in the callers: numba's math library may differ
 from numpy's in the last bit, and the draws must keep their order. Sums that numpy
-computes pairwise (over country groups) also stay in numpy.
+computes pairwise (over country groups) stay in numpy, except the co-authored papers per
+country pair, which :func:`pairwise_sum` adds in numpy's exact order (so that the
+countries x researchers array they are summed from need not exist); sorting keeps
+numpy's stable order (:func:`radix_argsort`).
 
 Kernels are compiled on first use and cached on disk (``cache=True``, next to this file).
 """
@@ -86,8 +89,7 @@ def seeker_country_terms(
 
 @_jit
 def acceptable_options(
-    seeker: np.ndarray,
-    country: np.ndarray,
+    seen: np.ndarray,
     pc: np.ndarray,
     cell_utility: np.ndarray,
     noise: np.ndarray,
@@ -97,8 +99,9 @@ def acceptable_options(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The options a seeker prefers to their outside option, in (seen pair, post column) order.
 
-    For each seen (seeker, country) pair and post column ``j``, the random utility is
-    ``pc[seeker, country] + cell_utility[country, j] + noise[pair, j]``; an option is
+    For each seen (seeker, country) pair (``seen[seeker, country]``, pairs numbered in
+    row-major order as ``np.nonzero`` lists them) and post column ``j``, the random
+    utility is ``pc[seeker, country] + cell_utility[country, j] + noise[pair, j]``; an option is
     acceptable if its cell is open (``open_cell``), it is not an academic post (columns
     0-1) for someone without a doctorate, and it beats ``outside[seeker]``.
     Returns the acceptable options' utility, seeker and cell (``country * n_post + j``).
@@ -108,18 +111,22 @@ def acceptable_options(
     s_out = np.empty(n_pairs * n_post, np.int64)
     c_out = np.empty(n_pairs * n_post, np.int64)
     k = 0
-    for i in range(n_pairs):
-        s, c = seeker[i], country[i]
-        base = pc[s, c]
-        for j in range(n_post):
-            if not open_cell[c, j] or (j < 2 and not has_phd[s]):
+    i = -1
+    for s in range(seen.shape[0]):
+        for c in range(seen.shape[1]):
+            if not seen[s, c]:
                 continue
-            u = (base + cell_utility[c, j]) + np.float64(noise[i, j])
-            if u > outside[s]:
-                u_out[k] = u
-                s_out[k] = s
-                c_out[k] = c * n_post + j
-                k += 1
+            i += 1
+            base = pc[s, c]
+            for j in range(n_post):
+                if not open_cell[c, j] or (j < 2 and not has_phd[s]):
+                    continue
+                u = (base + cell_utility[c, j]) + np.float64(noise[i, j])
+                if u > outside[s]:
+                    u_out[k] = u
+                    s_out[k] = s
+                    c_out[k] = c * n_post + j
+                    k += 1
     return u_out[:k], s_out[:k], c_out[:k]
 
 
@@ -159,6 +166,47 @@ def preference_lists(
             n_flat += 1
         a = b
     return prefs, flat[:n_flat]
+
+
+@_jit
+def radix_argsort(x: np.ndarray) -> np.ndarray:
+    """Stable argsort of contiguous float64 ``x``: the order of ``np.argsort(x, kind="stable")`` (equal
+    values, -0.0 and 0.0 included, in index order; NaN last), by an LSD radix sort on
+    the bits (8 bits a pass, passes where every value has the same digit skipped)."""
+    n = x.size
+    raw = x.view(np.uint64)
+    bits = np.empty(n, np.uint64)
+    sign = np.uint64(1) << np.uint64(63)
+    for i in range(n):
+        b = raw[i]
+        if x[i] == 0.0:
+            b = np.uint64(0)  # -0.0 equals 0.0
+        elif x[i] != x[i]:
+            b = np.uint64(0x7FF8000000000000)  # every NaN after +inf
+        # order-preserving map to unsigned: flip all bits of negatives, the sign of the rest
+        bits[i] = ~b if b & sign else b | sign
+    idx = np.arange(n)
+    tmp_idx = np.empty(n, np.int64)
+    tmp_bits = np.empty(n, np.uint64)
+    hist = np.empty(256, np.int64)
+    for shift in range(0, 64, 8):
+        sh = np.uint64(shift)
+        hist[:] = 0
+        for i in range(n):
+            hist[(bits[i] >> sh) & np.uint64(255)] += 1
+        if n == 0 or hist.max() == n:
+            continue
+        pos = 0
+        for d in range(256):
+            pos, hist[d] = pos + hist[d], pos
+        for i in range(n):
+            d = (bits[i] >> sh) & np.uint64(255)
+            tmp_bits[hist[d]] = bits[i]
+            tmp_idx[hist[d]] = idx[i]
+            hist[d] += 1
+        bits, tmp_bits = tmp_bits, bits
+        idx, tmp_idx = tmp_idx, idx
+    return idx
 
 
 @_jit
@@ -219,7 +267,9 @@ def deferred_acceptance(prefs: np.ndarray, keys: np.ndarray, capacity: np.ndarra
         for c in range(n_cells):
             new_start[c + 1] = new_start[c] + new_count[c]
         new_count[:] = 0
-        for i in range(n_prop):
+        # proposals by cell, each cell's by key (equal keys in proposal order): one stable
+        # radix sort of all of them, then a stable split by cell
+        for i in radix_argsort(p_key[:n_prop]):
             c = cells_at[p_at[i]]
             by_cell[new_start[c] + new_count[c]] = i
             new_count[c] += 1
@@ -227,7 +277,7 @@ def deferred_acceptance(prefs: np.ndarray, keys: np.ndarray, capacity: np.ndarra
             lo, hi = new_start[c], new_start[c + 1]
             if lo == hi:
                 continue
-            order = by_cell[lo:hi][np.argsort(p_key[by_cell[lo:hi]], kind="mergesort")]
+            order = by_cell[lo:hi]
             # merge held (first on equal keys) with the new proposals; keep the best
             h0, nh = start[c], count[c]
             total = nh + hi - lo
@@ -264,6 +314,80 @@ def deferred_acceptance(prefs: np.ndarray, keys: np.ndarray, capacity: np.ndarra
     return match
 
 
+# numpy reduces a float32 array with dtype=float64 through cast buffers of this many
+# elements, summing each buffer pairwise (blocks of 8, at most 128 unrolled) into the total
+_SUM_BUFFER = 8192
+_PW_BLOCK = 128
+
+
+@_jit
+def _pairwise_leaf(a: np.ndarray, lo: int, n: int) -> float:
+    """numpy's sum of at most 128 elements ``a[lo:lo + n]``: eight running sums, combined
+    pairwise, then the remainder (fewer than 8 elements: in order from -0.0)."""
+    if n < 8:
+        res = -0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - n % 8:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@_jit
+def pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
+    """numpy's pairwise sum of ``a[lo:lo + n]`` (float64), in its exact order of additions:
+    above 128 elements, the sum of the halves split at a multiple of 8 below n / 2.
+
+    The recursion runs on an explicit stack (numba's cache does not hold recursive functions).
+    """
+    if n <= _PW_BLOCK:
+        return _pairwise_leaf(a, lo, n)
+    seg_lo = np.empty(64, np.int64)
+    seg_n = np.empty(64, np.int64)
+    stage = np.empty(64, np.int64)  # 0: left half next, 1: right half next, 2: add them
+    vals = np.empty(64)
+    seg_lo[0], seg_n[0], stage[0] = lo, n, 0
+    sp, vp = 0, 0
+    while sp >= 0:
+        m = seg_n[sp]
+        if m <= _PW_BLOCK:
+            vals[vp] = _pairwise_leaf(a, seg_lo[sp], m)
+            vp += 1
+            sp -= 1
+            continue
+        half = m // 2
+        half -= half % 8
+        if stage[sp] == 0:
+            stage[sp] = 1
+            seg_lo[sp + 1], seg_n[sp + 1], stage[sp + 1] = seg_lo[sp], half, 0
+            sp += 1
+        elif stage[sp] == 1:
+            stage[sp] = 2
+            seg_lo[sp + 1], seg_n[sp + 1], stage[sp + 1] = seg_lo[sp] + half, m - half, 0
+            sp += 1
+        else:
+            vals[vp - 2] = vals[vp - 2] + vals[vp - 1]
+            vp -= 1
+            sp -= 1
+    return vals[0]
+
+
 @_jit
 def output_by_country(
     rows: np.ndarray,
@@ -278,8 +402,11 @@ def output_by_country(
 
     Returns where each country's run starts, the (3 x rows) float32 papers, zeros (for
     the top papers) and internationally co-authored papers (``papers * intl``), their
-    impact, and the (countries x rows) co-authored papers spread over each one's ties in
-    proportion (the ties summed in country order, as numpy sums axis 0).
+    impact, and the (countries x partners) sums of the co-authored papers spread over
+    each one's ties in proportion (the ties summed in partner order, as numpy sums axis
+    0). Those sums are exactly ``spread[:, a:b].sum(axis=1, dtype=np.float64)`` over each
+    country's run of the float32 spread, without storing the spread: each country's
+    values pass through a buffer of numpy's size and are summed pairwise as numpy does.
     """
     starts = np.zeros(n_countries + 1, np.int64)
     for j in range(rows.size):
@@ -287,18 +414,20 @@ def output_by_country(
     for c in range(n_countries):
         starts[c + 1] += starts[c]
     filled = starts[:n_countries].copy()
-    order = np.empty(rows.size, np.int64)
-    for j in range(rows.size):
-        c = country[rows[j]]
-        order[filled[c]] = rows[j]
-        filled[c] += 1
     n_c = ties.shape[0]
     values = np.zeros((3, rows.size), np.float32)
     impact_out = np.empty(rows.size, np.float32)
-    spread = np.empty((n_c, rows.size), np.float32)
+    buf = np.empty((n_countries, n_c, _SUM_BUFFER))
+    in_buf = np.zeros(n_countries, np.int64)
+    sums = np.zeros((n_countries, n_c))
     tiny = np.float32(1e-12)
-    for j in range(rows.size):
-        r = order[j]
+    # rows are read in order and written to their country's run (a write stream per
+    # country), rather than gathered in country order by random reads
+    for i in range(rows.size):
+        r = rows[i]
+        c = country[r]
+        j = filled[c]
+        filled[c] += 1
         coauth = papers[r] * intl[r]
         values[0, j] = papers[r]
         values[2, j] = coauth
@@ -307,9 +436,19 @@ def output_by_country(
         for d in range(n_c):
             total += ties[d, r]
         w = coauth / max(total, tiny)
+        k = in_buf[c]
         for d in range(n_c):
-            spread[d, j] = ties[d, r] * w
-    return starts[:n_countries], values, impact_out, spread
+            buf[c, d, k] = ties[d, r] * w  # the float32 product, cast as numpy's buffer does
+        in_buf[c] = k + 1
+        if k + 1 == _SUM_BUFFER:
+            for d in range(n_c):
+                sums[c, d] += pairwise_sum(buf[c, d], 0, _SUM_BUFFER)
+            in_buf[c] = 0
+    for c in range(n_countries):
+        if in_buf[c] > 0:
+            for d in range(n_c):
+                sums[c, d] += pairwise_sum(buf[c, d], 0, in_buf[c])
+    return starts[:n_countries], values, impact_out, sums
 
 
 @_jit
@@ -715,6 +854,48 @@ def visit_logit(
 
 
 @_jit
+def visits_drawn(rows: np.ndarray, u: np.ndarray, e: np.ndarray, weight: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """The ``rows`` whose draw ``u`` is below their visit chance ``1.0 / (1.0 + e) *
+    weight[col]`` (:func:`circsim.groups.logistic` given ``e = exp(-clip(logit))``)."""
+    out = np.empty(rows.size, np.int64)
+    k = 0
+    for j in range(rows.size):
+        if u[j] < 1.0 / (1.0 + e[j]) * weight[col[j]]:
+            out[k] = rows[j]
+            k += 1
+    return out[:k]
+
+
+@_jit
+def return_candidates(
+    gone: np.ndarray,
+    nationality: np.ndarray,
+    country: np.ndarray,
+    fellow_until: np.ndarray,
+    sector: np.ndarray,
+    last_move_year: np.ndarray,
+    visit_dest: np.ndarray,
+    year: int,
+) -> np.ndarray:
+    """Nationals abroad who may weigh a return: holding a post or without one, not
+    overseas fellows, not moved this year, not on a long visit."""
+    out = np.empty(sector.size, np.int64)
+    k = 0
+    for i in range(sector.size):
+        if (
+            not gone[i]
+            and nationality[i] != country[i]
+            and fellow_until[i] == 0
+            and _ACAD_PERM <= sector[i] <= _UNEMPLOYED
+            and last_move_year[i] != year
+            and visit_dest[i] < 0
+        ):
+            out[k] = i
+            k += 1
+    return out[:k]
+
+
+@_jit
 def hiring_score(
     merit: np.ndarray,
     nationality: np.ndarray,
@@ -774,3 +955,34 @@ def contracts_ending(
             out[k] = i
             k += 1
     return out[:k]
+
+
+@_jit
+def compaction_moves(keep: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """For dropping the rows ``~keep[:n]``: the holes among the first ``k`` rows (``k``
+    kept in all), the kept rows beyond ``k`` that fill them (both ascending), and ``k``."""
+    k = 0
+    for i in range(n):
+        k += keep[i]
+    holes = np.empty(n - k, np.int64)
+    movers = np.empty(n - k, np.int64)
+    h = 0
+    for i in range(k):
+        if not keep[i]:
+            holes[h] = i
+            h += 1
+    h = 0
+    for i in range(k, n):
+        if keep[i]:
+            movers[h] = i
+            h += 1
+    return holes[:h], movers[:h], k
+
+
+@_jit
+def move_columns(buf: np.ndarray, holes: np.ndarray, movers: np.ndarray) -> None:
+    """``buf[:, holes] = buf[:, movers]`` in place, without the gathered temporary."""
+    for d in range(buf.shape[0]):
+        row = buf[d]
+        for i in range(holes.size):
+            row[holes[i]] = row[movers[i]]

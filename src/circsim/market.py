@@ -81,9 +81,8 @@ def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_
     )
     # random utility of every post in every country seen (seen pairs x post sectors); the
     # options that beat the outside option, ranked per seeker by utility
-    si, sc = np.nonzero(seen)
     u, opt_seeker, opt_cell = kernels.acceptable_options(
-        si, sc, pc, ctx.cell_utility, gumbel((si.size, N_POST), rng), capacity > 0, has_phd, outside
+        seen, pc, ctx.cell_utility, gumbel((np.count_nonzero(seen), N_POST), rng), capacity > 0, has_phd, outside
     )
     prefs, listed_at = kernels.preference_lists(sort_key(opt_seeker, u), opt_seeker, opt_cell, n, p.options_per_seeker)
     # employers' scores for every listed option (rows: seeker, option)

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import kernels
+
 
 @dataclass(frozen=True)
 class Field:
@@ -60,6 +62,9 @@ FIELDS: dict[str, Field] = {
     "ties": Field(np.float32, 0.0, per_country=True, doc="collaboration ties with each country (country x person)"),
 }
 
+# unsigned integer of each field width, for moving rows as raw bits
+_UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
 
 class Population:
     """Struct of arrays holding every researcher; ``pop.<field>`` is a view of the live rows.
@@ -102,8 +107,9 @@ class Population:
             raise KeyError(f"cannot set population fields: {sorted(unknown | ({'pid'} & set(values)))}")
         start, end = self._n, self._n + n
         if end > self._capacity:
-            # doubling: a run that grows to under twice its start reallocates (copies every row) once
-            self._allocate(max(end, self._capacity * 2))
+            # room for four times the rows: np.empty's untouched pages cost no memory, and a
+            # run that grows to under four times its start never copies every row again
+            self._allocate(max(4 * end, self._capacity * 2))
         for name, f in FIELDS.items():
             buf = self._buf[name]
             if name == "pid":
@@ -122,9 +128,8 @@ class Population:
         Rows kept beyond the new length move into the holes left in front, so only a
         few percent of the rows are copied; row order changes deterministically.
         """
-        k = int(np.count_nonzero(keep))
-        holes = np.flatnonzero(~keep[:k])
-        movers = k + np.flatnonzero(keep[k : self._n])
+        holes, movers, k = kernels.compaction_moves(keep, self._n)
         for buf in self._buf.values():
-            buf[..., holes] = buf[..., movers]
+            # moved as unsigned integers of the field's width: one compiled kernel per width
+            kernels.move_columns(buf.reshape(-1, buf.shape[-1]).view(_UINT[buf.itemsize]), holes, movers)
         self._n = k

@@ -127,12 +127,12 @@ def country_output(m: CirculationModel, rows: np.ndarray) -> dict[str, np.ndarra
     pop, n = m.pop, m.n_countries
     # researchers grouped by country, so country sums are sums over contiguous runs;
     # collaboration: each researcher's co-authored papers spread over their foreign ties
-    starts, values, impact, ties = kernels.output_by_country(
+    starts, values, impact, coauthored = kernels.output_by_country(
         rows, pop.country, pop.papers, pop.impact, pop.intl, pop.ties, n
     )
     papers = values[0]
     values[1] = papers * (impact >= top_threshold(impact, papers))  # top-10% papers
-    sums = np.hstack([_group_sums(ties, starts), _group_sums(values, starts)])
+    sums = np.hstack([coauthored, _group_sums(values, starts)])
     return {
         "coauthored": sums[:, :n],  # [c, d]: c's internationally co-authored papers with partners in d
         "papers": sums[:, n],

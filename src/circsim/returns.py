@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import kernels
 from .choice import N_POST, seeker_country_terms
 from .groups import logistic
 from .market import apply_hires, run_market
-from .sectors import Sector, is_post
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -50,15 +50,10 @@ def returns(m: CirculationModel, capacity: np.ndarray, posts: np.ndarray) -> np.
     in place. Returns the rows that returned.
     """
     pop = m.pop
-    abroad = (
-        ~m.gone
-        & (pop.nationality != pop.country)
-        & (pop.fellow_until == 0)
-        & (is_post(pop.sector) | (pop.sector == Sector.UNEMPLOYED))
-        & (pop.last_move_year != m.year)
-        & (pop.visit_dest < 0)  # travelling this year
+    # visit_dest >= 0: travelling this year
+    cand = kernels.return_candidates(
+        m.gone, pop.nationality, pop.country, pop.fellow_until, pop.sector, pop.last_move_year, pop.visit_dest, m.year
     )
-    cand = np.flatnonzero(abroad)
     want = cand[m.rng.random(cand.size) < return_probability(m, cand, capacity, posts[:, 1 : 1 + N_POST])]
     cells = run_market(m, want, capacity, home_only=True)
     return apply_hires(m, want, cells)

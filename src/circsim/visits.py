@@ -29,8 +29,9 @@ if TYPE_CHECKING:
     from .model import CirculationModel
 
 
-def visit_probability(m: CirculationModel, rows: np.ndarray) -> np.ndarray:
-    """Chance that each of ``rows`` (post holders) starts a long visit this year."""
+def _visit_terms(m: CirculationModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Logit of a long visit for each of ``rows`` (post holders), their post column, and
+    the sector weights (indexed by column) the chance is multiplied by."""
     pop, p, ca = m.pop, m.p, m.ca
     # country x sector part of the logit, looked up once per researcher
     cell_logit = (
@@ -53,6 +54,12 @@ def visit_probability(m: CirculationModel, rows: np.ndarray) -> np.ndarray:
         p.visit_insider_risk * ca.insider_preference,
         m.year,
     )
+    return logit, col, weight
+
+
+def visit_probability(m: CirculationModel, rows: np.ndarray) -> np.ndarray:
+    """Chance that each of ``rows`` (post holders) starts a long visit this year."""
+    logit, col, weight = _visit_terms(m, rows)
     return logistic(logit) * weight[col]
 
 
@@ -60,7 +67,12 @@ def long_visits(m: CirculationModel) -> np.ndarray:
     """Draw this year's long visits. Returns the visiting rows (host in ``visit_dest``)."""
     pop, p, rng = m.pop, m.p, m.rng
     cand = kernels.post_holders(m.gone, pop.sector, pop.fellow_until, True)
-    go = cand[rng.random(cand.size) < visit_probability(m, cand)]
+    u = rng.random(cand.size)
+    logit, col, weight = _visit_terms(m, cand)
+    # the logistic's exp in numpy, in place; the rest of visit_probability and the
+    # comparison with the draws in one compiled pass
+    np.exp(np.negative(np.clip(logit, -50, 50, out=logit), out=logit), out=logit)
+    go = kernels.visits_drawn(cand, u, logit, weight, col)
     if go.size == 0:
         return go
     weights = pop.ties[:, go].T + m.frontier_weight[None, :]
