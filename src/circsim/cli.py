@@ -613,7 +613,7 @@ def run_command(args: argparse.Namespace) -> int:
     indicators, targets = model.indicators(), load_targets()
     print(
         f"circsim {__version__}: scenario '{scenario.name}' ({label}), seed {args.seed}, scale {p.scale:g}, "
-        f"years {p.start_year}-{p.end_year}"
+        f"years {p.start_year}-{p.end_year}, {'calibrated' if scenario.calibrated else 'raw (uncalibrated)'} parameters"
     )
     print()
     print(headline_table(indicators, targets, p.focal_country, summary_years(p.start_year, p.end_year)))
