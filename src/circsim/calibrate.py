@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -376,8 +377,6 @@ def calibrate(
     log=print,
 ) -> CalibrationResult:
     """Run the history-matching waves into ``out/wave-N`` (each a resumable result store)."""
-    import time
-
     from scipy.stats import qmc
 
     out = Path(out)

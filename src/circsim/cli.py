@@ -348,7 +348,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
         f"{s.points_per_wave} points x {cal.experiment.spec.replicates} replicates -> {out}",
         file=sys.stderr,
     )
-    log = (lambda *a, **k: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
+    log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     result = calibrate(cal, out, args.executor, args.workers, args.scheduler, progress=not args.quiet, log=log)
     paths = write_outputs(result, out)
     target = args.write or CALIBRATED_FILE

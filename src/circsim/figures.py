@@ -49,6 +49,22 @@ def forest(comp: Comparison, period: str, indicators: list[str], path: Path) -> 
     return save(fig, path, top=0.97)
 
 
+def year_band(values: pd.DataFrame) -> pd.DataFrame:
+    """5%, 50% and 95% quantiles over runs of ``value``, one row per ``year``."""
+    return values.groupby("year")["value"].quantile([0.05, 0.5, 0.95]).unstack()
+
+
+def draw_band(ax: plt.Axes, band: pd.DataFrame, color: str, label: str | None = None) -> None:
+    """The median line and the 90% band of :func:`year_band`."""
+    ax.plot(band.index, band[0.5], lw=1.2, color=color, label=label)
+    ax.fill_between(band.index, band[0.05], band[0.95], color=color, alpha=0.2)
+
+
+def draw_observed(ax: plt.Axes, targets: pd.DataFrame) -> None:
+    """Observed targets as squares with their tolerance."""
+    ax.errorbar(targets["year"], targets["value"], yerr=targets["tolerance"], fmt="ks", ms=3, capsize=2)
+
+
 def fan(
     indicators: pd.DataFrame,
     runs: pd.DataFrame,
@@ -62,9 +78,7 @@ def fan(
     (grey), with the observed targets as points."""
     ind = indicators[(indicators["country"] == country) & (indicators["indicator"] == indicator)]
     ind = ind.merge(runs[["run_id", "scenario"]], on="run_id")
-    bands = {
-        s: ind[ind["scenario"] == s].groupby("year")["value"].quantile([0.05, 0.5, 0.95]).unstack() for s in scenarios
-    }
+    bands = {s: year_band(ind[ind["scenario"] == s]) for s in scenarios}
     others = [s for s in scenarios if s != baseline and not bands[s].empty] or [baseline]
     cols = min(4, len(others))
     rows = int(np.ceil(len(others) / cols))
@@ -78,10 +92,9 @@ def fan(
             q = bands.get(name)
             if q is None or q.empty:
                 continue
-            ax.plot(q.index, q[0.5], lw=1.2, color=color, label=name)
-            ax.fill_between(q.index, q[0.05], q[0.95], color=color, alpha=0.2)
+            draw_band(ax, q, color, name)
         if not obs.empty:
-            ax.errorbar(obs["year"], obs["value"], yerr=obs["tolerance"], fmt="ks", ms=3, capsize=2)
+            draw_observed(ax, obs)
         ax.set_title(scen, fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(others) :]:

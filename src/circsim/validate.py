@@ -96,7 +96,7 @@ def series_figure(indicators: pd.DataFrame, path: Path, targets: pd.DataFrame | 
     """Simulated series against the observed points: one panel per indicator and country
     with a target, the median and 90% band over runs by year, observed values with their
     tolerance."""
-    from .figures import plt, save
+    from .figures import draw_band, draw_observed, plt, save, year_band
 
     targets = load_targets() if targets is None else targets
     panels = list(dict.fromkeys(zip(targets["indicator"], targets["country"], strict=True)))
@@ -105,12 +105,10 @@ def series_figure(indicators: pd.DataFrame, path: Path, targets: pd.DataFrame | 
     fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 2.4 * rows + 0.6), squeeze=False)
     for ax, (name, code) in zip(axes.ravel(), panels, strict=False):
         sim = indicators[(indicators["indicator"] == name) & (indicators["country"] == code)]
-        q = sim.groupby("year")["value"].quantile([0.05, 0.5, 0.95]).unstack()
-        if not q.empty:
-            ax.fill_between(q.index, q[0.05], q[0.95], color="tab:red", alpha=0.25, lw=0)
-            ax.plot(q.index, q[0.5], color="tab:red", lw=1.2)
-        obs = targets[(targets["indicator"] == name) & (targets["country"] == code)]
-        ax.errorbar(obs["year"], obs["value"], yerr=obs["tolerance"], fmt="ks", ms=3, capsize=2)
+        band = year_band(sim)
+        if not band.empty:
+            draw_band(ax, band, "tab:red")
+        draw_observed(ax, targets[(targets["indicator"] == name) & (targets["country"] == code)])
         ax.set_title(f"{name} ({code})", fontsize=8)
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(panels) :]:
