@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from circsim.experiment import load_experiment
-from circsim.runner import run_experiment
-from circsim.scenario import apply_overrides
+from circsim.sim.scenario import apply_overrides
+from circsim.workbench.experiment import load_experiment
+from circsim.workbench.runner import run_experiment
 
 
 def measure(path: Path, scale: float, n_runs: int, executor: str, workers: int) -> tuple[float, float]:

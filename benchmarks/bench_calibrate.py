@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from circsim.calibrate import calibrate, load_calibration
+from circsim.workbench.calibrate import calibrate, load_calibration
 
 
 def measure(path: Path, budget: int, executor: str, workers: int) -> tuple[float, int]:

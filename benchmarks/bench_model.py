@@ -28,7 +28,7 @@ def run_model(scale: float, seed: int) -> dict:
     import numpy as np
 
     from circsim import CirculationModel
-    from circsim.sectors import is_post
+    from circsim.sim.sectors import is_post
 
     t0 = time.perf_counter()
     m = CirculationModel(rng=seed, scale=scale)

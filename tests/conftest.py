@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from circsim.model import CirculationModel
+from circsim.sim.model import CirculationModel
 from simkit import tiny_model
 from uikit import make_ui_root
 

@@ -14,12 +14,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from circsim.choice import N_POST, build_context, diaspora_matrix
-from circsim.country import stack_states
-from circsim.data import load_regions
-from circsim.model import CirculationModel
-from circsim.population import Population
-from circsim.sectors import Sector
+from circsim.sim.country import stack_states
+from circsim.sim.inputs import load_regions
+from circsim.sim.model import CirculationModel
+from circsim.sim.population import Population
+from circsim.sim.sectors import Sector
+from circsim.sim.steps.choice import N_POST, build_context, diaspora_matrix
 
 CODES: tuple[str, ...] = tuple(r.code for r in load_regions())
 N_COUNTRIES = len(CODES)

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from circsim.model import CirculationModel
+from circsim.sim.model import CirculationModel
 from simkit import JP, run, series
 
 SEEDS = (1, 2, 3)

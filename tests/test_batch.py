@@ -18,14 +18,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import circsim.runner
+import circsim.workbench.runner
 from circsim import cli
 from circsim.errors import InputError
-from circsim.experiment import load_experiment, run_seed
-from circsim.indicators import HEADLINE
-from circsim.model import CirculationModel
-from circsim.runner import run_experiment
-from circsim.store import ResultStore, open_store
+from circsim.sim.indicators import HEADLINE
+from circsim.sim.model import CirculationModel
+from circsim.workbench.experiment import load_experiment, run_seed
+from circsim.workbench.runner import run_experiment
+from circsim.workbench.store import ResultStore, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -109,13 +109,13 @@ def done_ids(out: Path) -> list[str]:
 def record_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Record the ids of the runs the runner executes (in this process) from now on."""
     executed: list[str] = []
-    run_one = circsim.runner.run_one
+    run_one = circsim.workbench.runner.run_one
 
     def recording(run):
         executed.append(run.run_id)
         return run_one(run)
 
-    monkeypatch.setattr(circsim.runner, "run_one", recording)
+    monkeypatch.setattr(circsim.workbench.runner, "run_one", recording)
     return executed
 
 
@@ -284,7 +284,7 @@ flows = false
 @pytest.mark.filterwarnings("ignore:Port 8787 is already in use:UserWarning")
 @pytest.mark.parametrize("executor", ["local", "dask"])
 def test_same_tables_on_every_executor(executor, small_experiment, serial_store, monkeypatch):
-    real = circsim.runner.make_executor
+    real = circsim.workbench.runner.make_executor
     seen: dict = {}
 
     @contextmanager
@@ -298,7 +298,7 @@ def test_same_tables_on_every_executor(executor, small_experiment, serial_store,
                 seen["addresses"] = [info["address"], *info["workers"]]
             yield ex
 
-    monkeypatch.setattr(circsim.runner, "make_executor", spy)
+    monkeypatch.setattr(circsim.workbench.runner, "make_executor", spy)
     out = small_experiment.parent / executor
     store = run_experiment(load_experiment(small_experiment), out, executor=executor, workers=2, progress=False)
     assert len(store.done()) == 8
@@ -394,7 +394,7 @@ def test_a_finished_store_is_not_run_again(small_experiment, serial_store, tmp_p
     argv = ["batch", str(small_experiment), "--out", str(out), "--executor", "serial", "--quiet"]
     assert cli.main(argv) == 0
     calls = []
-    monkeypatch.setattr(circsim.runner, "run_one", lambda run: calls.append(run) or {})
+    monkeypatch.setattr(circsim.workbench.runner, "run_one", lambda run: calls.append(run) or {})
     assert cli.main(argv) == 0
     assert calls == []
     assert "8 of 8 runs done" in capsys.readouterr().out
@@ -404,14 +404,14 @@ def test_a_finished_store_is_not_run_again(small_experiment, serial_store, tmp_p
 def test_serial_batch_records_each_run_as_it_finishes(small_experiment, tmp_path, monkeypatch):
     """'Results are written as runs finish': when a run starts, the ones before it are in the store."""
     out = tmp_path / "out"
-    run_one = circsim.runner.run_one
+    run_one = circsim.workbench.runner.run_one
     seen: list[int] = []
 
     def spy(run):
         seen.append(len(done_ids(out)))
         return run_one(run)
 
-    monkeypatch.setattr(circsim.runner, "run_one", spy)
+    monkeypatch.setattr(circsim.workbench.runner, "run_one", spy)
     run_experiment(load_experiment(small_experiment), out, executor="serial", progress=False)
     assert seen == list(range(8))
 

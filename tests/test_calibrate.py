@@ -11,12 +11,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from circsim import data
-from circsim.calibrate import calibrate, calibrated_toml, fit_emulator, kth_largest, load_calibration
 from circsim.cli import main
 from circsim.errors import InputError
-from circsim.model import CirculationModel
-from circsim.scenario import country_params, scenario_from_dict
+from circsim.sim import inputs
+from circsim.sim.model import CirculationModel
+from circsim.sim.scenario import country_params, scenario_from_dict
+from circsim.workbench.calibrate import calibrate, calibrated_toml, fit_emulator, kth_largest, load_calibration
 
 BASELINE = (Path(__file__).parents[1] / "scenarios" / "baseline.toml").as_posix()
 
@@ -67,7 +67,7 @@ def calibration_file(tmp_path, monkeypatch):
         "[parameters.model]\nvisit_logit_base = -3.1\n[parameters.countries.JP]\nrenewal_prob = 0.45\n",
         encoding="utf-8",
     )
-    monkeypatch.setattr(data, "CALIBRATED_FILE", path)
+    monkeypatch.setattr(inputs, "CALIBRATED_FILE", path)
     return path
 
 
@@ -216,7 +216,7 @@ def test_calibrate_command_writes_a_calibration_file_the_model_then_uses(tmp_pat
     assert set(doc["spread"]) == {"countries.JP.collab_openness", "fixed_term_posts_elasticity"}
     for name in ("points.csv", "confirmed.csv", "spread.csv", "discrepancy.csv", "nroy.csv", "nroy.png"):
         assert (tmp_path / "out" / name).stat().st_size > 0
-    monkeypatch.setattr(data, "CALIBRATED_FILE", written)
+    monkeypatch.setattr(inputs, "CALIBRATED_FILE", written)
     model = CirculationModel(rng=0, scale=50000, burn_in_years=0, end_year=2004)
     assert model.p.fixed_term_posts_elasticity == doc["parameters"]["model"]["fixed_term_posts_elasticity"]
     # the written uncertainties are valid experiment uncertainties

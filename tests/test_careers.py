@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from circsim.careers import CareerPanel
-from circsim.model import CirculationModel
-from circsim.sectors import SECTOR_NAMES
+from circsim.sim.careers import CareerPanel
+from circsim.sim.model import CirculationModel
+from circsim.sim.sectors import SECTOR_NAMES
 from simkit import CODES
 
 

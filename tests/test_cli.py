@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from circsim import CirculationModel, cli
-from circsim.indicators import HEADLINE
+from circsim.sim.indicators import HEADLINE
 
 SMALL = ["--scale", "5000", "--end-year", "2006", "--quiet"]
 INDICATOR_COLUMNS = ["year", "country", "indicator", "value"]

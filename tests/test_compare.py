@@ -14,10 +14,10 @@ import pytest
 from scipy import stats
 
 from circsim import cli
-from circsim.compare import compare, t_interval, welch_interval
 from circsim.errors import InputError
-from circsim.report import FAN_INDICATORS, write_report
-from circsim.store import ResultStore, open_store
+from circsim.workbench.compare import compare, t_interval, welch_interval
+from circsim.workbench.report import FAN_INDICATORS, write_report
+from circsim.workbench.store import ResultStore, open_store
 
 SCENARIOS = ("baseline", "lever", "other")
 POINTS = (0, 1)
@@ -442,8 +442,8 @@ def test_cli_baseline_whose_runs_all_failed(tmp_path: Path, capsys: pytest.Captu
 
 def test_report_of_a_model_store_draws_every_figure(tmp_path: Path) -> None:
     """A real (tiny) batch: the flow map and the PhD destinations are drawn too."""
-    from circsim.experiment import load_experiment
-    from circsim.runner import run_experiment
+    from circsim.workbench.experiment import load_experiment
+    from circsim.workbench.runner import run_experiment
 
     baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
     exp_file = tmp_path / "exp.toml"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from circsim import contracts
-from circsim.market import draw_contract_end
-from circsim.sectors import Sector
+from circsim.sim.sectors import Sector
+from circsim.sim.steps import contracts
+from circsim.sim.steps.market import draw_contract_end
 from simkit import JP, US, add_rows, posts_table, set_population, start_policy_year, ties, tiny_model
 
 

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from circsim.indicators import HEADLINE, INDICATORS
-from circsim.model import CirculationModel
+from circsim.sim.indicators import HEADLINE, INDICATORS
+from circsim.sim.model import CirculationModel
 from simkit import CODES, run, series
 
 

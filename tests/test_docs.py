@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from circsim.data import CALIBRATED_FILE, load_targets
+from circsim.sim.inputs import CALIBRATED_FILE, load_targets
 
 ODD = Path(__file__).parents[1] / "docs" / "ODD.md"
 

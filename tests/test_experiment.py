@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from circsim.errors import InputError
-from circsim.experiment import Experiment, ExperimentSpec, design_points, load_experiment, run_seed
-from circsim.levers import LEVER_NAMES
+from circsim.sim.levers import LEVER_NAMES
+from circsim.workbench.experiment import Experiment, ExperimentSpec, design_points, load_experiment, run_seed
 from simkit import to_toml
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circsim import demography
-from circsim.funding import occupancy, posts_from_funding, vacancies
-from circsim.sectors import N_SECTORS, Sector
+from circsim.sim.sectors import N_SECTORS, Sector
+from circsim.sim.steps import demography
+from circsim.sim.steps.funding import occupancy, posts_from_funding, vacancies
 from simkit import JP, N_COUNTRIES, US, add_rows, capacity, set_population, start_policy_year, tiny_model
 
 # --- funding -> posts ------------------------------------------------------------------

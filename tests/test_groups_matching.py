@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from circsim.groups import categorical_rows, gumbel, logistic, rank_within_groups, stochastic_round, take_up_to
-from circsim.matching import deferred_acceptance
+from circsim.sim.groups import categorical_rows, gumbel, logistic, rank_within_groups, stochastic_round, take_up_to
+from circsim.sim.steps.matching import deferred_acceptance
 
 # --- rank_within_groups / take_up_to ---------------------------------------------------
 

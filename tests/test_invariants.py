@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from circsim.model import CirculationModel
-from circsim.population import FIELDS
-from circsim.sectors import N_SECTORS, Sector, is_academic, is_post
+from circsim.sim.model import CirculationModel
+from circsim.sim.population import FIELDS
+from circsim.sim.sectors import N_SECTORS, Sector, is_academic, is_post
 
 ALL_LEVERS = {
     "levers.base_funding.start_year": 2012,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circsim import kernels
+from circsim.sim import kernels
 
 
 @pytest.mark.parametrize("seed", range(20))

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from circsim.levers import LEVER_NAMES
-from circsim.model import CirculationModel
-from circsim.sectors import Sector
+from circsim.sim.levers import LEVER_NAMES
+from circsim.sim.model import CirculationModel
+from circsim.sim.sectors import Sector
 from simkit import CODES, JP, run, seed_mean, series, window_mean
 
 SEEDS = (1, 2, 3)

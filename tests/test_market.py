@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from circsim import market
-from circsim.sectors import Sector, is_academic, is_post
+from circsim.sim.sectors import Sector, is_academic, is_post
+from circsim.sim.steps import market
 from simkit import (
     FIXED,
     INDUSTRY,

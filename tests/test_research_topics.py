@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circsim import research
-from circsim.params import ModelParams
-from circsim.sectors import Sector
-from circsim.topics import TopicDiffusion
+from circsim.sim.params import ModelParams
+from circsim.sim.sectors import Sector
+from circsim.sim.steps import research
+from circsim.sim.steps.topics import TopicDiffusion
 from simkit import JP, UK, US, add_rows, build_market, no_ties, set_population, start_policy_year, ties, tiny_model
 
 

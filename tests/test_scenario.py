@@ -10,12 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from circsim.data import calibrated_values
 from circsim.errors import InputError
-from circsim.levers import LEVER_NAMES, Levers
-from circsim.model import CirculationModel
-from circsim.params import CountryParams, ModelParams
-from circsim.scenario import Scenario, apply_overrides, load_scenario, scenario_from_dict
+from circsim.sim.inputs import calibrated_values
+from circsim.sim.levers import LEVER_NAMES, Levers
+from circsim.sim.model import CirculationModel
+from circsim.sim.params import CountryParams, ModelParams
+from circsim.sim.scenario import Scenario, apply_overrides, load_scenario, scenario_from_dict
 from simkit import CODES, JP, toml_value
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +40,7 @@ def test_baseline_scenario_loads():
 
 
 def test_baseline_scenario_builds_a_model():
-    m = CirculationModel(rng=0, scenario_file=BASELINE, scale=20000, end_year=2005).run()
+    m = CirculationModel(rng=0, scenario=load_scenario(BASELINE), scale=20000, end_year=2005).run()
     assert m.p.scale == 20000
     assert set(m.indicators()["year"]) == {2004, 2005}
 

@@ -10,7 +10,7 @@ from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from circsim import cli
-from circsim.sensitivity import indices
+from circsim.workbench.sensitivity import indices
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBLEM = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0.0, 1.0], [0.0, 1.0]]}

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from circsim import demography, market
-from circsim.sectors import Sector
+from circsim.sim.sectors import Sector
+from circsim.sim.steps import demography, market
 from simkit import (
     JP,
     N_COUNTRIES,

@@ -14,8 +14,8 @@ import solara
 
 from circsim.cli import main
 from circsim.errors import InputError
-from circsim.levers import LEVER_NAMES, Levers
-from circsim.model import CirculationModel
+from circsim.sim.levers import LEVER_NAMES, Levers
+from circsim.sim.model import CirculationModel
 from circsim.ui import app
 from circsim.ui.age_bands import AgeBandChart, AgeBands, age_bands
 from circsim.ui.career_inspector import CareerInspector, candidates, career_path

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from circsim import cli
-from circsim.validate import pattern_table
+from circsim.workbench.validate import pattern_table
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,7 +56,7 @@ def test_validate_runs_replicates_and_writes_the_table(tmp_path, monkeypatch, ca
     args = ["validate", "--replicates", "2", "--scale", "5000", "--workers", "1", "--out", str(out)]
     assert cli.main(args) == 0
     table = pd.read_csv(out / "patterns.csv")
-    assert len(table) == len(pd.read_csv(ROOT / "src/circsim/data/targets.csv"))
+    assert len(table) == len(pd.read_csv(ROOT / "src/circsim/sim/data/targets.csv"))
     assert (table["runs"] == 2).all()
     assert (out / "patterns.png").stat().st_size > 0
     assert (out / "series.png").stat().st_size > 0

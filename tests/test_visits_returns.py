@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from circsim import returns, visits
-from circsim.sectors import N_SECTORS, Sector, is_post
+from circsim.sim.sectors import N_SECTORS, Sector, is_post
+from circsim.sim.steps import returns, visits
 from simkit import (
     FIXED,
     JP,

@@ -11,8 +11,8 @@ import ipywidgets
 import numpy as np
 from PIL import Image
 
-from circsim.experiment import load_experiment
-from circsim.runner import run_experiment
+from circsim.workbench.experiment import load_experiment
+from circsim.workbench.runner import run_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Coarse live model: one agent = 2,000 researchers, to 2012; builds and steps in milliseconds.

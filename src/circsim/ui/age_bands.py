@@ -11,8 +11,8 @@ from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 
-from ..model import CirculationModel
-from ..sectors import Sector
+from ..sim.model import CirculationModel
+from ..sim.sectors import Sector
 from .common import LiveChart, focal_code, show, use_chart_png
 from .flow_map import year_label
 

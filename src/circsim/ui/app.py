@@ -18,7 +18,7 @@ import solara
 import solara.lab
 from mesa.visualization import SolaraViz
 
-from ..model import CirculationModel
+from ..sim.model import CirculationModel
 from .age_bands import AgeBands
 from .career_inspector import CareerInspector
 from .comparison import ComparisonPage
@@ -40,7 +40,7 @@ class LiveModel(CirculationModel):
     Reset calls (``type(model)(**model_params)``), so Reset applies the page's settings."""
 
     def __init__(self, settings: Settings) -> None:
-        super().__init__(rng=settings.seed, scenario_file=settings.scenario, career_sample=settings.career_sample)
+        super().__init__(rng=settings.seed, scenario=settings.scenario, career_sample=settings.career_sample)
 
 
 def first_scenario(files: list[Path]) -> Path | None:

@@ -9,8 +9,8 @@ import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
 
-from ..model import CirculationModel
-from ..sectors import SECTOR_NAMES
+from ..sim.model import CirculationModel
+from ..sim.sectors import SECTOR_NAMES
 
 ANY = "any"
 #: Age bands of the filter: label -> (lowest age, highest age).

@@ -19,7 +19,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
-from ..model import CirculationModel
+from ..sim.model import CirculationModel
 
 #: Resolution of the live figures: enough for a projector, cheap to draw every step.
 DPI = 80

@@ -1,7 +1,7 @@
 """Comparison page: open a result store, choose scenarios and indicators, and see them
 side by side: fan charts (each scenario against the baseline band, with the observed
 points) and the table of paired effects against the baseline with 95% intervals, from
-:mod:`circsim.compare`, :mod:`circsim.figures` and :mod:`circsim.report`."""
+:mod:`circsim.workbench.compare`, :mod:`circsim.workbench.figures` and :mod:`circsim.workbench.report`."""
 
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 import solara
 
-from .. import figures
-from ..compare import DEFAULT_INDICATORS, compare
 from ..errors import InputError
-from ..report import FAN_INDICATORS, effects_table
-from ..store import MANIFEST, ResultStore, open_store
+from ..workbench import figures
+from ..workbench.compare import DEFAULT_INDICATORS, compare
+from ..workbench.report import FAN_INDICATORS, effects_table
+from ..workbench.store import MANIFEST, ResultStore, open_store
 
 
 def find_stores(*roots: Path) -> list[Path]:

@@ -20,11 +20,11 @@ from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from ..data import load_country_values, load_regions
 from ..errors import InputError
-from ..levers import Levers
-from ..params import CountryParams, ModelParams
-from ..scenario import Scenario, apply_overrides, read_toml, scenario_from_dict
+from ..sim.inputs import load_country_values, load_regions
+from ..sim.levers import Levers
+from ..sim.params import CountryParams, ModelParams
+from ..sim.scenario import Scenario, apply_overrides, read_toml, scenario_from_dict
 
 Kind = Literal["switch", "select", "slider_int", "slider_float", "text"]
 

@@ -10,8 +10,8 @@ from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
 
-from ..figures import draw_flow_arrows, draw_flow_nodes
-from ..model import CirculationModel
+from ..sim.model import CirculationModel
+from ..workbench.figures import draw_flow_arrows, draw_flow_nodes
 from .common import LiveChart, focal_code, show, use_chart_png
 
 #: Arrows drawn per panel (the largest pairs): enough to read the map, few enough to draw fast.

@@ -1,5 +1,5 @@
 """Headline indicators of the focal country over the simulated years, with the observed
-points of ``src/circsim/data/targets.csv`` (value and tolerance) overlaid.
+points of ``src/circsim/sim/data/targets.csv`` (value and tolerance) overlaid.
 
 Indicators sharing a unit share a panel (four panels in all), so the figure redraws fast
 enough for the live page."""
@@ -13,8 +13,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from mesa.visualization.utils import update_counter
 
-from ..data import load_targets
-from ..model import CirculationModel
+from ..sim.inputs import load_targets
+from ..sim.model import CirculationModel
 from .common import GROWTH, LiveChart, focal_code, show, use_chart_png
 
 #: Panels: title, y-axis label, divisor of the values, fixed y range (None: follow the data), indicators.

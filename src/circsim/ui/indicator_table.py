@@ -7,7 +7,7 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from ..cli import format_value
-from ..model import CirculationModel
+from ..sim.model import CirculationModel
 
 
 def indicator_table(model: CirculationModel) -> pd.DataFrame:

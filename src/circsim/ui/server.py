@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from ..store import open_store
+from ..workbench.store import open_store
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765

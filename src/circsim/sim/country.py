@@ -1,0 +1,174 @@
+"""Countries / regions: few Mesa Agents holding funding streams, hiring rules and levers.
+
+Each year :meth:`Country.start_year` resets the country's :class:`PolicyState` to the
+baseline read from its data series; active levers then modify that state
+(:mod:`circsim.sim.levers`). The vectorized mechanisms read the states of all countries
+stacked into arrays by :func:`stack_states`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+import mesa
+import numpy as np
+
+from .inputs import Region, has_series, load_contract_lengths, series_value
+from .params import CountryParams
+from .sectors import N_SECTORS
+
+
+@dataclass
+class PolicyState:
+    """A country's effective funding and rules in the current year (after levers)."""
+
+    base_index: float  # base (block) funding, start year = 1
+    competitive_index: float  # competitive / external academic funds, start year = 1
+    business_index: float  # business R&D
+    government_index: float  # government R&D
+    research_time_share: float  # academic research-time share
+    overseas_valuation: float  # hiring-score weight of overseas experience
+    insider_preference: float  # hiring-score weight of domestic standing
+    foreign_permanent_penalty: float  # hiring-score penalty, foreign nationals on permanent posts
+    renewal_prob: float
+    fixed_term_cap_years: int  # 99 = no binding cap
+    cap_conversion_prob: float
+    min_contract_years: int = 0  # floor on fixed-term contract length (lever)
+    doctoral_intake_multiplier: float = 1.0  # doctoral support levers raise intake
+    doctoral_dropout_multiplier: float = 1.0  # and lower drop-out
+    phd_hiring_bonus: float = 0.0  # hiring-score bonus of PhDs outside academia (diverse careers)
+    nonacademic_access: float = 1.0  # multiplier on the share of non-academic vacancies open to the market
+    extra_posts: np.ndarray = field(default_factory=lambda: np.zeros(N_SECTORS))  # agent units
+    # information channels for nationals abroad, per host country (embassy fellows, contact window)
+    home_visibility_abroad: np.ndarray | None = None  # extra visibility of home vacancies
+    home_tie_gain_abroad: np.ndarray | None = None  # extra yearly tie gain with home
+    lever_cost_yen: dict[str, float] = field(default_factory=dict)  # this year's cost of each active lever
+
+
+class Country(mesa.Agent):
+    """A country or region. Its researchers live in the model's population arrays."""
+
+    def __init__(self, model: mesa.Model, index: int, region: Region, params: CountryParams) -> None:
+        super().__init__(model)
+        self.index = index
+        self.code = region.code
+        self.region = region
+        self.params = params
+        self.contract_years, self.contract_probs = load_contract_lengths(region.code)
+        self.state: PolicyState = self.baseline_state(model.p.start_year)
+
+    # --- funding series --------------------------------------------------------------
+    def growth_index(self, year: int) -> float:
+        """Researcher-post growth path relative to the start year: historical growth up
+        to the last data year, projected growth after it."""
+        p, start = self.params, self.model.p.start_year
+        return _path(year, p.researchers_ref_year, p.growth_data_per_year, p.growth_projection_per_year) / _path(
+            start, p.researchers_ref_year, p.growth_data_per_year, p.growth_projection_per_year
+        )
+
+    def _series_index(self, name: str, year: int, *, log: bool) -> float:
+        if not has_series(name, self.code):
+            return self.growth_index(year)
+        start = self.model.p.start_year
+        return series_value(name, self.code, year, log=log) / series_value(name, self.code, start, log=log)
+
+    def base_index(self, year: int) -> float:
+        """Base funding (operating grants where a series exists) relative to the start year."""
+        return self._series_index("operating_grants", year, log=False)
+
+    def base_funding_yen(self, year: int) -> float | None:
+        """Base funding in yen where an operating-grant series exists (億円 x 1e8)."""
+        if not has_series("operating_grants", self.code):
+            return None
+        return series_value("operating_grants", self.code, year) * 1e8
+
+    def research_time_share(self, year: int) -> float:
+        """Academic research-time share: MEXT series where it exists, else the constant."""
+        if has_series("research_time_share", self.code):
+            return series_value("research_time_share", self.code, year)
+        return self.params.research_time_share
+
+    def contract_length_probs(self) -> tuple[np.ndarray, np.ndarray]:
+        """Fixed-term contract lengths after this year's minimum length, with probabilities."""
+        return np.maximum(self.contract_years, self.state.min_contract_years), self.contract_probs
+
+    def mean_contract_years(self) -> float:
+        """Mean fixed-term contract length this year."""
+        years, probs = self.contract_length_probs()
+        return float(years @ probs)
+
+    def baseline_state(self, year: int) -> PolicyState:
+        """The country's funding and rules in ``year`` with no lever active."""
+        p = self.params
+        cap_on = year >= p.fixed_term_cap_from_year
+        return PolicyState(
+            base_index=self.base_index(year),
+            competitive_index=self._series_index("external_funds_index", year, log=True),
+            business_index=self.growth_index(year),
+            government_index=self.growth_index(year),
+            research_time_share=self.research_time_share(year),
+            overseas_valuation=p.overseas_valuation,
+            insider_preference=p.insider_preference,
+            foreign_permanent_penalty=p.foreign_permanent_penalty,
+            renewal_prob=p.renewal_prob,
+            fixed_term_cap_years=p.fixed_term_cap_years if cap_on else 99,
+            cap_conversion_prob=p.cap_conversion_prob if cap_on else 0.0,
+            home_visibility_abroad=np.zeros(len(self.model.regions)),
+            home_tie_gain_abroad=np.zeros(len(self.model.regions)),
+        )
+
+    def start_year(self, year: int) -> None:
+        """Step 1 (funding and policy), baseline part: reset this year's state."""
+        self.state = self.baseline_state(year)
+
+
+def _path(year: int, ref_year: int, g_data: float, g_proj: float) -> float:
+    """Growth path level: ``(1+g_data)`` per year up to ``ref_year``, ``(1+g_proj)`` after."""
+    return (1 + g_data) ** (min(year, ref_year) - ref_year) * (1 + g_proj) ** max(year - ref_year, 0)
+
+
+@dataclass
+class CountryArrays:
+    """All countries' states stacked into arrays (index = country index)."""
+
+    base_index: np.ndarray
+    competitive_index: np.ndarray
+    business_index: np.ndarray
+    government_index: np.ndarray
+    research_time_share: np.ndarray
+    overseas_valuation: np.ndarray
+    insider_preference: np.ndarray
+    foreign_permanent_penalty: np.ndarray
+    renewal_prob: np.ndarray
+    fixed_term_cap_years: np.ndarray
+    cap_conversion_prob: np.ndarray
+    min_contract_years: np.ndarray
+    doctoral_intake_multiplier: np.ndarray
+    doctoral_dropout_multiplier: np.ndarray
+    phd_hiring_bonus: np.ndarray
+    nonacademic_access: np.ndarray
+    extra_posts: np.ndarray  # (C, S)
+    home_visibility_abroad: np.ndarray  # (C home, C host)
+    home_tie_gain_abroad: np.ndarray  # (C home, C host)
+    mean_contract_years: np.ndarray
+    pay_index: np.ndarray
+    funding_rel: np.ndarray  # academic money per academic, relative
+    collab_openness: np.ndarray
+
+
+def stack_states(countries: list[Country], eps_perm: float, eps_fixed: float) -> CountryArrays:
+    """Stack every country's current :class:`PolicyState` and fixed figures into arrays.
+
+    Academic money per academic post moves with the part of each funding stream not
+    turned into posts: ``index ** (1 - elasticity)`` averaged over the two streams.
+    """
+    names = [f.name for f in fields(PolicyState) if f.name != "lever_cost_yen"]
+    stacked = {n: np.array([getattr(c.state, n) for c in countries]) for n in names}
+    per_post = 0.5 * (stacked["base_index"] ** (1 - eps_perm) + stacked["competitive_index"] ** (1 - eps_fixed))
+    return CountryArrays(
+        **stacked,
+        mean_contract_years=np.array([c.mean_contract_years() for c in countries]),
+        pay_index=np.array([c.params.pay_index for c in countries]),
+        funding_rel=np.array([c.params.funding_per_researcher_rel for c in countries]) * per_post,
+        collab_openness=np.array([c.params.collab_openness for c in countries]),
+    )

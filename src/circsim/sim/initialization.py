@@ -1,0 +1,135 @@
+"""Initialization: the population of the first simulated year (start year minus burn-in),
+sized from the country data at the start year.
+
+Stocks are the FTE researchers of each country's reference year back-cast to the start
+year with its historical growth (agents are FTE-equivalent persons), split by the
+sector shares and the initial fixed-term share of academia. These stocks are the funded
+posts; the initial population fills all but ``vacancy_share_init`` of them. Individual attributes
+(ages, contract ends, experience, ties) are drawn from simple assumed distributions;
+the burn-in years let them settle into the model's own dynamics.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .groups import stochastic_round
+from .params import CountryParams
+from .sectors import Sector
+from .steps.demography import draw_nationality
+
+if TYPE_CHECKING:
+    from .model import CirculationModel
+
+# Age distributions by sector at initialization: (mean, sd, min, max); assumed.
+AGE = {
+    Sector.ACAD_PERM: (50, 8, 32, 64),
+    Sector.ACAD_FIXED: (36, 6, 27, 60),
+    Sector.INDUSTRY: (43, 10, 23, 64),
+    Sector.GOVERNMENT: (45, 10, 25, 64),
+    Sector.STARTUP: (38, 8, 23, 64),
+    Sector.UNEMPLOYED: (33, 5, 27, 55),
+    Sector.DOCTORAL: (27, 2, 22, 40),
+}
+#: Share of non-academic researchers holding a doctorate; assumed.
+PHD_SHARE = {Sector.INDUSTRY: 0.1, Sector.GOVERNMENT: 0.5, Sector.STARTUP: 0.3}
+UNEMPLOYED_PER_ACADEMIC = 0.03  # assumed
+OVERSEAS_EXPERIENCE_SHARE_INIT = 0.15  # share of nationals with past experience abroad; assumed
+
+
+def start_stocks(cp: list[CountryParams], start_year: int, scale: float) -> np.ndarray:
+    """Researchers per country at the start year, agent units (back-cast with historical growth)."""
+    return (
+        np.array(
+            [c.researchers_fte * (1 + c.growth_data_per_year) ** (start_year - c.researchers_ref_year) for c in cp]
+        )
+        / scale
+    )
+
+
+def sector_counts(c: CountryParams, total: float) -> dict[Sector, float]:
+    """Expected agents per sector for one country."""
+    univ = total * c.share_university
+    business = total * (1 - c.share_university - c.share_government)
+    return {
+        Sector.ACAD_PERM: univ * (1 - c.fixed_term_share_init),
+        Sector.ACAD_FIXED: univ * c.fixed_term_share_init,
+        Sector.INDUSTRY: business * (1 - c.startup_share_of_business),
+        Sector.STARTUP: business * c.startup_share_of_business,
+        Sector.GOVERNMENT: total * c.share_government,
+        Sector.UNEMPLOYED: univ * UNEMPLOYED_PER_ACADEMIC,
+    }
+
+
+def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarray:
+    """Create the start-year population in ``m.pop``. Returns researcher stocks per country (agents)."""
+    rng, p = m.rng, m.p
+    stocks = start_stocks(cp, p.start_year, p.scale)  # = funded posts at the start year
+    m.origin_weights = stocks * np.array([c.diaspora_propensity for c in cp])
+    hosts, sectors = [], []
+    for k, c in enumerate(cp):
+        counts = sector_counts(c, stocks[k] * (1 - p.vacancy_share_init))
+        counts[Sector.DOCTORAL] = m.base_intake[k] * c.doctoral_years * 0.9
+        for sec, x in counts.items():
+            nk = int(stochastic_round(x, rng))
+            hosts.append(np.full(nk, k))
+            sectors.append(np.full(nk, int(sec)))
+    host = np.concatenate(hosts).astype(np.int64)
+    sector = np.concatenate(sectors).astype(np.int8)
+    n = host.size
+    foreign_share = np.where(sector == Sector.DOCTORAL, m.intl_doctoral_share[host], m.foreign_share_entry[host])
+    nat = draw_nationality(m, host, foreign_share) if n else host.astype(np.int8)
+    age = np.zeros(n)
+    for sec, (mu, sd, lo, hi) in AGE.items():
+        sel = sector == sec
+        age[sel] = np.clip(np.rint(rng.normal(mu, sd, sel.sum())), lo, hi)
+    academic = (sector == Sector.ACAD_PERM) | (sector == Sector.ACAD_FIXED) | (sector == Sector.UNEMPLOYED)
+    has_phd = academic.copy()
+    for sec, share in PHD_SHARE.items():
+        sel = sector == sec
+        has_phd[sel] = rng.random(sel.sum()) < share
+    phd_year = np.where(has_phd, m.year - np.maximum(age - 30, 0), -1)
+    doctoral_left = np.where(sector == Sector.DOCTORAL, rng.integers(1, m.doctoral_years[host] + 1), 0)
+    foreign = nat != host
+    years_abroad = np.where(
+        foreign,
+        rng.uniform(1, 10, n),
+        np.where(rng.random(n) < OVERSEAS_EXPERIENCE_SHARE_INIT, rng.uniform(0.5, 4, n), 0.0),
+    )
+    standing = np.where(foreign, 0.1, np.where(academic | (sector == Sector.GOVERNMENT), rng.uniform(0.3, 1.0, n), 0.2))
+    rows = m.pop.append(
+        n,
+        nationality=nat,
+        country=host.astype(np.int8),
+        first_country=np.where(foreign, nat, host).astype(np.int8),
+        sector=sector,
+        age=age,
+        phd_year=phd_year,
+        doctoral_left=doctoral_left,
+        fixed_years=np.where(
+            (sector == Sector.ACAD_FIXED) & (m.year > m.cap_from_year[host]),
+            np.minimum(rng.integers(0, 6, n), m.year - m.cap_from_year[host]),
+            0,
+        ),
+        talent=rng.standard_normal(n) + 0.3 * (sector == Sector.ACAD_PERM),
+        years_abroad=years_abroad,
+        standing=standing,
+        papers_cum=np.where(academic, np.maximum(age - 28, 0) * 1.0, 0.0),
+    )
+    m.extend_gone(n)
+    pop = m.pop
+    fixed = np.flatnonzero(sector == Sector.ACAD_FIXED)
+    for k, ctry in enumerate(m.country_list):
+        here = fixed[host[fixed] == k]
+        years, probs = ctry.contract_length_probs()
+        length = rng.choice(years, size=here.size, p=probs)
+        pop.contract_end[rows.start + here] = m.year - 1 + rng.integers(1, length + 1)
+    openness = np.array([c.collab_openness for c in cp])
+    share = stocks / stocks.sum()
+    ties = 0.5 * openness[host][:, None] * share[None, :] * rng.exponential(1.0, (n, len(cp)))
+    ties[np.arange(n), nat] += foreign * 1.0
+    ties[np.arange(n), host] = 0.0
+    pop.ties[:, rows] = ties.T
+    return stocks

@@ -1,0 +1,3 @@
+"""The steps of the model's year, one module each (the ODD's process overview):
+funding to posts, demography, contract ends, the job market (choice, hiring,
+matching), long visits, returns, research production and topic diffusion."""

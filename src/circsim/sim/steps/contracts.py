@@ -1,0 +1,82 @@
+"""Step 4: contract ends (and the end of overseas fellowships).
+
+A fixed-term contract whose last year (``contract_end``) was last year is renewed with the country's renewal chance,
+as long as funded fixed-term posts remain. Someone who reached the cap on consecutive
+fixed-term years (Japan's 10-year rule) cannot be renewed: they are converted to a
+permanent post with the country's conversion chance when a permanent post is open,
+otherwise they enter the market. Overseas fellows whose fellowship ends either return
+to the post guaranteed at home or look for a post where they are.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import kernels
+from ..groups import take_up_to
+from ..sectors import Sector
+from .market import draw_contract_end
+
+if TYPE_CHECKING:
+    from ..model import CirculationModel
+
+
+def contract_ends(m: CirculationModel, posts: np.ndarray, occupied: np.ndarray) -> dict[str, np.ndarray]:
+    """Renew, convert or release fixed-term contracts whose last year was last year.
+
+    ``posts`` and ``occupied`` are (C x sectors) funded and occupied posts before the
+    decisions. Returns the rows renewed, converted and released to the market.
+    """
+    pop, rng, ca, year = m.pop, m.rng, m.ca, m.year
+    ending = kernels.contracts_ending(m.gone, pop.sector, pop.fellow_until, pop.contract_end, year)
+    c = pop.country[ending].astype(np.int64)
+    capped = pop.fixed_years[ending] >= ca.fixed_term_cap_years[c]
+    # conversions under the cap rule, limited by open permanent posts
+    want_conv = capped & (rng.random(ending.size) < ca.cap_conversion_prob[c])
+    perm_open = np.maximum(posts[:, Sector.ACAD_PERM] - occupied[:, Sector.ACAD_PERM], 0)
+    conv = np.zeros(ending.size, dtype=bool)
+    conv[want_conv] = take_up_to(c[want_conv], rng.random(int(want_conv.sum())), perm_open)
+    # renewals, limited by funded fixed-term posts not held by others
+    fixed_open = np.maximum(
+        posts[:, Sector.ACAD_FIXED] - (occupied[:, Sector.ACAD_FIXED] - np.bincount(c, minlength=m.n_countries)), 0
+    )
+    want_ren = ~capped & (rng.random(ending.size) < ca.renewal_prob[c])
+    ren = np.zeros(ending.size, dtype=bool)
+    ren[want_ren] = take_up_to(c[want_ren], rng.random(int(want_ren.sum())), fixed_open)
+
+    converted, renewed, released = ending[conv], ending[ren], ending[~conv & ~ren]
+    pop.sector[converted] = Sector.ACAD_PERM
+    pop.contract_end[converted] = 0
+    pop.fixed_years[converted] = 0
+    pop.contract_end[renewed] = draw_contract_end(m, renewed, pop.country[renewed])
+    pop.sector[released] = Sector.UNEMPLOYED
+    pop.contract_end[released] = 0
+    pop.unemployed_years[released] = 0
+    return {"renewed": renewed, "converted": converted, "released": released}
+
+
+def fellowship_ends(m: CirculationModel) -> dict[str, np.ndarray]:
+    """Overseas fellows at the end of their fellowship: with a guarantee they return
+    home into the guaranteed sector; without one they look for a post where they are."""
+    pop = m.pop
+    ending = np.flatnonzero(~m.gone & (pop.fellow_until > 0) & (pop.fellow_until < m.year))
+    guaranteed = ending[pop.fellow_guarantee[ending] >= 0]
+    free = ending[pop.fellow_guarantee[ending] < 0]
+    home = pop.nationality[guaranteed]
+    pop.ties[pop.country[guaranteed], guaranteed] += m.p.tie_move_gain
+    pop.country[guaranteed] = home
+    pop.sector[guaranteed] = pop.fellow_guarantee[guaranteed]
+    pop.moves[guaranteed] += 1
+    pop.last_move_year[guaranteed] = m.year
+    pop.fixed_years[guaranteed] = 0
+    fixed = guaranteed[pop.sector[guaranteed] == Sector.ACAD_FIXED]
+    pop.contract_end[guaranteed] = 0
+    pop.contract_end[fixed] = pop.guaranteed_until[fixed]  # a fixed-term post for the guaranteed years
+    pop.ties[home, guaranteed] = 0.0
+    pop.sector[free] = Sector.UNEMPLOYED
+    pop.unemployed_years[free] = 0
+    pop.fellow_until[ending] = 0
+    pop.fellow_guarantee[ending] = -1
+    return {"guaranteed": guaranteed, "free": free}

@@ -1,0 +1,193 @@
+"""Step 3: demography — ageing, retirement, exits from research, doctoral intake and
+graduation.
+
+Doctoral intake per country responds, with a lag, to how attractive the research career
+looks there: the smoothed mean of the share of new PhDs who found a post and the share
+of under-40 academics on permanent posts, relative to its value in the start year.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import kernels
+from ..groups import categorical_rows, stochastic_round
+from ..sectors import Sector, per_sector
+
+if TYPE_CHECKING:
+    from ..model import CirculationModel
+
+
+def exit_rates(p) -> np.ndarray:
+    """Yearly hazard of leaving research, indexed by sector value (unemployed: first year)."""
+    return per_sector(p, "exit_rate_{}_per_year")
+
+
+def age_and_retire(m: CirculationModel) -> np.ndarray:
+    """Everyone ages a year; those at retirement age, and leavers followed long enough,
+    leave the population. Returns the rows removed."""
+    pop, p = m.pop, m.p
+    # consecutive fixed-term years count towards a cap only from the year its rule starts
+    # (step 3 of year y counts year y-1 held, so Japan's count from 2013 first reaches 10 in 2023)
+    return kernels.age_and_retire(
+        m.gone,
+        pop.age,
+        pop.sector,
+        pop.country,
+        pop.fixed_years,
+        pop.left_year,
+        m.cap_from_year,
+        m.year,
+        p.retirement_age_years,
+        p.left_tracking_years,
+    )
+
+
+def leave_research(m: CirculationModel, rows: np.ndarray) -> None:
+    """Move rows to the 'left research' state, freeing their posts."""
+    pop = m.pop
+    pop.sector[rows] = Sector.LEFT
+    pop.left_year[rows] = m.year
+    pop.contract_end[rows] = 0
+    pop.fellow_until[rows] = 0
+    pop.fellow_guarantee[rows] = -1
+    pop.doctoral_left[rows] = 0
+
+
+def exits_from_research(m: CirculationModel) -> np.ndarray:
+    """Exits by sector hazard; the unemployed leave faster the longer they search.
+    Overseas fellows do not exit during the fellowship. Returns the rows that left."""
+    pop, p = m.pop, m.p
+    rows = kernels.exits_from_research(
+        m.rng.random(len(pop)),
+        m.gone,
+        pop.sector,
+        pop.country,
+        pop.fellow_until,
+        pop.unemployed_years,
+        exit_rates(p),
+        p.exit_rate_unemployed_increase_per_year,
+        m.ca.doctoral_dropout_multiplier,
+    )
+    leave_research(m, rows)
+    return rows
+
+
+def attractiveness(placement: np.ndarray, perm_share_u40: np.ndarray) -> np.ndarray:
+    """How attractive a research career looks: mean of new-PhD placement rate and the
+    permanent share among under-40 academics."""
+    return 0.5 * placement + 0.5 * perm_share_u40
+
+
+def perm_share_under40(m: CirculationModel) -> np.ndarray:
+    """Share of under-40 academics on permanent posts, per country."""
+    pop = m.pop
+    perm, allc = kernels.young_academics(m.gone, pop.sector, pop.age, pop.country, m.n_countries)
+    return perm / np.maximum(allc, 1)
+
+
+def intake_per_country(m: CirculationModel) -> np.ndarray:
+    """Expected doctoral entrants per country this year (agent units)."""
+    p = m.p
+    base = m.base_intake * m.ca.doctoral_intake_multiplier
+    hist = m.attract_history
+    lagged_year = m.year - p.doctoral_intake_lag_years
+    if not p.enable_intake_response or m.attract_ref is None or lagged_year not in hist:
+        return base
+    ratio = np.maximum(hist[lagged_year], 1e-3) / np.maximum(m.attract_ref, 1e-3)
+    return base * ratio**p.doctoral_intake_elasticity
+
+
+def draw_nationality(m: CirculationModel, host: np.ndarray, p_foreign: np.ndarray) -> np.ndarray:
+    """Nationality of people entering ``host`` countries: the host's own, or with
+    probability ``p_foreign`` (per row) another country weighted by its researcher
+    stock times its diaspora propensity."""
+    rng = m.rng
+    nat = host.astype(np.int8).copy()
+    foreign = rng.random(host.size) < p_foreign
+    if foreign.any():
+        w = np.tile(m.origin_weights, (int(foreign.sum()), 1))
+        w[np.arange(w.shape[0]), host[foreign]] = 0.0
+        nat[foreign] = categorical_rows(w, rng)
+    return nat
+
+
+def add_entrants(
+    m: CirculationModel,
+    host: np.ndarray,
+    sector: np.ndarray | int,
+    p_foreign: np.ndarray,
+    age_mean: float,
+    age_min: int,
+    talent_mean: float,
+    **fields: np.ndarray,
+) -> slice:
+    """Append people entering research in ``host`` countries (nationality drawn with
+    ``p_foreign``, age ~ N(age_mean, 2) in [age_min, 45], talent ~ N(talent_mean, 1)).
+    Returns their rows."""
+    rng, n = m.rng, host.size
+    nat = draw_nationality(m, host, p_foreign)
+    age = np.clip(np.rint(rng.normal(age_mean, 2.0, n)), age_min, 45)
+    rows = m.pop.append(
+        n,
+        nationality=nat,
+        country=host.astype(np.int8),
+        first_country=host.astype(np.int8),
+        sector=sector,
+        age=age,
+        talent=rng.normal(talent_mean, 1.0, n),
+        standing=np.where(nat == host, 0.2, 0.0),
+        **fields,
+    )
+    m.extend_gone(n)
+    return rows
+
+
+def doctoral_intake(m: CirculationModel) -> slice:
+    """Add this year's doctoral entrants. Returns their rows."""
+    host = np.repeat(np.arange(m.n_countries), stochastic_round(intake_per_country(m), m.rng))
+    return add_entrants(
+        m,
+        host,
+        Sector.DOCTORAL,
+        m.intl_doctoral_share[host],
+        m.p.doctoral_entry_age_years,
+        21,
+        0.0,
+        doctoral_left=m.doctoral_years[host],
+    )
+
+
+def graduations(m: CirculationModel) -> np.ndarray:
+    """Doctoral students finishing this year become new PhDs looking for a post."""
+    pop = m.pop
+    rows = kernels.graduations(m.gone, pop.sector, pop.doctoral_left)
+    pop.sector[rows] = Sector.UNEMPLOYED
+    pop.phd_year[rows] = m.year
+    pop.unemployed_years[rows] = 0
+    return rows
+
+
+def direct_entry(m: CirculationModel, capacity: np.ndarray) -> slice:
+    """Non-doctoral entrants fill part of the industry, government and startup vacancies
+    left after the market (academic posts require a doctorate). ``capacity`` is the
+    remaining (C x post-column) vacancies and is decreased in place."""
+    p, rng = m.p, m.rng
+    fill = stochastic_round(capacity[:, 2:] * p.direct_entry_fill_share, rng)
+    capacity[:, 2:] -= fill
+    cells = np.repeat(np.arange(fill.size), fill.ravel())
+    host = cells // fill.shape[1]
+    sector = (Sector.INDUSTRY + cells % fill.shape[1]).astype(np.int8)
+    return add_entrants(
+        m, host, sector, m.foreign_share_entry[host], p.direct_entry_age_years, 20, p.direct_entry_talent_mean
+    )
+
+
+def end_of_year_counters(m: CirculationModel) -> None:
+    """Years without a post and years of overseas experience accumulate."""
+    pop = m.pop
+    kernels.end_of_year_counters(
+        m.gone, pop.sector, pop.nationality, pop.country, pop.unemployed_years, pop.years_abroad
+    )

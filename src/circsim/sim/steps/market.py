@@ -1,0 +1,146 @@
+"""Step 5: the two-sided job market.
+
+Seekers (new PhDs, people whose contract ended, the unemployed, leavers coming back and
+a share of the employed searching on the job) rank the posts they can see
+(:mod:`circsim.sim.steps.choice`), employers rank applicants (:mod:`circsim.sim.steps.hiring`), and
+deferred acceptance (:mod:`circsim.sim.steps.matching`) assigns them. Non-doctoral entrants then
+fill part of the industry, government and startup vacancies left over.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import kernels
+from ..groups import gumbel
+from ..sectors import POST_SECTORS, Sector, per_sector
+from .choice import N_POST, sector_column, seeker_country_terms
+from .hiring import hiring_score, merit
+from .matching import deferred_acceptance, sort_key
+
+if TYPE_CHECKING:
+    from ..model import CirculationModel
+
+
+def on_the_job_rates(p) -> np.ndarray:
+    """Yearly on-the-job search rate indexed by sector value."""
+    return per_sector(p, "search_rate_{}_per_year")
+
+
+def find_seekers(m: CirculationModel) -> np.ndarray:
+    """Indices of this year's job seekers."""
+    pop, p, rng = m.pop, m.p, m.rng
+    u_search = rng.random(len(pop))
+    u_reentry = rng.random(len(pop))
+    return kernels.seekers(
+        u_search,
+        u_reentry,
+        m.gone,
+        pop.sector,
+        pop.fellow_until,
+        pop.left_year,
+        on_the_job_rates(p),
+        p.enable_on_the_job_search,
+        m.year,
+        p.left_tracking_years,
+        p.reentry_rate_per_year,
+    )
+
+
+def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_only: bool = False) -> np.ndarray:
+    """Match seekers ``idx`` to open posts. Returns the matched cell per seeker
+    (``country * N_POST + post column``) or -1.
+
+    Each seeker ranks the cells of the countries they see (random utility) and applies
+    to them in order, at most ``options_per_seeker``, while they beat the outside
+    option; cells hold the best applicants by hiring score (deferred acceptance).
+    ``capacity`` (C x N_POST) is decreased in place by the hires. With ``home_only``,
+    seekers only consider posts in their country of nationality (returns).
+    """
+    if idx.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    pop, p, rng, ctx = m.pop, m.p, m.rng, m.market_ctx
+    n, c = idx.size, m.n_countries
+    nat = pop.nationality[idx].astype(np.int64)
+    cur = pop.country[idx].astype(np.int64)
+    has_phd = pop.phd_year[idx] >= 0
+    pc, vis = seeker_country_terms(ctx, p, pop, idx, home_only)
+    seen = rng.random((n, c), dtype=np.float32) < vis
+    if home_only:
+        seen &= nat[:, None] == np.arange(c)[None, :]
+    seen &= (capacity > 0).any(axis=1)[None, :]
+    # outside option: the current post for the employed, staying without a post otherwise;
+    # someone who has decided to return home compares home posts with having none
+    col = sector_column(pop.sector[idx])
+    outside = p.utility_unemployed + gumbel(n, rng)
+    holds = np.flatnonzero((col >= 0) & (not home_only))
+    outside[holds] += (
+        pc[holds, cur[holds]] + ctx.cell_utility[cur[holds], col[holds]] + p.utility_switch_cost - p.utility_unemployed
+    )
+    # random utility of every post in every country seen (seen pairs x post sectors); the
+    # options that beat the outside option, ranked per seeker by utility
+    u, opt_seeker, opt_cell = kernels.acceptable_options(
+        seen, pc, ctx.cell_utility, gumbel((np.count_nonzero(seen), N_POST), rng), capacity > 0, has_phd, outside
+    )
+    prefs, listed_at = kernels.preference_lists(sort_key(opt_seeker, u), opt_seeker, opt_cell, n, p.options_per_seeker)
+    # employers' scores for every listed option (rows: seeker, option)
+    r = listed_at // p.options_per_seeker
+    listed = prefs.ravel()[listed_at]
+    score = np.zeros(prefs.size)
+    score[listed_at] = hiring_score(
+        m.ca,
+        p,
+        merit(p, pop.talent[idx[r]], pop.papers_cum[idx[r]]),
+        nat[r],
+        pop.years_abroad[idx[r]],
+        pop.standing[idx[r]],
+        has_phd[r],
+        listed // N_POST,
+        listed % N_POST,
+        rng,
+    )
+    cells = deferred_acceptance(prefs, score.reshape(prefs.shape), capacity.ravel(), p.market_rounds_max)
+    capacity.reshape(-1)[:] -= np.bincount(cells[cells >= 0], minlength=capacity.size)
+    return cells
+
+
+def draw_contract_end(m: CirculationModel, rows: np.ndarray, country: np.ndarray) -> np.ndarray:
+    """Last year of a new fixed-term contract starting this year, by country's length mix."""
+    end = np.zeros(rows.size, dtype=np.int16)
+    for k, ctry in enumerate(m.country_list):
+        here = country == k
+        if here.any():
+            years, probs = ctry.contract_length_probs()
+            end[here] = m.year - 1 + m.rng.choice(years, size=int(here.sum()), p=probs)
+    return end
+
+
+def apply_hires(m: CirculationModel, idx: np.ndarray, cells: np.ndarray) -> np.ndarray:
+    """Move matched seekers into their new posts. Returns the rows that were hired."""
+    ok = cells >= 0
+    rows, cells = idx[ok], cells[ok]
+    pop, p = m.pop, m.p
+    new_c = (cells // N_POST).astype(np.int8)
+    new_s = POST_SECTORS[cells % N_POST]
+    old_c = pop.country[rows]
+    moved = new_c != old_c
+    mv = rows[moved]
+    pop.ties[old_c[moved], mv] += p.tie_move_gain
+    pop.moves[mv] += 1
+    pop.last_move_year[mv] = m.year
+    # the fixed-term cap counts consecutive fixed-term years in one country
+    reset = moved | (pop.sector[rows] != Sector.ACAD_FIXED) | (new_s != Sector.ACAD_FIXED)
+    pop.fixed_years[rows[reset]] = 0
+    fixed = new_s == Sector.ACAD_FIXED
+    pop.contract_end[rows] = 0
+    pop.contract_end[rows[fixed]] = draw_contract_end(m, rows[fixed], new_c[fixed])
+    pop.country[rows] = new_c
+    pop.sector[rows] = new_s
+    pop.unemployed_years[rows] = 0
+    pop.left_year[rows] = -1
+    first = pop.first_country[rows] < 0
+    pop.first_country[rows[first]] = new_c[first]
+    pop.ties[new_c, rows] = 0.0  # ties are international only
+    return rows

@@ -1,0 +1,42 @@
+"""Two-sided matching: applicant-proposing deferred acceptance.
+
+Seekers propose to cells (country x sector) in their order of preference; each cell
+holds its best applicants so far, up to its capacity (vacancies), ranked by a hiring
+score, and rejects the rest; rejected seekers propose to their next cell in the next
+round. The rounds run in a compiled loop (:func:`circsim.sim.kernels.deferred_acceptance`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import kernels
+
+
+def sort_key(cell: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Sort key ordering by cell, then by score descending: ``cell + (0..1)``."""
+    return cell.astype(np.float64) + (0.5 - np.arctan(np.asarray(score, dtype=np.float64)) / np.pi)
+
+
+def deferred_acceptance(
+    prefs: np.ndarray,
+    scores: np.ndarray,
+    capacity: np.ndarray,
+    max_rounds: int = 1000,
+) -> np.ndarray:
+    """Match seekers to cells from explicit preference lists.
+
+    Args:
+        prefs: (n, M) cell indices in order of preference, -1 for no further option.
+        scores: (n, M) the cell's hiring score of the seeker for each listed option.
+        capacity: (K,) open posts per cell.
+        max_rounds: cap on proposal rounds.
+
+    Returns:
+        (n,) the matched cell of each seeker, -1 if unmatched. No cell receives more
+        seekers than its capacity. Equal scores favour earlier applicants, then
+        applicants listed first in the same round.
+    """
+    prefs = np.ascontiguousarray(prefs, dtype=np.int64)
+    keys = sort_key(prefs, scores)
+    return kernels.deferred_acceptance(prefs, keys, np.asarray(capacity, dtype=np.int64), int(max_rounds))

@@ -1,0 +1,158 @@
+"""Step 8: research production, ties, standing and the country collaboration network.
+
+Per researcher holding a post (fractional papers per year)::
+
+    papers = base * sector_weight * exp(w_talent*talent + w_stab*[permanent])
+             * (research_time/0.4)**e_rt * funding**(e_fund*[academic])
+    intl   = 1 - exp(-k * sum of foreign ties)          (share co-authored abroad)
+    impact = w_t*talent + w_intl*intl + w_rt*research_time + w_f*log funding*[academic] + noise
+
+Ties decay every year and grow with visits, moves, foreign colleagues at the place of
+work (co-location), the country's openness, being a national abroad, and information
+channels (embassy fellows). Country output, the top-10% share, the international
+co-authorship share and eigenvector centrality in the country collaboration network
+follow from these.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .. import kernels
+from .choice import research_time
+
+if TYPE_CHECKING:
+    from ..model import CirculationModel
+
+ACADEMIC = np.array([1.0, 1.0, 0.0, 0.0, 0.0])  # post columns that are academic
+
+
+def produce(m: CirculationModel) -> np.ndarray:
+    """Papers, impact and international co-authorship of every post holder this year.
+    Returns the producing rows."""
+    pop, p, ca, rng = m.pop, m.p, m.ca, m.rng
+    rows = kernels.post_holders(m.gone, pop.sector, pop.fellow_until, False)
+    # country x sector terms once, then one lookup per researcher
+    rt = research_time(ca, p)
+    fund = ca.funding_rel[:, None] ** ACADEMIC  # academic research money matters on academic posts only
+    weight = np.array([1.0, 1.0, p.papers_weight_industry, p.papers_weight_government, p.papers_weight_startup])
+    log_rate = np.log(
+        p.papers_per_year
+        * weight[None, :]
+        * (rt / 0.4) ** p.papers_research_time_elasticity
+        * fund**p.papers_funding_elasticity
+    ).ravel()
+    impact_base = (p.impact_research_time * rt + p.impact_log_funding * np.log(fund)).ravel()
+    # the per-person sums run compiled; exp and expm1 stay numpy's (bit-for-bit the same results)
+    cell, log_papers, tie_term = kernels.production_exponents(
+        rows,
+        pop.country,
+        pop.sector,
+        pop.talent,
+        pop.ties,
+        log_rate,
+        np.float32(p.papers_talent),
+        p.papers_stability,
+        np.float32(-p.intl_coauthor_per_tie),
+    )
+    papers = np.exp(log_papers)
+    intl = -np.expm1(tie_term)
+    kernels.store_production(
+        rows,
+        cell,
+        papers,
+        intl,
+        rng.standard_normal(rows.size, dtype=np.float32),
+        pop.talent,
+        impact_base,
+        np.float32(p.impact_talent),
+        np.float32(p.impact_international),
+        np.float32(p.impact_noise),
+        pop.papers,
+        pop.papers_cum,
+        pop.impact,
+        pop.intl,
+    )
+    return rows
+
+
+def update_ties(m: CirculationModel) -> None:
+    """Yearly decay and growth of international ties, and of domestic standing."""
+    pop, p, ca = m.pop, m.p, m.ca
+    # co-location with foreign colleagues and the country's general openness (gain[c, d]:
+    # working in c, with partner country d); nationals abroad keep (and with embassy
+    # fellows, strengthen) ties with home
+    gain = (
+        p.tie_colocation_gain * m.market_ctx.diaspora.T
+        + p.tie_openness_gain * ca.collab_openness[:, None] * m.frontier_weight[None, :]
+    ).astype(np.float32)
+    home_gain = (p.tie_openness_gain + ca.home_tie_gain_abroad).astype(np.float32)
+    kernels.update_ties(
+        pop.ties,
+        pop.standing,
+        m.gone,
+        pop.sector,
+        pop.nationality,
+        pop.country,
+        gain,
+        home_gain,
+        np.float32(1.0 - p.tie_decay_per_year),
+        np.float32(p.standing_gain_per_year),
+        np.float32(1.0 - p.standing_decay_abroad_per_year),
+    )
+
+
+def top_threshold(impact: np.ndarray, papers: np.ndarray, share: float = 0.10, bins: int = 4096) -> float:
+    """Impact above which the top ``share`` of all papers lie (papers-weighted quantile).
+
+    Computed from a fine histogram (``bins`` bins over the observed range): linear in
+    the number of researchers, accurate to a bin width.
+    """
+    if impact.size == 0 or papers.sum() <= 0:
+        return np.inf
+    lo, hi = float(impact.min()), float(impact.max())
+    if hi <= lo:
+        return lo
+    hist, edges = np.histogram(impact, bins=bins, range=(lo, hi), weights=papers)
+    cum = np.cumsum(hist)
+    k = int(np.searchsorted(cum, (1.0 - share) * cum[-1], side="right"))
+    return float(edges[min(k, bins - 1)])
+
+
+def country_output(m: CirculationModel, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-country papers, top-10% papers, internationally co-authored papers, and the
+    collaboration matrix (expected co-authored papers between country pairs)."""
+    pop, n = m.pop, m.n_countries
+    # researchers grouped by country, so country sums are sums over contiguous runs;
+    # collaboration: each researcher's co-authored papers spread over their foreign ties
+    starts, values, impact, coauthored = kernels.output_by_country(
+        rows, pop.country, pop.papers, pop.impact, pop.intl, pop.ties, n
+    )
+    papers = values[0]
+    values[1] = papers * (impact >= top_threshold(impact, papers))  # top-10% papers
+    sums = np.hstack([coauthored, _group_sums(values, starts)])
+    return {
+        "coauthored": sums[:, :n],  # [c, d]: c's internationally co-authored papers with partners in d
+        "papers": sums[:, n],
+        "top10": sums[:, n + 1],
+        "intl": sums[:, n + 2],
+        "collab": sums[:, :n] + sums[:, :n].T,  # symmetric collaboration network
+    }
+
+
+def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sums of the columns of ``values`` (k x rows) over runs beginning at ``starts``
+    (one per group, sorted; a group with no rows starts where the next one does).
+    Returns (groups x k)."""
+    ends = np.r_[starts[1:], values.shape[1]]
+    # a loop over countries (pairwise float64 sums of contiguous slices), not over people
+    return np.array([values[:, a:b].sum(axis=1, dtype=np.float64) for a, b in zip(starts, ends, strict=True)])
+
+
+def eigenvector_centrality(w: np.ndarray) -> np.ndarray:
+    """Eigenvector centrality of a symmetric weighted network, scaled so the maximum is 1."""
+    vals, vecs = np.linalg.eigh(w)
+    v = np.abs(vecs[:, np.argmax(vals)])
+    return v / v.max() if v.max() > 0 else v

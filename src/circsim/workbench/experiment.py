@@ -1,0 +1,411 @@
+"""Experiment files: policy packages (levers) crossed with uncertainties, replicated.
+
+An experiment file (TOML) names scenarios — each a policy package on top of the
+baseline scenario — and, separately, the uncertain parameters with ranges and a design
+that samples them (none, full factorial, Latin hypercube, Sobol or Morris via SALib).
+Every scenario runs at every design point and replicate with the same seed (common
+random numbers), so differences between scenarios are paired. Levers and
+uncertainties are kept apart, as in the XLRM framing::
+
+    name = "levers"
+    baseline = "baseline.toml"        # scenario file the packages build on (relative to this file)
+    replicates = 3
+    seed = 1
+    scale = 400                       # optional: overrides the baseline's [model] values
+    end_year = 2040
+    calibrated = true                 # default; false runs on the raw defaults, not data/calibrated.toml
+
+    [scenarios.baseline]              # no change
+    [scenarios.fellowships]
+    file = "fellowships.toml"         # a scenario file whose levers and overrides are merged in
+    [scenarios.fellowships_small]
+    file = "fellowships.toml"
+    levers.overseas_fellowships.fellows_per_year = 500
+
+    [uncertainties."countries.JP.insider_preference"]
+    low = 0.5
+    high = 1.5
+    [uncertainties.return_logit_base]
+    values = [-2.5, -2.0]
+
+    [design]
+    method = "latin_hypercube"        # none | full_factorial | latin_hypercube | sobol | morris | table
+    samples = 4
+    # method = "table" draws `samples` rows of a CSV of joint values (one column per
+    # parameter path), e.g. file = "../experiments/calibration-2026/calibration/nroy.csv"
+    # to carry calibration uncertainty; [uncertainties] are then added by a Latin hypercube
+
+    [keep]                            # what the store keeps (default: everything)
+    indicators = ["researchers", "visits_abroad_long"]
+    years = [2030, 2040]
+    countries = ["JP", "US"]
+    flows = true
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ..errors import InputError
+from ..sim.indicators import INDICATORS
+from ..sim.inputs import load_regions
+from ..sim.scenario import Scenario, apply_overrides, merge_tables, read_toml, scenario_from_dict, validation_error
+
+MAX_POINTS = 100_000  # design points; more is a mistake, not an experiment
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+class Uncertainty(_Strict):
+    """An uncertain parameter: a range (``low``, ``high``) or a list of ``values``."""
+
+    low: float | None = None
+    high: float | None = None
+    values: list[float | int | bool | str] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Uncertainty:
+        if self.values is not None:
+            if self.low is not None or self.high is not None:
+                raise ValueError("give either low and high, or values, not both")
+            if not self.values:
+                raise ValueError("values must not be empty")
+        elif self.low is None or self.high is None or not self.low < self.high:
+            raise ValueError("needs low < high, or a list of values")
+        return self
+
+
+class Design(_Strict):
+    """How the uncertainties are sampled."""
+
+    method: Literal["none", "full_factorial", "latin_hypercube", "sobol", "morris", "table"] = "none"
+    samples: int = Field(8, ge=1, le=100_000, description="points (LHS, table), base samples N (Sobol, Morris)")
+    file: str | None = Field(
+        None,
+        description="table: CSV of joint parameter values, a column per parameter path (e.g. a calibration's nroy.csv)",
+    )
+    levels: int = Field(3, ge=2, le=100, description="levels per range (full factorial, Morris)")
+    seed: int | None = Field(None, ge=0, description="sampling seed; default: the experiment seed")
+
+
+class Keep(_Strict):
+    """Which results the store keeps; None keeps everything."""
+
+    indicators: list[str] | None = None
+    years: list[int] | None = None
+    countries: list[str] | None = None
+    flows: bool = True
+
+
+class Package(_Strict):
+    """A scenario of the experiment: a scenario file and/or inline tables on top of the baseline."""
+
+    file: str | None = None
+    description: str = ""
+    model: dict[str, Any] = Field(default_factory=dict)
+    countries: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    levers: dict[str, Any] = Field(default_factory=dict)
+
+
+class ExperimentSpec(_Strict):
+    """The validated content of an experiment file."""
+
+    name: str = "experiment"
+    description: str = ""
+    baseline: str = "baseline.toml"
+    scenarios: dict[str, Package] = Field(min_length=1)
+    uncertainties: dict[str, Uncertainty] = Field(default_factory=dict)
+    design: Design = Field(default_factory=Design)
+    replicates: int = Field(1, ge=1, le=10_000)
+    seed: int = Field(0, ge=0)
+    scale: float | None = Field(None, gt=0, le=1e5)
+    start_year: int | None = Field(None, ge=1990, le=2100)
+    end_year: int | None = Field(None, ge=1990, le=2150)
+    keep: Keep = Field(default_factory=Keep)
+    calibrated: bool = Field(True, description="run on the calibrated parameter values (data/calibrated.toml)")
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One model run: a scenario at a design point and replicate, with its seed."""
+
+    run_id: str
+    scenario: str
+    point: int
+    replicate: int
+    seed: int
+    values: dict[str, Any]  # uncertainty values at this design point
+    scenario_data: dict[str, Any]  # the full scenario (package + design point), ready to validate
+    keep: Keep = field(default_factory=Keep)
+
+
+@dataclass
+class Experiment:
+    """A loaded experiment: its spec, source text, design points and runs."""
+
+    path: Path
+    text: str
+    spec: ExperimentSpec
+    points: list[dict[str, Any]]
+    runs: list[RunSpec]
+    packages: dict[str, dict[str, Any]]  # scenario name -> full scenario data, before design values
+
+    def at_points(self, points: list[dict[str, Any]], text: str | None = None) -> Experiment:
+        """The same experiment at other design points (every scenario, every replicate);
+        ``text`` replaces the source text a store checks on resume."""
+        source, spec = str(self.path), self.spec
+        runs = [
+            RunSpec(
+                run_id=f"{name}-p{i:03d}-r{r:02d}",
+                scenario=name,
+                point=i,
+                replicate=r,
+                seed=run_seed(spec.seed, i, r),
+                values=point,
+                scenario_data=apply_overrides(pkg, point, source),
+                keep=spec.keep,
+            )
+            for i, point in enumerate(points)
+            for r in range(spec.replicates)
+            for name, pkg in self.packages.items()
+        ]
+        return Experiment(self.path, self.text if text is None else text, spec, points, runs, self.packages)
+
+    @property
+    def scenario_names(self) -> list[str]:
+        """Scenario names in file order."""
+        return list(self.spec.scenarios)
+
+
+def run_seed(seed: int, point: int, replicate: int) -> int:
+    """The seed of every scenario's run at a design point and replicate (common random numbers)."""
+    return int(np.random.SeedSequence([seed, point, replicate]).generate_state(1, dtype=np.uint32)[0])
+
+
+def design_points(spec: ExperimentSpec, source: str) -> list[dict[str, Any]]:
+    """Sample the uncertainties with the design's method; one dict of values per point."""
+    unc, d = spec.uncertainties, spec.design
+    names = list(unc)
+    if d.method == "none":
+        if unc:
+            raise InputError(
+                "uncertainties are given but the design samples none",
+                source=source,
+                key="design.method",
+                value=d.method,
+                allowed="full_factorial, latin_hypercube, sobol, morris or table (or remove [uncertainties])",
+            )
+        return [{}]
+    seed = spec.seed if d.seed is None else d.seed
+    if d.method == "table":
+        rows = _table_rows(spec, source, seed)
+        if unc:  # the other uncertainties by a Latin hypercube of the same size, column-wise
+            lhs_design = d.model_copy(update={"method": "latin_hypercube", "samples": len(rows)})
+            lhs = design_points(spec.model_copy(update={"design": lhs_design}), source)
+            rows = [{**row, **extra} for row, extra in zip(rows, lhs, strict=True)]
+        return rows
+    if not unc:
+        raise InputError(
+            "the design names no uncertainty",
+            source=source,
+            key="uncertainties",
+            allowed="at least one [uncertainties.PARAMETER] table with low/high or values",
+        )
+    if d.method == "full_factorial":
+        axes = [u.values if u.values is not None else list(np.linspace(u.low, u.high, d.levels)) for u in unc.values()]
+        size = int(np.prod([len(a) for a in axes], dtype=float))
+        if size > MAX_POINTS:
+            raise InputError(
+                "the full factorial design is too large",
+                source=source,
+                key="design.levels",
+                value=f"{size:,} points",
+                allowed=f"at most {MAX_POINTS:,} points (fewer levels or values)",
+            )
+        return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes)]
+    if d.method == "latin_hypercube":
+        from scipy.stats import qmc
+
+        unit = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(seed)).random(d.samples)
+        return [{n: _from_unit(unc[n], unit[i, j]) for j, n in enumerate(names)} for i in range(d.samples)]
+    discrete = [n for n in names if unc[n].values is not None]
+    if discrete:
+        raise InputError(
+            f"the {d.method} design needs ranges",
+            source=source,
+            key=f"uncertainties.{discrete[0]}",
+            value="values",
+            allowed="low and high",
+        )
+    problem = {"num_vars": len(names), "names": names, "bounds": [[unc[n].low, unc[n].high] for n in names]}
+    if d.method == "sobol":
+        from SALib.sample import sobol
+
+        x = sobol.sample(problem, d.samples, calc_second_order=False, seed=seed)
+    else:
+        from SALib.sample import morris
+
+        x = morris.sample(problem, d.samples, num_levels=d.levels, seed=seed)
+    return [dict(zip(names, (float(v) for v in row), strict=True)) for row in x]
+
+
+def table_path(spec: ExperimentSpec, source: str) -> Path:
+    """The CSV file of a table design (relative to the experiment file)."""
+    if not spec.design.file:
+        raise InputError(
+            "a table design needs a file", source=source, key="design.file", allowed="a CSV path, e.g. nroy.csv"
+        )
+    return Path(source).parent / spec.design.file
+
+
+def _table_rows(spec: ExperimentSpec, source: str, seed: int) -> list[dict[str, Any]]:
+    """``samples`` rows drawn without replacement from the design's CSV (all rows, in order,
+    if it has no more); columns are parameter paths."""
+    import pandas as pd
+
+    path = table_path(spec, source)
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"cannot be read: {exc}", source=source, key="design.file", value=str(path), allowed="a CSV file"
+        ) from None
+    bad = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c]) or not np.isfinite(table[c]).all()]
+    if table.empty or bad:
+        raise InputError(
+            "needs rows of finite numbers",
+            source=str(path),
+            key=bad[0] if bad else None,
+            allowed="one column per parameter path, one row per design point",
+        )
+    clash = sorted(set(table.columns) & set(spec.uncertainties))
+    if clash:
+        raise InputError(
+            "a parameter is both a table column and an uncertainty",
+            source=source,
+            key=f"uncertainties.{clash[0]}",
+            allowed=f"each parameter once (the table {path} has it)",
+        )
+    n = len(table)
+    if spec.design.samples >= n:
+        rows = np.arange(n)
+    else:
+        rows = np.sort(np.random.default_rng(seed).choice(n, size=spec.design.samples, replace=False))
+    return [{c: float(table.iloc[i][c]) for c in table.columns} for i in rows]
+
+
+def _from_unit(u: Uncertainty, x: float) -> Any:
+    if u.values is not None:
+        return u.values[min(int(x * len(u.values)), len(u.values) - 1)]
+    return float(u.low + x * (u.high - u.low))
+
+
+def load_experiment(path: str | Path, data: dict[str, Any] | None = None) -> Experiment:
+    """Load, validate and resolve an experiment file into its runs.
+
+    Every package is validated as a full scenario, and every uncertainty at its
+    extremes, before anything runs; problems raise InputError naming file and key.
+    ``data``, if given, is the file's content already read (e.g. with extra tables
+    removed by the caller).
+    """
+    path = Path(path)
+    source = str(path)
+    data = read_toml(path) if data is None else data
+    try:
+        spec = ExperimentSpec.model_validate(data)
+    except ValidationError as exc:
+        raise validation_error(exc, source, ExperimentSpec) from None
+    _check_keep(spec.keep, source)
+    base = _read_referenced(path.parent / spec.baseline, source, "baseline")
+    run_overrides = {
+        k: v
+        for k, v in (("scale", spec.scale), ("start_year", spec.start_year), ("end_year", spec.end_year))
+        if v is not None
+    }
+    packages: dict[str, dict[str, Any]] = {}
+    for name, pkg in spec.scenarios.items():
+        merged = base
+        if pkg.file:
+            package_file = _read_referenced(path.parent / pkg.file, source, f"scenarios.{name}.file")
+            merged = merge_tables(merged, {k: v for k, v in package_file.items() if k not in ("name", "description")})
+        inline = pkg.model_dump(include={"model", "countries", "levers"}, exclude_defaults=True)
+        merged = merge_tables(merged, inline)
+        merged = {**merged, "name": name, "description": pkg.description, "calibrated": spec.calibrated}
+        merged = apply_overrides(merged, run_overrides, source)
+        scenario_from_dict(merged, f"{source} [scenarios.{name}]")  # validate now
+        packages[name] = merged
+    _check_uncertainties(spec, packages[next(iter(packages))], source)
+    points = design_points(spec, source)
+    text = path.read_text(encoding="utf-8")
+    if spec.design.method == "table":
+        _check_table(points, packages[next(iter(packages))], table_path(spec, source))
+        # the table's content is part of the experiment: a changed table is a new experiment
+        digest = hashlib.sha256(table_path(spec, source).read_bytes()).hexdigest()
+        text += f"\n# design table {spec.design.file}: sha256 {digest}\n"
+    exp = Experiment(path=path, text=text, spec=spec, points=[], runs=[], packages=packages)
+    return exp.at_points(points)
+
+
+def _read_referenced(path: Path, source: str, key: str) -> dict[str, Any]:
+    """A scenario file named by the experiment; problems name the experiment's key too."""
+    try:
+        return read_toml(path)
+    except InputError as exc:
+        raise InputError(
+            f"{path}: {exc.detail}",
+            source=source,
+            key=key,
+            value=str(path),
+            allowed="an existing scenario file (relative to the experiment file)",
+        ) from None
+
+
+def _check_uncertainties(spec: ExperimentSpec, package: dict[str, Any], source: str) -> None:
+    """Each uncertain parameter must be a valid override at both ends of its range."""
+    for name, u in spec.uncertainties.items():
+        _check_values(
+            package, name, u.values if u.values is not None else [u.low, u.high], source, f"uncertainties.{name}"
+        )
+
+
+def _check_table(points: list[dict[str, Any]], package: dict[str, Any], path: Path) -> None:
+    """Each column of a design table must be a valid override at its smallest and largest value."""
+    for name in points[0]:
+        values = [p[name] for p in points]
+        _check_values(package, name, [min(values), max(values)], str(path), name)
+
+
+def _check_values(package: dict[str, Any], name: str, values: list[Any], source: str, key: str) -> None:
+    for v in values:
+        try:
+            scenario_from_dict(apply_overrides(package, {name: v}, source), source)
+        except InputError as exc:
+            raise InputError(
+                f"not a valid parameter value ({exc.detail})",
+                source=source,
+                key=key,
+                value=v,
+                allowed=exc.allowed or "a parameter path valid in a scenario",
+            ) from None
+
+
+def _check_keep(keep: Keep, source: str) -> None:
+    codes = [r.code for r in load_regions()]
+    for key, given, allowed in (("indicators", keep.indicators, INDICATORS), ("countries", keep.countries, codes)):
+        bad = [x for x in given or [] if x not in allowed]
+        if bad:
+            raise InputError("unknown name", source=source, key=f"keep.{key}", value=bad[0], allowed=", ".join(allowed))
+
+
+def build_scenario(run: RunSpec) -> Scenario:
+    """The validated scenario of one run."""
+    return scenario_from_dict(run.scenario_data, run.run_id)

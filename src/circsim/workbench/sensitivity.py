@@ -1,0 +1,105 @@
+"""Global sensitivity analysis of the headline outcomes to the uncertain parameters.
+
+An experiment file whose design is ``morris`` or ``sobol`` is run with the batch runner;
+each outcome (an indicator of a country in a year) is averaged over replicates at each
+design point, and SALib's analysers give Morris elementary-effect statistics
+(``mu_star``, ``sigma``) or first-order and total Sobol indices (``S1``, ``ST``) with
+their confidence half-widths.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..sim.indicators import HEADLINE
+from .experiment import Experiment, build_scenario
+from .store import ResultStore, atomic_write
+
+
+def problem(exp: Experiment) -> dict:
+    """The SALib problem of an experiment's (range) uncertainties."""
+    unc = exp.spec.uncertainties
+    return {"num_vars": len(unc), "names": list(unc), "bounds": [[u.low, u.high] for u in unc.values()]}
+
+
+def indices(prob: dict, method: str, x: np.ndarray, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
+    """Sensitivity indices of one outcome ``y`` (one value per design point ``x``)."""
+    if method == "morris":
+        from SALib.analyze import morris
+
+        res = morris.analyze(prob, x, y, seed=seed)
+        return pd.DataFrame({"parameter": prob["names"], "mu_star": res["mu_star"], "mu_star_conf":
+                             res["mu_star_conf"], "sigma": res["sigma"]})  # fmt: skip
+    from SALib.analyze import sobol
+
+    res = sobol.analyze(prob, y, calc_second_order=False, seed=seed)
+    return pd.DataFrame({"parameter": prob["names"], "S1": res["S1"], "S1_conf": res["S1_conf"], "ST": res["ST"],
+                         "ST_conf": res["ST_conf"]})  # fmt: skip
+
+
+def require_screening_design(exp: Experiment) -> str:
+    """The experiment's design method, which must be morris or sobol."""
+    method = exp.spec.design.method
+    if method not in ("morris", "sobol"):
+        raise InputError(
+            "sensitivity analysis needs a morris or sobol design",
+            source=str(exp.path),
+            key="design.method",
+            value=method,
+            allowed="morris, sobol",
+        )
+    return method
+
+
+def analyse(
+    exp: Experiment, store: ResultStore, country: str | None = None, outcomes: list[str] | None = None
+) -> pd.DataFrame:
+    """Indices of every outcome for the first scenario of the experiment."""
+    method = require_screening_design(exp)
+    scenario = exp.scenario_names[0]
+    country = country or build_scenario(exp.runs[0]).model.focal_country
+    runs = store.runs()
+    runs = runs[(runs["scenario"] == scenario) & (runs["status"] == "done")]
+    if runs["point"].nunique() < len(exp.points):
+        raise InputError(
+            "not every design point has a finished run",
+            source=str(store.path),
+            allowed="a complete batch (resume it first)",
+        )
+    ind = store.indicators()
+    end = int(ind["year"].max())
+    ind = ind[(ind["country"] == country) & (ind["year"] == end) & ind["run_id"].isin(runs["run_id"])]
+    ind = ind.merge(runs[["run_id", "point"]], on="run_id")
+    x = np.array([[p[n] for n in exp.spec.uncertainties] for p in exp.points])
+    prob = problem(exp)
+    tables = []
+    for name in outcomes or [h for h in HEADLINE if h != "lever_cost_yen"]:  # no lever acts in a screening
+        y = ind[ind["indicator"] == name].groupby("point")["value"].mean().reindex(range(len(exp.points)))
+        if y.isna().any():
+            continue  # undefined somewhere (e.g. a share with an empty denominator)
+        tables.append(
+            indices(prob, method, x, y.to_numpy(float), exp.spec.seed).assign(outcome=f"{name} ({country}, {end})")
+        )
+    return pd.concat(tables, ignore_index=True)[["outcome", *tables[0].columns.drop("outcome")]]
+
+
+def write_sensitivity(table: pd.DataFrame, method: str, out: Path) -> Path:
+    """sensitivity.csv and a heat-map figure (mu_star or ST, normalised per outcome)."""
+    from .figures import plt, save
+
+    out.mkdir(parents=True, exist_ok=True)
+    atomic_write(out / "sensitivity.csv", lambda p: table.to_csv(p, index=False, float_format="%.6g"))
+    col = "mu_star" if method == "morris" else "ST"
+    grid = table.pivot(index="outcome", columns="parameter", values=col)
+    norm = grid.div(grid.abs().max(axis=1).replace(0, 1), axis=0)
+    fig, ax = plt.subplots(figsize=(1.2 * grid.shape[1] + 4, 0.35 * grid.shape[0] + 1.5))
+    im = ax.imshow(norm.to_numpy(float), cmap="viridis", vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=30, ha="right", fontsize=7)
+    ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=7)
+    fig.colorbar(im, ax=ax, label=f"{col} relative to the largest per outcome")
+    ax.set_title(f"{'Morris' if method == 'morris' else 'Sobol'} sensitivity of the outcomes", fontsize=10)
+    return save(fig, out / "sensitivity.png")

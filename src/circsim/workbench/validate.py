@@ -1,0 +1,117 @@
+"""Validation: the pattern table of the baseline against every observed target.
+
+For each target of ``data/targets.csv`` (indicator, country, year, observed value,
+tolerance, source) the table gives the simulated mean over runs and its 90% interval
+(5th-95th percentile across runs) in the target year, and whether the mean lies within
+the tolerance of the observed value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..sim.inputs import load_targets
+
+COLUMNS = ["indicator", "country", "year", "observed", "tolerance", "simulated_mean", "simulated_p05",
+           "simulated_p95", "runs", "holds", "source"]  # fmt: skip
+
+
+def pattern_table(indicators: pd.DataFrame, targets: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Pattern table from an indicators table of one or more runs (``run_id`` optional).
+
+    ``holds`` is True/False where the target's indicator was recorded in its year, and
+    missing (None) otherwise (e.g. a horizon that ends before the target year).
+    """
+    targets = load_targets() if targets is None else targets
+    ind = indicators if "run_id" in indicators else indicators.assign(run_id="run")
+    keyed = ind.set_index(["indicator", "country", "year"])[["run_id", "value"]]
+    rows = []
+    for t in targets.itertuples():
+        key = (t.indicator, t.country, t.year)
+        values = keyed.loc[[key], "value"].dropna().to_numpy(float) if key in keyed.index else np.zeros(0)
+        mean = float(values.mean()) if values.size else float("nan")
+        rows.append({
+            "indicator": t.indicator, "country": t.country, "year": int(t.year), "observed": float(t.value),
+            "tolerance": float(t.tolerance), "simulated_mean": mean,
+            "simulated_p05": float(np.percentile(values, 5)) if values.size else float("nan"),
+            "simulated_p95": float(np.percentile(values, 95)) if values.size else float("nan"),
+            "runs": int(values.size), "holds": bool(abs(mean - t.value) <= t.tolerance) if values.size else None,
+            "source": t.source,
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def write_patterns(table: pd.DataFrame, out: Path, title: str) -> tuple[Path, Path]:
+    """Write the pattern table as CSV and Markdown into ``out``."""
+    from .store import atomic_write, atomic_write_text
+
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path, md_path = out / "patterns.csv", out / "patterns.md"
+    atomic_write(csv_path, lambda p: table.to_csv(p, index=False, float_format="%.6g"))
+    checked = table["holds"].notna()
+    held = int(table.loc[checked, "holds"].astype(bool).sum())
+    lines = [
+        f"# {title}",
+        "",
+        f"{held} of {int(checked.sum())} checked targets hold "
+        f"({int((~checked).sum())} not checked: not recorded in the runs).",
+        "",
+        table.drop(columns=["source"]).to_markdown(index=False, floatfmt=".4g"),
+        "",
+        "Sources:",
+        "",
+        *[f"- {r.indicator} {r.country} {r.year}: {r.source}" for r in table.itertuples()],
+        "",
+    ]
+    atomic_write_text(md_path, "\n".join(lines))
+    return csv_path, md_path
+
+
+def patterns_figure(table: pd.DataFrame, path: Path) -> Path:
+    """Simulated (mean, 90% interval over runs) against observed (value +- tolerance),
+    one row per target, each row scaled by its observed value."""
+    from .figures import plt, save
+
+    t = table.reset_index(drop=True)
+    scale = t["observed"].abs().where(t["observed"] != 0, 1.0)
+    y = np.arange(len(t))
+    fig, ax = plt.subplots(figsize=(7, 0.28 * len(t) + 1.2))
+    ax.errorbar(t["observed"] / scale, y, xerr=t["tolerance"] / scale, fmt="ks", ms=3, capsize=2, label="observed")
+    sim = t["simulated_mean"] / scale
+    err = [(t["simulated_mean"] - t["simulated_p05"]) / scale, (t["simulated_p95"] - t["simulated_mean"]) / scale]
+    ax.errorbar(sim, y + 0.25, xerr=err, fmt="o", ms=3, color="tab:red", capsize=2, label="simulated (90% of runs)")
+    ax.set_yticks(y, [f"{r.indicator} {r.country} {r.year}" for r in t.itertuples()], fontsize=7)
+    ax.invert_yaxis()
+    ax.axvline(1.0, color="grey", lw=0.6)
+    ax.set_xlabel("value relative to the observed value")
+    ax.legend(fontsize=7)
+    ax.set_title("Baseline against the observed patterns", fontsize=10)
+    return save(fig, path)
+
+
+def series_figure(indicators: pd.DataFrame, path: Path, targets: pd.DataFrame | None = None) -> Path:
+    """Simulated series against the observed points: one panel per indicator and country
+    with a target, the median and 90% band over runs by year, observed values with their
+    tolerance."""
+    from .figures import draw_band, draw_observed, plt, save, year_band
+
+    targets = load_targets() if targets is None else targets
+    panels = list(dict.fromkeys(zip(targets["indicator"], targets["country"], strict=True)))
+    cols = min(4, len(panels))
+    rows = int(np.ceil(len(panels) / cols))
+    fig, axes = plt.subplots(rows, cols, figsize=(3.3 * cols, 2.4 * rows + 0.6), squeeze=False)
+    for ax, (name, code) in zip(axes.ravel(), panels, strict=False):
+        sim = indicators[(indicators["indicator"] == name) & (indicators["country"] == code)]
+        band = year_band(sim)
+        if not band.empty:
+            draw_band(ax, band, "tab:red")
+        draw_observed(ax, targets[(targets["indicator"] == name) & (targets["country"] == code)])
+        ax.set_title(f"{name} ({code})", fontsize=8)
+        ax.tick_params(labelsize=7)
+    for ax in axes.ravel()[len(panels) :]:
+        ax.set_visible(False)
+    fig.suptitle("Simulated (red: median and 90% of runs) against observed (squares: value and tolerance)", fontsize=9)
+    return save(fig, path, top=0.95)
