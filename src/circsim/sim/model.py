@@ -23,19 +23,20 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import indicators, kernels
+from . import kernels
 from .careers import CareerPanel
 from .country import Country, stack_states
 from .groups import stochastic_round
-from .indicators import FLOW_SECTOR_NAMES, HEADLINE, INDICATORS, YearLog
+from .indicators import HEADLINE, INDICATORS
 from .initialization import initial_population
 from .inputs import load_regions
 from .population import Population
 from .scenario import Scenario, country_params, default_scenario, with_overrides
 from .sectors import N_SECTORS, is_post
-from .steps import contracts, demography, market, research, returns, visits
+from .steps import contracts, demography, market, observation, research, returns, visits
 from .steps.choice import N_POST, build_context, diaspora_matrix
 from .steps.funding import occupancy, posts_from_funding, vacancies
+from .steps.observation import FLOW_SECTOR_NAMES, YearLog
 from .steps.topics import TopicDiffusion
 
 
@@ -223,11 +224,11 @@ class CirculationModel(mesa.Model):
         if record:
             self.cum_cost += cost
             log.lever_cost = cost
-            self.latest = indicators.compute(self, log, self.cum_cost.copy())
+            self.latest = observation.compute(self, log, self.cum_cost.copy())
             self._ind_years.append(self.year)
             self._ind_values.append(self.latest)
             self._flow_years.append(self.year)
-            self._flow_rows.append(indicators.flows(self, log))
+            self._flow_rows.append(observation.flows(self, log))
             if self.careers is not None:
                 self.careers.record(self)
         self.last_log = log
