@@ -8,11 +8,12 @@ PYTHONS := $(HOME)/.pyenv/versions/3.12.1/bin/python3 python3.12 python3.13 pyth
 LINT_DIRS := $(wildcard src tests benchmarks)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run test lint
+.PHONY: help venv run test test-fast lint
 
 help:
 	@echo "make run    set up .venv if needed, run the lever experiment into results/levers/ and write its report"
-	@echo "make test   set up .venv if needed, run the tests"
+	@echo "make test   set up .venv if needed, run the tests (every tier: unit, property, integration, browser)"
+	@echo "make test-fast  the fast tiers only (unit and property tests, under a minute), for development"
 	@echo "make lint   ruff check and ruff format --check"
 	@echo "make venv   create .venv (Python >= 3.12), install circsim with its dev tools, compile its kernels"
 
@@ -47,6 +48,10 @@ run: venv
 
 test: venv
 	$(VENV)/bin/python -m pytest
+
+# The tiers are markers (tests/tiers.py); the fast ones need no model run beyond a tiny one.
+test-fast: venv
+	$(VENV)/bin/python -m pytest -m "unit or property"
 
 lint: venv
 	$(VENV)/bin/ruff check $(LINT_DIRS)

@@ -1,5 +1,5 @@
 """Helpers of the interface tests: a project folder as ``circsim ui`` sees it (scenario
-files at a coarse scale and a tiny result store), and reading images back."""
+files at a coarse scale and the session's tiny result store), and reading images back."""
 
 from __future__ import annotations
 
@@ -11,29 +11,17 @@ import ipywidgets
 import numpy as np
 from PIL import Image
 
-from circsim.workbench.experiment import load_experiment
-from circsim.workbench.runner import run_experiment
+from storekit import write_tiny_experiment
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Coarse live model: one agent = 2,000 researchers, to 2012; builds and steps in milliseconds.
 LIVE_SCALE = 2000
-TINY_EXPERIMENT = f"""
-name = "tiny"
-baseline = "{(ROOT / "scenarios" / "baseline.toml").as_posix()}"
-replicates = 3
-seed = 11
-scale = 5000
-end_year = 2010
-
-[scenarios.baseline]
-[scenarios.fellows]
-levers.overseas_fellowships = {{ enabled = true, start_year = 2006, fellows_per_year = 20000 }}
-"""
 
 
-def make_ui_root(root: Path) -> Path:
+def make_ui_root(root: Path, store: Path) -> Path:
     """A project folder: scenarios/ (baseline at a coarse scale, a policy file and an
-    experiment file that the picker must leave out) and experiments/tiny/store."""
+    experiment file that the picker must leave out) and experiments/tiny/ holding the tiny
+    experiment file and a copy of ``store`` (the tiny store) as experiments/tiny/store."""
     scen = root / "scenarios"
     scen.mkdir(parents=True)
     text = (ROOT / "scenarios" / "baseline.toml").read_text(encoding="utf-8")
@@ -43,9 +31,8 @@ def make_ui_root(root: Path) -> Path:
     for name in ("contact_window.toml", "levers.toml"):
         shutil.copy(ROOT / "scenarios" / name, scen / name)
     exp = root / "experiments" / "tiny"
-    exp.mkdir(parents=True)
-    (exp / "tiny.toml").write_text(TINY_EXPERIMENT, encoding="utf-8")
-    run_experiment(load_experiment(exp / "tiny.toml"), exp / "store", executor="serial", progress=False)
+    write_tiny_experiment(exp)
+    shutil.copytree(store, exp / "store")
     return root
 
 

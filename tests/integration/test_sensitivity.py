@@ -6,16 +6,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
 from circsim import cli
 from circsim.workbench.sensitivity import indices
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PROBLEM = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0.0, 1.0], [0.0, 1.0]]}
 
 
+@pytest.mark.unit
 def test_morris_ranks_the_influential_parameter_first():
     x = morris_sample.sample(PROBLEM, 20, num_levels=4, seed=1)
     y = 3.0 * x[:, 0] + 0.0 * x[:, 1]  # only a matters; its elementary effect is 3
@@ -24,6 +26,7 @@ def test_morris_ranks_the_influential_parameter_first():
     assert t.loc["b", "mu_star"] == 0.0
 
 
+@pytest.mark.unit
 def test_sobol_total_index_of_an_inert_parameter_is_near_zero():
     x = sobol_sample.sample(PROBLEM, 256, calc_second_order=False, seed=1)
     y = np.sin(2 * x[:, 0])

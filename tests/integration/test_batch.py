@@ -27,7 +27,7 @@ from circsim.workbench.experiment import load_experiment, run_seed
 from circsim.workbench.runner import run_experiment
 from circsim.workbench.store import ResultStore, open_store
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 
 INDICATOR_COLUMNS = ["run_id", "year", "country", "indicator", "value"]

@@ -18,7 +18,7 @@ from circsim.sim.model import CirculationModel
 from circsim.sim.scenario import country_params, scenario_from_dict
 from circsim.workbench.calibrate import calibrate, calibrated_toml, fit_emulator, kth_largest, load_calibration
 
-BASELINE = (Path(__file__).parents[1] / "scenarios" / "baseline.toml").as_posix()
+BASELINE = (Path(__file__).parents[2] / "scenarios" / "baseline.toml").as_posix()
 
 
 def test_emulator_recovers_a_quadratic_surface():
@@ -174,6 +174,7 @@ def _synthetic_targets(path: Path) -> pd.DataFrame:
     return targets
 
 
+@pytest.mark.integration
 def test_calibration_recovers_known_parameters_from_synthetic_data(tmp_path):
     _synthetic_targets(tmp_path / "synthetic.csv")
     body = RANGES + '[calibration]\nwaves = 3\npoints_per_wave = 12\nmisfits_allowed = 0\ntargets = "synthetic.csv"\n'
@@ -198,6 +199,7 @@ def test_calibration_recovers_known_parameters_from_synthetic_data(tmp_path):
                                            for y in (2009, 2011, 2013)}  # fmt: skip
 
 
+@pytest.mark.integration
 def test_calibrate_command_writes_a_calibration_file_the_model_then_uses(tmp_path, monkeypatch, capsys):
     targets = tmp_path / "t.csv"
     pd.DataFrame(

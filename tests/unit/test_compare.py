@@ -440,21 +440,11 @@ def test_cli_baseline_whose_runs_all_failed(tmp_path: Path, capsys: pytest.Captu
     assert_one_line_error(code, err, "baseline")
 
 
-def test_report_of_a_model_store_draws_every_figure(tmp_path: Path) -> None:
+@pytest.mark.integration
+def test_report_of_a_model_store_draws_every_figure(tiny_store: Path, tmp_path: Path) -> None:
     """A real (tiny) batch: the flow map and the PhD destinations are drawn too."""
-    from circsim.workbench.experiment import load_experiment
-    from circsim.workbench.runner import run_experiment
-
-    baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.toml"
-    exp_file = tmp_path / "exp.toml"
-    exp_file.write_text(
-        f'baseline = "{baseline.as_posix()}"\nreplicates = 2\nscale = 5000\nend_year = 2012\n'
-        "[scenarios.baseline]\n[scenarios.window]\nlevers.contact_window = {}\n",
-        encoding="utf-8",
-    )
-    store = run_experiment(load_experiment(exp_file), tmp_path / "store", executor="serial", progress=False)
     out = tmp_path / "report"
-    write_report(store, out)
+    write_report(open_store(tiny_store), out)
     for name in ("forest.png", "flow_map.png", "phd_destinations.png", "fan_visits_abroad_long.png"):
         image = mpimg.imread(out / name)
         assert image.size > 0 and len(np.unique(image)) > 1, name

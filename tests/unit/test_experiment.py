@@ -18,7 +18,7 @@ from circsim.sim.levers import LEVER_NAMES
 from circsim.workbench.experiment import Experiment, ExperimentSpec, design_points, load_experiment, run_seed
 from simkit import to_toml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 HEAD = f'baseline = "{BASELINE.as_posix()}"\nscale = 5000\nend_year = 2006\n'
 LEVER = "[scenarios.fellows.levers.overseas_fellowships]\nstart_year = 2005\nfellows_per_year = 20000\n"

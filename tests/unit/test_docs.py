@@ -11,7 +11,7 @@ import pytest
 
 from circsim.sim.inputs import CALIBRATED_FILE, load_targets
 
-ODD = Path(__file__).parents[1] / "docs" / "ODD.md"
+ODD = Path(__file__).parents[2] / "docs" / "ODD.md"
 
 
 def _table_after(heading: str) -> list[list[str]]:

@@ -11,7 +11,7 @@ import pytest
 from circsim import cli
 from circsim.workbench.validate import pattern_table
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 TARGETS = pd.DataFrame(
     {
@@ -36,6 +36,7 @@ def _indicators() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@pytest.mark.unit
 def test_pattern_table_matches_a_hand_computation():
     t = pattern_table(_indicators(), TARGETS).set_index("indicator")
     visits = np.array([3800.0, 4200.0, 4700.0])
@@ -64,11 +65,12 @@ def test_validate_runs_replicates_and_writes_the_table(tmp_path, monkeypatch, ca
     assert "checked targets hold" in (out / "patterns.md").read_text(encoding="utf-8")
 
 
-def test_validate_store_with_an_unknown_scenario_is_bad_input(tmp_path, monkeypatch, capsys):
-    monkeypatch.chdir(ROOT)
-    assert cli.main(["validate", "--replicates", "1", "--scale", "5000", "--out", str(tmp_path / "v")]) == 0
-    capsys.readouterr()
-    code = cli.main(["validate", "--store", str(tmp_path / "v" / "store"), "--scenario", "nope", "--out",
-                     str(tmp_path / "w")])  # fmt: skip
+def test_validate_store_with_an_unknown_scenario_is_bad_input(tiny_store, tmp_path, capsys):
+    """Rejected from the store's run table, before any indicator is read or file written."""
+    out = tmp_path / "w"
+    code = cli.main(["validate", "--store", str(tiny_store), "--scenario", "nope", "--out", str(out)])
     err = capsys.readouterr().err
-    assert code == 2 and "scenario" in err and "nope" in err and "Traceback" not in err
+    assert code == 2 and "Traceback" not in err
+    assert err.startswith(f"circsim: error: {tiny_store}: ") and err.count("\n") == 1
+    assert "'scenario'" in err and "'nope'" in err and "allowed: baseline, fellows" in err
+    assert not out.exists()

@@ -18,7 +18,7 @@ from circsim.sim.params import CountryParams, ModelParams
 from circsim.sim.scenario import Scenario, apply_overrides, load_scenario, scenario_from_dict
 from simkit import CODES, JP, toml_value
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 
 
