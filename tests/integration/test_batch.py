@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,12 +57,12 @@ method = "full_factorial"
 """
 SUMMARY_COLUMNS = [f"JP_{name}_2008" for name in (*HEADLINE, "lever_cost_cum_yen")]
 
-#: 2 scenarios x 5 replicates = 10 runs of ~0.3 s, for interrupting
+#: 2 scenarios x 5 replicates = 10 runs of ~0.15 s, for interrupting (the first is seen done well before the last)
 SLOW = """
 name = "slow"
 replicates = 5
 seed = 5
-scale = 200
+scale = 500
 end_year = 2012
 
 [scenarios.baseline]
@@ -493,23 +494,68 @@ def test_kill_9_then_resume_gives_the_uninterrupted_result(slow_experiment, slow
     assert_same_tables(resumed, slow_reference)
 
 
+class LineReader:
+    """A child's text stream read line by line on a thread, so that a test can wait for a
+    line with a deadline (never blocking on the pipe) and still get all the text at the end."""
+
+    def __init__(self, stream) -> None:
+        self.lines: list[str] = []
+        self.closed = False
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream) -> None:
+        for line in stream:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        with self._changed:
+            self.closed = True
+            self._changed.notify_all()
+
+    def wait_for(self, prefix: str, timeout: float = 90) -> str:
+        """The first line that starts with ``prefix``, waiting for it at most ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                found = next((line for line in self.lines if line.startswith(prefix)), None)
+                if found is not None:
+                    return found
+                left = deadline - time.monotonic()
+                assert not self.closed, f"the stream ended without a line {prefix!r}: {''.join(self.lines)}"
+                assert left > 0, f"no line {prefix!r} within {timeout} s: {''.join(self.lines)}"
+                self._changed.wait(left)
+
+    def text(self, timeout: float = 30) -> str:
+        """Everything read, once the stream has ended (the child has exited)."""
+        self._thread.join(timeout)
+        assert not self._thread.is_alive(), "the stream is still open"
+        return "".join(self.lines)
+
+
 def test_ctrl_c_exits_130_and_the_store_resumes(slow_experiment, slow_reference, tmp_path, capsys):
+    """Ctrl-C once the first progress line is shown: the run it reports is in the store,
+    the batch exits 130 with one line, and the store resumes to the uninterrupted result."""
     out = tmp_path / "interrupted"
     proc = _start_batch(slow_experiment, out)
+    stdout, stderr = LineReader(proc.stdout), LineReader(proc.stderr)
     try:
-        _wait_for_done(proc, out, 1)
+        line = stderr.wait_for(f"run 1/{SLOW_RUNS} done: ")
+        assert line.split()[3] in done_ids(out)  # a run reported done is in the store already
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C at a terminal signals the whole process group
-        _, err = proc.communicate(timeout=60)
+        proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-    assert proc.returncode == 130, err
+            proc.wait()
+    err = stderr.text()
+    assert proc.returncode == 130, (stdout.text(), err)
     assert err.strip().splitlines()[-1] == "circsim: interrupted"
     assert "Traceback" not in err
     store = open_store(out)
     assert 1 <= len(store.done()) < SLOW_RUNS
-    assert f"run 1/{SLOW_RUNS} done: " in err and "ETA" in err  # progress lines, not --quiet
+    assert "ETA" in line  # progress lines, not --quiet
     assert _resume(slow_experiment, out) == 0
     assert f"{SLOW_RUNS} of {SLOW_RUNS} runs done" in capsys.readouterr().out
     assert_same_tables(open_store(out), slow_reference)
