@@ -444,14 +444,23 @@ ONE_WORKER = ["--executor", "local", "--workers", "1"]
 
 
 def _start_batch(experiment: Path, out: Path, *extra: str) -> subprocess.Popen:
-    """``circsim batch`` in its own process group, on a one-worker process pool."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "circsim.cli", "batch", str(experiment), "--out", str(out), *ONE_WORKER, *extra],
-        start_new_session=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    """``circsim batch`` in its own process group, on a one-worker process pool, taking
+    Ctrl-C as at a terminal even where the tests run with SIGINT ignored (a job started in
+    the background by a script; an ignored signal is inherited, a handler is not)."""
+    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    if ignored:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "circsim.cli", "batch", str(experiment), "--out", str(out), *ONE_WORKER, *extra],
+            start_new_session=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    finally:
+        if ignored:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _wait_for_done(proc: subprocess.Popen, out: Path, n: int, timeout: float = 90) -> None:
