@@ -72,11 +72,13 @@ def server(ui_root: Path) -> Iterator[str]:
         _stop_group(proc)
 
 
-def _stop_group(proc: subprocess.Popen, timeout: float = 20) -> None:
-    """Stop ``circsim ui`` and its solara child (one process group), killing what lingers."""
+def _stop_group(proc: subprocess.Popen, timeout: float = 20, grace: float = 3) -> None:
+    """Stop ``circsim ui`` and its solara child (one process group), killing what lingers
+    after ``grace`` seconds. (Offline, the server's stop waits for its look-ups of KaTeX on a
+    CDN to fail, up to 9 s here; a second signal does not shorten that wait.)"""
     os.killpg(proc.pid, signal.SIGTERM)
     proc.wait(timeout=timeout)
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         try:
             os.killpg(proc.pid, 0)  # is any process of the group left?
