@@ -38,14 +38,12 @@ def set_population(m: CirculationModel, n: int = 0, **values: Any) -> slice:
     """Replace the model's population by ``n`` hand-built rows."""
     m.pop = Population(m.n_countries)
     rows = m.pop.append(n, **values) if n else slice(0, 0)
-    m.gone = np.zeros(len(m.pop), dtype=bool)
     return rows
 
 
 def add_rows(m: CirculationModel, n: int, **values: Any) -> np.ndarray:
     """Append ``n`` rows to the model's population; returns their indices."""
     rows = m.pop.append(n, **values)
-    m.extend_gone(n)
     return np.arange(rows.start, rows.stop)
 
 
@@ -83,7 +81,7 @@ def start_policy_year(m: CirculationModel, year: int | None = None) -> None:
 
 def build_market(m: CirculationModel) -> None:
     """The year's market context from the current population and country arrays."""
-    m.market_ctx = build_context(m.ca, m.p, diaspora_matrix(m.pop, m.gone, m.n_countries), m.distance_km)
+    m.market_ctx = build_context(m.ca, m.p, diaspora_matrix(m.pop, m.n_countries), m.distance_km)
 
 
 def capacity(cells: dict[tuple[int, int], int]) -> np.ndarray:

@@ -118,7 +118,6 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
         standing=standing,
         papers_cum=np.where(academic, np.maximum(age - 28, 0) * 1.0, 0.0),
     )
-    m.extend_gone(n)
     pop = m.pop
     fixed = np.flatnonzero(sector == Sector.ACAD_FIXED)
     for k, ctry in enumerate(m.country_list):

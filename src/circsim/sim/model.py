@@ -95,7 +95,6 @@ class CirculationModel(mesa.Model):
             np.array([c.doctorates_per_million for c in cp]) * self.population_m / p.doctoral_completion_share / p.scale
         )
         self.pop = Population(self.n_countries)
-        self.gone = np.zeros(0, dtype=bool)
         stocks = initial_population(self, cp)
         self.origin_weights = stocks * np.array([c.diaspora_propensity for c in cp])
         self.ref_posts = self._reference_posts()
@@ -124,10 +123,6 @@ class CirculationModel(mesa.Model):
         occ = occupancy(self.pop.country, self.pop.sector, holds, self.n_countries)
         return occ / (1.0 - self.p.vacancy_share_init)
 
-    def extend_gone(self, n: int) -> None:
-        """Grow the removal mask with the population."""
-        self.gone = np.concatenate([self.gone, np.zeros(n, dtype=bool)])
-
     # --- the year ----------------------------------------------------------------
     def step(self) -> None:
         """Simulate one year (see the module docstring for the order)."""
@@ -143,7 +138,7 @@ class CirculationModel(mesa.Model):
             country_start=pop.country.copy(),
             sector_start=pop.sector.copy(),
             nationals_abroad_start=kernels.nationals_abroad(
-                self.gone, pop.sector, pop.nationality, pop.country, n
+                pop.gone, pop.sector, pop.nationality, pop.country, n
             ).astype(float),
         )
         pop.visit_dest[:] = -1
@@ -182,7 +177,7 @@ class CirculationModel(mesa.Model):
         self.market_ctx = build_context(
             self.ca,
             p,
-            diaspora_matrix(pop, self.gone, n),
+            diaspora_matrix(pop, n),
             self.distance_km,
         )
         capacity = vacancies(posts, self._occupied())[:, 1 : 1 + N_POST].copy()
@@ -232,15 +227,13 @@ class CirculationModel(mesa.Model):
             if self.careers is not None:
                 self.careers.record(self)
         self.last_log = log
-        keep = ~self.gone
-        pop.compact(keep)
-        self.gone = np.zeros(len(pop), dtype=bool)
+        pop.compact(~pop.gone)
         self.year += 1
 
     def _occupied(self) -> np.ndarray:
         """Occupied posts per country x sector, not counting overseas fellows (who hold no host post)."""
         pop = self.pop
-        return kernels.count_posts(self.gone, pop.sector, pop.country, pop.fellow_until, self.n_countries, N_SECTORS)
+        return kernels.count_posts(pop.gone, pop.sector, pop.country, pop.fellow_until, self.n_countries, N_SECTORS)
 
     def _update_attractiveness(self, log: YearLog) -> None:
         placed = np.bincount(log.graduate_country[is_post(self.pop.sector[log.graduates])], minlength=self.n_countries)

@@ -30,6 +30,7 @@ class Field:
 
 FIELDS: dict[str, Field] = {
     "pid": Field(np.int64, -1, doc="unique person id"),
+    "gone": Field(np.bool_, False, doc="leaves the population at the end of this year"),
     "nationality": Field(np.int8, -1, doc="country index of nationality"),
     "country": Field(np.int8, -1, doc="country index where the person works or studies"),
     "first_country": Field(np.int8, -1, doc="country of first affiliation (doctorate or first post)"),

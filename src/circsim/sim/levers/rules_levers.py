@@ -69,5 +69,7 @@ class AdminLoadReduction(Lever):
         target = start + (self.target_research_time_share - start) * self.ramp(m.year, self.target_year)
         gain = max(target - s.research_time_share, 0.0)
         s.research_time_share += gain
-        academics = np.count_nonzero(~m.gone & is_academic(m.pop.sector) & (m.pop.country == ctry.index)) * m.p.scale
+        academics = (
+            np.count_nonzero(~m.pop.gone & is_academic(m.pop.sector) & (m.pop.country == ctry.index)) * m.p.scale
+        )
         return gain * academics * self.cost_per_fte_year_yen

@@ -30,7 +30,7 @@ def contract_ends(m: CirculationModel, posts: np.ndarray, occupied: np.ndarray) 
     decisions. Returns the rows renewed, converted and released to the market.
     """
     pop, rng, ca, year = m.pop, m.rng, m.ca, m.year
-    ending = kernels.contracts_ending(m.gone, pop.sector, pop.fellow_until, pop.contract_end, year)
+    ending = kernels.contracts_ending(pop.gone, pop.sector, pop.fellow_until, pop.contract_end, year)
     c = pop.country[ending].astype(np.int64)
     capped = pop.fixed_years[ending] >= ca.fixed_term_cap_years[c]
     # conversions under the cap rule, limited by open permanent posts
@@ -61,7 +61,7 @@ def fellowship_ends(m: CirculationModel) -> dict[str, np.ndarray]:
     """Overseas fellows at the end of their fellowship: with a guarantee they return
     home into the guaranteed sector; without one they look for a post where they are."""
     pop = m.pop
-    ending = np.flatnonzero(~m.gone & (pop.fellow_until > 0) & (pop.fellow_until < m.year))
+    ending = np.flatnonzero(~pop.gone & (pop.fellow_until > 0) & (pop.fellow_until < m.year))
     guaranteed = ending[pop.fellow_guarantee[ending] >= 0]
     free = ending[pop.fellow_guarantee[ending] < 0]
     home = pop.nationality[guaranteed]

@@ -32,7 +32,7 @@ def age_and_retire(m: CirculationModel) -> np.ndarray:
     # consecutive fixed-term years count towards a cap only from the year its rule starts
     # (step 3 of year y counts year y-1 held, so Japan's count from 2013 first reaches 10 in 2023)
     return kernels.age_and_retire(
-        m.gone,
+        pop.gone,
         pop.age,
         pop.sector,
         pop.country,
@@ -62,7 +62,7 @@ def exits_from_research(m: CirculationModel) -> np.ndarray:
     pop, p = m.pop, m.p
     rows = kernels.exits_from_research(
         m.rng.random(len(pop)),
-        m.gone,
+        pop.gone,
         pop.sector,
         pop.country,
         pop.fellow_until,
@@ -84,7 +84,7 @@ def attractiveness(placement: np.ndarray, perm_share_u40: np.ndarray) -> np.ndar
 def perm_share_under40(m: CirculationModel) -> np.ndarray:
     """Share of under-40 academics on permanent posts, per country."""
     pop = m.pop
-    perm, allc = kernels.young_academics(m.gone, pop.sector, pop.age, pop.country, m.n_countries)
+    perm, allc = kernels.young_academics(pop.gone, pop.sector, pop.age, pop.country, m.n_countries)
     return perm / np.maximum(allc, 1)
 
 
@@ -141,7 +141,6 @@ def add_entrants(
         standing=np.where(nat == host, 0.2, 0.0),
         **fields,
     )
-    m.extend_gone(n)
     return rows
 
 
@@ -163,7 +162,7 @@ def doctoral_intake(m: CirculationModel) -> slice:
 def graduations(m: CirculationModel) -> np.ndarray:
     """Doctoral students finishing this year become new PhDs looking for a post."""
     pop = m.pop
-    rows = kernels.graduations(m.gone, pop.sector, pop.doctoral_left)
+    rows = kernels.graduations(pop.gone, pop.sector, pop.doctoral_left)
     pop.sector[rows] = Sector.UNEMPLOYED
     pop.phd_year[rows] = m.year
     pop.unemployed_years[rows] = 0
@@ -189,5 +188,5 @@ def end_of_year_counters(m: CirculationModel) -> None:
     """Years without a post and years of overseas experience accumulate."""
     pop = m.pop
     kernels.end_of_year_counters(
-        m.gone, pop.sector, pop.nationality, pop.country, pop.unemployed_years, pop.years_abroad
+        pop.gone, pop.sector, pop.nationality, pop.country, pop.unemployed_years, pop.years_abroad
     )

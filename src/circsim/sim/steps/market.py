@@ -37,7 +37,7 @@ def find_seekers(m: CirculationModel) -> np.ndarray:
     return kernels.seekers(
         u_search,
         u_reentry,
-        m.gone,
+        pop.gone,
         pop.sector,
         pop.fellow_until,
         pop.left_year,

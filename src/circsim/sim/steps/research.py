@@ -33,7 +33,7 @@ def produce(m: CirculationModel) -> np.ndarray:
     """Papers, impact and international co-authorship of every post holder this year.
     Returns the producing rows."""
     pop, p, ca, rng = m.pop, m.p, m.ca, m.rng
-    rows = kernels.post_holders(m.gone, pop.sector, pop.fellow_until, False)
+    rows = kernels.post_holders(pop.gone, pop.sector, pop.fellow_until, False)
     # country x sector terms once, then one lookup per researcher
     rt = research_time(ca, p)
     fund = ca.funding_rel[:, None] ** ACADEMIC  # academic research money matters on academic posts only
@@ -92,7 +92,7 @@ def update_ties(m: CirculationModel) -> None:
     kernels.update_ties(
         pop.ties,
         pop.standing,
-        m.gone,
+        pop.gone,
         pop.sector,
         pop.nationality,
         pop.country,

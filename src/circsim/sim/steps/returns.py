@@ -52,7 +52,7 @@ def returns(m: CirculationModel, capacity: np.ndarray, posts: np.ndarray) -> np.
     pop = m.pop
     # visit_dest >= 0: travelling this year
     cand = kernels.return_candidates(
-        m.gone, pop.nationality, pop.country, pop.fellow_until, pop.sector, pop.last_move_year, pop.visit_dest, m.year
+        pop.gone, pop.nationality, pop.country, pop.fellow_until, pop.sector, pop.last_move_year, pop.visit_dest, m.year
     )
     want = cand[m.rng.random(cand.size) < return_probability(m, cand, capacity, posts[:, 1 : 1 + N_POST])]
     cells = run_market(m, want, capacity, home_only=True)

@@ -66,7 +66,7 @@ def visit_probability(m: CirculationModel, rows: np.ndarray) -> np.ndarray:
 def long_visits(m: CirculationModel) -> np.ndarray:
     """Draw this year's long visits. Returns the visiting rows (host in ``visit_dest``)."""
     pop, p, rng = m.pop, m.p, m.rng
-    cand = kernels.post_holders(m.gone, pop.sector, pop.fellow_until, True)
+    cand = kernels.post_holders(pop.gone, pop.sector, pop.fellow_until, True)
     u = rng.random(cand.size)
     logit, col, weight = _visit_terms(m, cand)
     # the logistic's exp in numpy, in place; the rest of visit_probability and the
