@@ -16,8 +16,8 @@ from simkit import JP, N_COUNTRIES, US, add_rows, capacity, set_population, star
 def _arrays(m, **values):
     start_policy_year(m)
     for name, val in values.items():
-        getattr(m.ca, name)[:] = val
-    return m.ca
+        getattr(m.this_year.countries, name)[:] = val
+    return m.this_year.countries
 
 
 def test_permanent_posts_follow_base_index_to_the_elasticity(tiny):
@@ -155,7 +155,7 @@ def test_doctoral_dropout_follows_the_dropout_multiplier():
     set_population(m, 2000, nationality=JP, country=JP, sector=Sector.DOCTORAL, doctoral_left=2)
     add_rows(m, 2000, nationality=US, country=US, sector=Sector.DOCTORAL, doctoral_left=2)
     start_policy_year(m)
-    m.ca.doctoral_dropout_multiplier[JP] = 0.2
+    m.this_year.countries.doctoral_dropout_multiplier[JP] = 0.2
     rows = demography.exits_from_research(m)
     assert np.mean(rows < 2000) < 0.3
     assert np.isin(np.arange(2000), rows).mean() == pytest.approx(0.1, abs=0.025)
@@ -197,7 +197,7 @@ def test_doctoral_intake_elasticity_damps_the_response():
 def test_doctoral_intake_multiplier_scales_intake(tiny):
     start_policy_year(tiny)
     base = demography.intake_per_country(tiny)
-    tiny.ca.doctoral_intake_multiplier[JP] = 2.5
+    tiny.this_year.countries.doctoral_intake_multiplier[JP] = 2.5
     after = demography.intake_per_country(tiny)
     assert after[JP] == pytest.approx(2.5 * base[JP])
     np.testing.assert_allclose(np.delete(after, JP), np.delete(base, JP))

@@ -77,17 +77,11 @@ class OverseasFellowships(Lever):
         weights[:, home] = 0.0
         host = categorical_rows(weights, rng).astype(np.int8)
         end = m.year + self.duration_years - 1
-        pop.country[rows] = host
-        pop.sector[rows] = Sector.ACAD_FIXED
+        pop.move(rows, host, Sector.ACAD_FIXED, year=m.year, tie_gain=m.p.tie_move_gain)
         pop.contract_end[rows] = end
         pop.fellow_until[rows] = end
         pop.fellow_guarantee[rows] = GUARANTEE_SECTOR[self.guarantee]
         pop.guaranteed_until[rows] = end + self.guarantee_post_years if self.guarantee != "none" else 0
-        pop.moves[rows] += 1
-        pop.last_move_year[rows] = m.year
-        pop.unemployed_years[rows] = 0
-        pop.ties[home, rows] += m.p.tie_move_gain
-        pop.ties[host, rows] = 0.0
         return rows
 
     def apply(self, m: CirculationModel, ctry: Country) -> float:

@@ -28,9 +28,7 @@ from .. import kernels
 from ..country import CountryArrays
 from ..params import ModelParams
 from ..population import Population
-from ..sectors import POST_SECTORS, Sector
-
-N_POST = len(POST_SECTORS)
+from ..sectors import N_POST, Sector
 
 
 @dataclass

@@ -14,10 +14,11 @@ import numpy as np
 
 from .. import kernels
 from ..groups import categorical_rows, stochastic_round
-from ..sectors import Sector, per_sector
+from ..sectors import Sector, is_post, per_sector
 
 if TYPE_CHECKING:
     from ..model import CirculationModel
+    from .observation import YearLog
 
 
 def exit_rates(p) -> np.ndarray:
@@ -45,17 +46,6 @@ def age_and_retire(m: CirculationModel) -> np.ndarray:
     )
 
 
-def leave_research(m: CirculationModel, rows: np.ndarray) -> None:
-    """Move rows to the 'left research' state, freeing their posts."""
-    pop = m.pop
-    pop.sector[rows] = Sector.LEFT
-    pop.left_year[rows] = m.year
-    pop.contract_end[rows] = 0
-    pop.fellow_until[rows] = 0
-    pop.fellow_guarantee[rows] = -1
-    pop.doctoral_left[rows] = 0
-
-
 def exits_from_research(m: CirculationModel) -> np.ndarray:
     """Exits by sector hazard; the unemployed leave faster the longer they search.
     Overseas fellows do not exit during the fellowship. Returns the rows that left."""
@@ -69,9 +59,9 @@ def exits_from_research(m: CirculationModel) -> np.ndarray:
         pop.unemployed_years,
         exit_rates(p),
         p.exit_rate_unemployed_increase_per_year,
-        m.ca.doctoral_dropout_multiplier,
+        m.this_year.countries.doctoral_dropout_multiplier,
     )
-    leave_research(m, rows)
+    pop.leave_research(rows, m.year)
     return rows
 
 
@@ -91,7 +81,7 @@ def perm_share_under40(m: CirculationModel) -> np.ndarray:
 def intake_per_country(m: CirculationModel) -> np.ndarray:
     """Expected doctoral entrants per country this year (agent units)."""
     p = m.p
-    base = m.base_intake * m.ca.doctoral_intake_multiplier
+    base = m.base_intake * m.this_year.countries.doctoral_intake_multiplier
     hist = m.attract_history
     lagged_year = m.year - p.doctoral_intake_lag_years
     if not p.enable_intake_response or m.attract_ref is None or lagged_year not in hist:
@@ -190,3 +180,19 @@ def end_of_year_counters(m: CirculationModel) -> None:
     kernels.end_of_year_counters(
         pop.gone, pop.sector, pop.nationality, pop.country, pop.unemployed_years, pop.years_abroad
     )
+
+
+def update_attractiveness(m: CirculationModel, log: YearLog) -> None:
+    """This year's smoothed attractiveness of the research career per country (new-PhD
+    placement and the permanent share under 40), which doctoral intake follows with a lag."""
+    placed = np.bincount(log.graduate_country[is_post(m.pop.sector[log.graduates])], minlength=m.n_countries)
+    grads = np.bincount(log.graduate_country, minlength=m.n_countries)
+    perm_share = perm_share_under40(m)
+    placement = np.where(grads > 0, placed / np.maximum(grads, 1), np.nan)
+    now = np.where(np.isnan(placement), perm_share, attractiveness(placement, perm_share))
+    prev = m.attract_history.get(m.year - 1)
+    if prev is not None:
+        now = prev + m.p.attractiveness_smoothing * (now - prev)
+    m.attract_history[m.year] = now
+    if m.year == m.p.start_year:
+        m.attract_ref = m.attract_history[m.year]

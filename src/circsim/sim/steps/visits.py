@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 def _visit_terms(m: CirculationModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Logit of a long visit for each of ``rows`` (post holders), their post column, and
     the sector weights (indexed by column) the chance is multiplied by."""
-    pop, p, ca = m.pop, m.p, m.ca
+    pop, p, ca = m.pop, m.p, m.this_year.countries
     # country x sector part of the logit, looked up once per researcher
     cell_logit = (
         p.visit_logit_base
