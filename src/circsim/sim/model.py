@@ -88,7 +88,6 @@ class CirculationModel(mesa.Model):
         )
         self.pop = Population(self.n_countries)
         stocks = initial_population(self, cp)
-        self.origin_weights = stocks * np.array([c.diaspora_propensity for c in cp])
         self.ref_posts = self._reference_posts()
         self.frontier_weight = stocks / stocks.sum()
         self.attract_history: dict[int, np.ndarray] = {}
