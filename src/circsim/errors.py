@@ -28,19 +28,30 @@ class CircsimError(Exception):
         super().__init__(self.render())
 
     def render(self) -> str:
-        """One readable message: where, which key, what value, what is allowed."""
+        """One readable message: where, which key, what value, what is allowed. Parts
+        that come from the user's input are cut short, so a message never echoes a
+        file's content or a huge value."""
         parts = []
         if self.source:
-            parts.append(str(self.source))
+            parts.append(excerpt(str(self.source), 200))
         if self.key:
-            parts.append(f"key '{self.key}'")
+            parts.append(f"key '{excerpt(str(self.key), 100)}'")
         head = ": ".join(parts)
         msg = f"{head}: {self.detail}" if head else self.detail
         if self.value is not None:
-            msg += f" (got {self.value!r})"
+            msg += f" (got {excerpt(repr(self.value), 80)})"
         if self.allowed:
             msg += f"; allowed: {self.allowed}"
         return msg
+
+
+def excerpt(text: str, limit: int) -> str:
+    """``text`` on one line, cut in the middle to at most about ``limit`` characters."""
+    text = text.replace("\n", "\\n").replace("\r", "\\r")
+    if len(text) <= limit:
+        return text
+    keep = max(limit // 2 - 2, 1)
+    return f"{text[:keep]}...{text[-keep:]}"
 
 
 class InputError(CircsimError, ValueError):

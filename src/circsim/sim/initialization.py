@@ -11,12 +11,15 @@ the burn-in years let them settle into the model's own dynamics.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..errors import InputError
+from .country import growth_path
 from .groups import stochastic_round
-from .params import CountryParams
+from .params import CountryParams, ModelParams
 from .sectors import Sector
 from .steps.demography import draw_nationality
 
@@ -57,6 +60,52 @@ FIXED_YEARS_MAX = 5
 #: Initial ties: scale of the openness x partner-share draws, and the tie of foreign nationals with home; assumed.
 TIE_SCALE_INIT = 0.5
 HOME_TIE_FOREIGN = 1.0
+
+
+#: Peak memory of a run per agent (state arrays plus the step's temporaries) and its fixed
+#: part (interpreter, numba, pandas), bytes: a 1:10 run peaks at about 700 MB with 1.9 M
+#: agents (docs/performance.md), so 400 B an agent is a generous bound.
+PEAK_BYTES_PER_AGENT = 400
+BASE_BYTES = 300e6
+#: Agents besides the researchers on posts (doctoral students, unemployed, leavers followed).
+AGENTS_PER_RESEARCHER = 1.35
+#: Share of the machine's memory a run may plan to use.
+MEMORY_SHARE = 0.8
+
+
+def peak_people(cp: list[CountryParams], p: ModelParams) -> float:
+    """Most real people a run will follow: every country's researchers at their largest
+    along the growth path of the horizon, with the people not on posts."""
+    total = 0.0
+    for c in cp:
+        growth = (c.growth_data_per_year, c.growth_projection_per_year)
+        ends = [growth_path(y, c.researchers_ref_year, *growth) for y in (p.start_year - p.burn_in_years, p.end_year)]
+        total += c.researchers_fte * max(ends) / growth_path(c.researchers_ref_year, c.researchers_ref_year, *growth)
+    return total * AGENTS_PER_RESEARCHER
+
+
+def machine_memory_bytes() -> float:
+    """Physical memory of this machine (bytes)."""
+    return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
+def check_memory(cp: list[CountryParams], p: ModelParams, source: str) -> None:
+    """An InputError, before anything is allocated, if the run would need more memory
+    than this machine has (a scale too fine for the horizon)."""
+    people = peak_people(cp, p)
+    agents = people / p.scale
+    need = BASE_BYTES + PEAK_BYTES_PER_AGENT * agents
+    have = MEMORY_SHARE * machine_memory_bytes()
+    if not need <= have:  # also catches inf
+        finest = PEAK_BYTES_PER_AGENT * people / max(have - BASE_BYTES, 1.0)
+        raise InputError(
+            f"a run at this scale needs about {need / 2**30:,.3g} GiB ({agents:,.3g} agents); "
+            f"this machine has {machine_memory_bytes() / 2**30:,.1f} GiB",
+            source=source,
+            key="model.scale",
+            value=p.scale,
+            allowed=f"scale >= {finest:.3g} (real researchers per agent) for years {p.start_year}-{p.end_year}",
+        )
 
 
 def start_stocks(cp: list[CountryParams], start_year: int, scale: float) -> np.ndarray:

@@ -20,7 +20,7 @@ from . import kernels
 from .careers import CareerPanel
 from .country import Country
 from .indicators import HEADLINE, INDICATORS
-from .initialization import initial_population
+from .initialization import check_memory, initial_population
 from .inputs import load_regions
 from .population import Population
 from .scenario import Scenario, country_params, default_scenario, with_overrides
@@ -86,6 +86,7 @@ class CirculationModel(mesa.Model):
         self.base_intake = (
             np.array([c.doctorates_per_million for c in cp]) * self.population_m / p.doctoral_completion_share / p.scale
         )
+        check_memory(cp, p, self.spec.name)
         self.pop = Population(self.n_countries)
         stocks = initial_population(self, cp)
         self.ref_posts = self._reference_posts()

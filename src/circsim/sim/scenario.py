@@ -19,7 +19,6 @@ allowed.
 from __future__ import annotations
 
 import difflib
-import tomllib
 import typing
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError
+from .input_files import read_toml
 from .inputs import calibrated_values, load_country_values, load_regions
 from .levers import Levers
 from .params import CountryParams, ModelParams
@@ -89,20 +89,6 @@ def _deep_copy(d: dict[str, Any]) -> dict[str, Any]:
     return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in d.items()}
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file; a missing file or a syntax error becomes an InputError."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", source=str(path), allowed="an existing TOML file")
-    try:
-        with open(p, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot be read: {exc}", source=str(path)) from None
-
-
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
     """Validate a scenario dict (including per-country overrides).
 
@@ -122,6 +108,12 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load and validate a scenario file, with optional overrides on top."""
     data = read_toml(path)
+    if not data:
+        raise InputError(
+            "is empty",
+            source=str(path),
+            allowed="a scenario: a name, [model], [countries.CODE] or [levers.NAME] tables",
+        )
     if overrides:
         data = apply_overrides(data, overrides, str(path))
     return scenario_from_dict(data, str(path))
