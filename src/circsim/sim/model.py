@@ -61,7 +61,7 @@ class CirculationModel(mesa.Model):
         career_sample: int = 0,
         **overrides: Any,
     ) -> None:
-        super().__init__(rng=rng)
+        super().__init__(rng=int(rng) if isinstance(rng, np.integer) else rng)  # Mesa takes Python ints only
         self.careers = CareerPanel(career_sample) if career_sample > 0 else None
         self.spec = with_overrides(scenario or default_scenario(), overrides)
         self.p = p = self.spec.model

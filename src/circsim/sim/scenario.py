@@ -23,6 +23,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError
@@ -73,8 +74,18 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: str
             elif not isinstance(nxt, dict):
                 raise InputError("is not a table", source=source, key=".".join(parts[: depth + 1]), value=nxt)
             node = nxt
-        node[parts[-1]] = value
+        node[parts[-1]] = plain(value)
     return out
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar (or 0-d array) as the Python value it holds, so values from samplers
+    (EMA Workbench, SALib, ``mesa.batch_run`` with numpy arrays) validate as Python ones."""
+    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value.item()
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 def merge_tables(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
