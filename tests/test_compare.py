@@ -15,8 +15,9 @@ from scipy import stats
 
 from circsim import cli
 from circsim.errors import InputError
+from circsim.sim.indicators import REGISTRY, names
 from circsim.workbench.compare import compare, t_interval, welch_interval
-from circsim.workbench.report import FAN_INDICATORS, write_report
+from circsim.workbench.report import write_report
 from circsim.workbench.store import ResultStore, open_store
 
 SCENARIOS = ("baseline", "lever", "other")
@@ -201,6 +202,13 @@ def test_cumulative_is_sum_over_recorded_years(comp, store_dir: Path) -> None:
     assert effect_row(comp, "lever", "visits_abroad_long", "cumulative")["mean"] == pytest.approx(yearly)
 
 
+def test_cumulative_totals_are_the_registrys_per_year_indicators(comp) -> None:
+    per_year = {i for i in INDICATORS if REGISTRY[i].per_year}
+    assert per_year == {"visits_abroad_long", "lever_cost_yen"}  # researchers is a stock
+    cumulative = set(comp.values.loc[comp.values["period"] == "cumulative", "indicator"])
+    assert cumulative == {*per_year, "lever_cost_cum_yen"}  # the cost total, for the effect per 100 億円
+
+
 @pytest.mark.parametrize("scenario", ["lever", "other"])
 @pytest.mark.parametrize("period", ["2030", "2040", "cumulative"])
 def test_effect_per_100_oku_of_cumulative_cost(comp, scenario, period) -> None:
@@ -314,7 +322,7 @@ def test_report_writes_every_file(reports) -> None:
     for name in ("report.md", "effects.csv", "ranking.csv", "forest.png"):
         assert (out / name).is_file(), name
     fans = {p.name for p in out.glob("fan_*.png")}
-    assert fans == {f"fan_{i}.png" for i in FAN_INDICATORS if i in ("visits_abroad_long",)}
+    assert fans == {f"fan_{i}.png" for i in names(fan=True) if i in ("visits_abroad_long",)}
     text = (out / "report.md").read_text(encoding="utf-8")
     assert "forest.png" in text and "fan_visits_abroad_long.png" in text
     assert "**lever**" in text and "**other**" in text

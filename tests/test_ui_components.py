@@ -14,6 +14,7 @@ import solara
 
 from circsim.cli import main
 from circsim.errors import InputError
+from circsim.sim.indicators import PANELS, REGISTRY
 from circsim.sim.levers import LEVER_NAMES, Levers
 from circsim.sim.model import CirculationModel
 from circsim.ui import app
@@ -22,7 +23,7 @@ from circsim.ui.career_inspector import CareerInspector, candidates, career_path
 from circsim.ui.comparison import ComparisonPage, effects, find_stores, load_store
 from circsim.ui.controls import Settings, lever_controls, main_controls, parse_number, scenario_files, unit
 from circsim.ui.flow_map import FlowMap, flow_map_figure, movers
-from circsim.ui.indicator_plots import IndicatorPlots, indicator_figure
+from circsim.ui.indicator_plots import CHART_PANELS, PANEL_AXES, IndicatorChart, IndicatorPlots, indicator_figure
 from circsim.ui.indicator_table import IndicatorTable, indicator_table
 from circsim.ui.server import ENV_ROOT, ENV_STORE
 from circsim.ui.settings_panel import SettingsPanel
@@ -136,6 +137,15 @@ def test_indicator_plots_and_table(stepped):
     table = indicator_table(stepped)
     assert list(table.columns) == list(CODES) and "fixed_term_share_under40" in table.index
     assert table.loc["fixed_term_share", "JP"].endswith("%")
+    assert table.loc["lever_cost_yen", "JP"].endswith("億円")  # the registry's formatting
+
+
+def test_indicator_panels_are_the_registrys(stepped):
+    assert list(PANEL_AXES) == list(PANELS)
+    chart = IndicatorChart(stepped)
+    for ax, (title, *_, members) in zip(chart.fig.axes, CHART_PANELS, strict=True):
+        assert ax.get_title() == title
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [REGISTRY[n].label for n in members]
 
 
 def test_career_path_follows_the_panel(stepped):

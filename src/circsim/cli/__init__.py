@@ -11,12 +11,12 @@ traceback.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import re
 import sys
 import time
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
@@ -24,7 +24,7 @@ import pandas as pd
 
 from .. import __version__
 from ..errors import InputError
-from ..sim.indicators import HEADLINE
+from ..sim.indicators import HEADLINE, REGISTRY
 from ..sim.inputs import load_targets
 from ..sim.model import CirculationModel
 from ..sim.scenario import Scenario, default_scenario, load_scenario, with_overrides
@@ -587,7 +587,7 @@ def simulate(model: CirculationModel, quiet: bool) -> CirculationModel:
         if not quiet:
             print(
                 f"circsim: {p.start_year + done - 1}  {done}/{total}  "
-                f"{p.focal_country} researchers {format_value('researchers', model.focal_value('researchers'))}  "
+                f"{p.focal_country} researchers {REGISTRY['researchers'].format(model.focal_value('researchers'))}  "
                 f"{time.perf_counter() - began:.1f} s",
                 file=sys.stderr,
                 flush=True,
@@ -634,36 +634,19 @@ def summary_years(start: int, end: int) -> list[int]:
     return sorted({start, end, *(y for y in SUMMARY_YEARS if start <= y <= end)})
 
 
-def is_share(indicator: str) -> bool:
-    """Whether an indicator is a share (0..1) and so shown as a percentage."""
-    return "share" in indicator or indicator.endswith("_rate") or indicator.startswith("phd_dest_")
-
-
-def format_value(indicator: str, value: float) -> str:
-    """A readable value: shares as %, large numbers with thousands separators."""
-    if math.isnan(value):
-        return "n/a"
-    if is_share(indicator):
-        return f"{value:.1%}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
-
-
-def format_tolerance(indicator: str, tolerance: float) -> str:
-    """A tolerance as ``±x``: percentage points for shares."""
-    if is_share(indicator):
-        return f"±{tolerance * 100:.1f} pp"
-    return f"±{format_value(indicator, tolerance)}"
+def _right(text: str, width: int) -> str:
+    """``text`` right-aligned in ``width`` terminal columns (a character of 億円 takes two)."""
+    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in text)
+    return text.rjust(width - wide)
 
 
 def _observed(targets: pd.DataFrame, indicator: str, country: str) -> str:
     rows = targets[(targets.indicator == indicator) & (targets.country == country)].sort_values("year")
     if rows.empty:
         return ""
+    ind = REGISTRY[indicator]
     return "obs " + ", ".join(
-        f"{format_value(indicator, r.value)} {format_tolerance(indicator, r.tolerance)} ({r.year})"
-        for r in rows.itertuples()
+        f"{ind.format(r.value)} {ind.format_tolerance(r.tolerance)} ({r.year})" for r in rows.itertuples()
     )
 
 
@@ -677,7 +660,7 @@ def headline_table(indicators: pd.DataFrame, targets: pd.DataFrame, country: str
         f"{'indicator':<{width}}" + "".join(f"{y:>12}" for y in years) + "  observed",
     ]
     for name in HEADLINE:
-        cells = "".join(f"{format_value(name, values.at[name, y]):>12}" for y in years)
+        cells = "".join(_right(REGISTRY[name].format(values.at[name, y]), 12) for y in years)
         lines.append(f"{name:<{width}}{cells}  {_observed(targets, name, country)}".rstrip())
     return "\n".join(lines)
 
@@ -689,11 +672,11 @@ def targets_table(indicators: pd.DataFrame, targets: pd.DataFrame) -> str:
     head = f"{'indicator':<{width}}  country  year  {'observed':>10}  {'tolerance':>10}  {'simulated':>10}  holds"
     lines = ["Calibration targets (all countries): simulated value in the target year", head]
     for t in table.itertuples():
+        ind = REGISTRY[t.indicator]
         verdict = "- (not in this run)" if t.holds is None else ("yes" if t.holds else "no")
         lines.append(
-            f"{t.indicator:<{width}}  {t.country:<7}  {t.year}  {format_value(t.indicator, t.observed):>10}  "
-            f"{format_tolerance(t.indicator, t.tolerance):>10}  "
-            f"{format_value(t.indicator, t.simulated_mean):>10}  {verdict}"
+            f"{t.indicator:<{width}}  {t.country:<7}  {t.year}  {ind.format(t.observed):>10}  "
+            f"{ind.format_tolerance(t.tolerance):>10}  {ind.format(t.simulated_mean):>10}  {verdict}"
         )
     checked = table["holds"].notna()
     held = int(table.loc[checked, "holds"].astype(bool).sum())
