@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from circsim import cli
+from circsim.cli.main import main
 from circsim.errors import InputError
 from circsim.sim.indicators import REGISTRY, names
 from circsim.workbench.compare import compare, t_interval, welch_interval
@@ -361,7 +361,7 @@ def test_report_findings_name_the_distinguishable_effect(reports) -> None:
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = cli.main(["compare", *args])
+    code = main(["compare", *args])
     err = capsys.readouterr().err
     return code, err
 
@@ -378,7 +378,7 @@ def assert_one_line_error(code: int, err: str, *needles: str) -> None:
 
 def test_cli_compare_writes_report(store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "rep"
-    code = cli.main(["compare", str(store_dir), "--years", "2030,2040", "--out", str(out)])
+    code = main(["compare", str(store_dir), "--years", "2030,2040", "--out", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert (out / "report.md").is_file()
@@ -481,14 +481,12 @@ def test_two_stores_compared_scenario_by_scenario(tmp_path: Path, capsys: pytest
             df = pd.read_parquet(part)
             df["value"] = df["value"] + 10.0
             df.to_parquet(part)
-    same = cli.main(
-        ["compare", str(a.path), "--against", str(a.path), "--years", "2040", "--out", str(tmp_path / "r0")]
-    )
+    same = main(["compare", str(a.path), "--against", str(a.path), "--years", "2040", "--out", str(tmp_path / "r0")])
     assert same == 0
     eff = pd.read_csv(tmp_path / "r0" / "effects.csv")
     assert set(eff["scenario"]) == set(SCENARIOS)
     assert np.allclose(eff["mean"], 0.0)
-    code = cli.main(
+    code = main(
         ["compare", str(open_store(tmp_path / "b").path), "--against", str(a.path), "--years", "2040",
          "--out", str(tmp_path / "r1")]
     )  # fmt: skip
