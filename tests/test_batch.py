@@ -5,7 +5,6 @@ line, no traceback, nothing overwritten)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -95,7 +94,8 @@ def assert_same_tables(a: ResultStore, b: ResultStore) -> None:
 
 
 def manifest(out: Path) -> dict:
-    return json.loads((out / "manifest.json").read_text())
+    """The store's plan with each run's journal entry merged in."""
+    return open_store(out).manifest
 
 
 def done_ids(out: Path) -> list[str]:
@@ -183,8 +183,10 @@ def test_store_files_and_manifest(small_experiment, serial_store):
     out = serial_store.path
     exp = load_experiment(small_experiment)
     assert sorted(p.name for p in out.iterdir()) == [
+        ".lock",
         "flows.parquet",
         "indicators.parquet",
+        "journal.jsonl",
         "manifest.json",
         "runs.parquet",
     ]

@@ -66,9 +66,10 @@ def run_id(scenario: str, point: int, replicate: int) -> str:
     return f"{scenario}-p{point:03d}-r{replicate:02d}"
 
 
-def build_store(path: Path, failed: tuple[str, ...] = (), done: bool = True) -> ResultStore:
+def build_store(path: Path, failed: tuple[str, ...] = (), done: bool = True, shift: float = 0.0) -> ResultStore:
     """The synthetic store; runs of the ``failed`` scenarios are recorded as failed, and
-    with ``done=False`` no run is recorded at all (a batch interrupted before any finished)."""
+    with ``done=False`` no run is recorded at all (a batch interrupted before any finished);
+    ``shift`` is added to every value."""
     runs = [
         {
             "run_id": run_id(s, p, r),
@@ -94,7 +95,13 @@ def build_store(path: Path, failed: tuple[str, ...] = (), done: bool = True) -> 
             continue
         df = pd.DataFrame(
             [
-                {"run_id": meta["run_id"], "year": y, "country": c, "indicator": i, "value": value(s, p, r, y, c, i)}
+                {
+                    "run_id": meta["run_id"],
+                    "year": y,
+                    "country": c,
+                    "indicator": i,
+                    "value": value(s, p, r, y, c, i) + shift,
+                }
                 for y in YEARS
                 for c in COUNTRIES
                 for i in [*INDICATORS, "lever_cost_cum_yen"]
@@ -474,13 +481,7 @@ def test_two_stores_compared_scenario_by_scenario(tmp_path: Path, capsys: pytest
     """--against: a store against itself differs by exactly zero; against a store whose
     values are all shifted, by that shift, for every scenario."""
     a = build_store(tmp_path / "a")
-    shifted = build_store(tmp_path / "b")
-    for name in ("indicators",):
-        folder = shifted.path / f"{name}.parquet"
-        for part in folder.glob("*.parquet"):
-            df = pd.read_parquet(part)
-            df["value"] = df["value"] + 10.0
-            df.to_parquet(part)
+    build_store(tmp_path / "b", shift=10.0)
     same = main(["compare", str(a.path), "--against", str(a.path), "--years", "2040", "--out", str(tmp_path / "r0")])
     assert same == 0
     eff = pd.read_csv(tmp_path / "r0" / "effects.csv")

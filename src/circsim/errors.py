@@ -1,10 +1,11 @@
-"""The one error type for bad user input (scenario files, CLI arguments, UI values)."""
+"""The error types that reach a user as one line: bad input, and a machine that cannot
+do what was asked (a full disk)."""
 
 from __future__ import annotations
 
 
-class InputError(ValueError):
-    """Bad input, with enough context for a one-line message.
+class CircsimError(Exception):
+    """An error with enough context for a one-line message.
 
     Attributes name the file (or other source), the key, the offending value and what
     is allowed, so the CLI and the UI can show a message without a traceback.
@@ -40,3 +41,13 @@ class InputError(ValueError):
         if self.allowed:
             msg += f"; allowed: {self.allowed}"
         return msg
+
+
+class InputError(CircsimError, ValueError):
+    """Bad input (scenario and experiment files, CLI arguments, UI values, damaged
+    stores): the command line exits with status 2."""
+
+
+class ResourceError(CircsimError):
+    """The machine cannot do what was asked (no space left on the disk): what was
+    already computed is kept; the command line exits with status 1."""

@@ -36,7 +36,27 @@ AGE = {
 #: Share of non-academic researchers holding a doctorate; assumed.
 PHD_SHARE = {Sector.INDUSTRY: 0.1, Sector.GOVERNMENT: 0.5, Sector.STARTUP: 0.3}
 UNEMPLOYED_PER_ACADEMIC = 0.03  # assumed
-OVERSEAS_EXPERIENCE_SHARE_INIT = 0.15  # share of nationals with past experience abroad; assumed
+#: Doctoral students at the start: this share of the steady-state stock (intake x years); assumed.
+DOCTORAL_STOCK_SHARE = 0.9
+#: Latent-talent advantage of permanent academics (selected by past hiring); assumed.
+PERMANENT_TALENT_PREMIUM = 0.3
+#: Age at the doctorate, and papers a year since this age, for the initial record; assumed.
+PHD_AGE_YEARS = 30
+RECORD_START_AGE_YEARS = 28
+RECORD_PAPERS_PER_YEAR = 1.0
+#: Overseas experience: foreign nationals have U(1, 10) years; this share of nationals U(0.5, 4); assumed.
+FOREIGN_YEARS_ABROAD = (1.0, 10.0)
+OVERSEAS_EXPERIENCE_SHARE_INIT = 0.15
+NATIONAL_YEARS_ABROAD = (0.5, 4.0)
+#: Domestic standing: foreign nationals, nationals in academia or government U(lo, hi), other nationals; assumed.
+STANDING_FOREIGN = 0.1
+STANDING_INSIDER = (0.3, 1.0)
+STANDING_OTHER = 0.2
+#: Consecutive fixed-term years already counted under a cap rule: uniform 0..this; assumed.
+FIXED_YEARS_MAX = 5
+#: Initial ties: scale of the openness x partner-share draws, and the tie of foreign nationals with home; assumed.
+TIE_SCALE_INIT = 0.5
+HOME_TIE_FOREIGN = 1.0
 
 
 def start_stocks(cp: list[CountryParams], start_year: int, scale: float) -> np.ndarray:
@@ -71,7 +91,7 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
     hosts, sectors = [], []
     for k, c in enumerate(cp):
         counts = sector_counts(c, stocks[k] * (1 - p.vacancy_share_init))
-        counts[Sector.DOCTORAL] = m.base_intake[k] * c.doctoral_years * 0.9
+        counts[Sector.DOCTORAL] = m.base_intake[k] * c.doctoral_years * DOCTORAL_STOCK_SHARE
         for sec, x in counts.items():
             nk = int(stochastic_round(x, rng))
             hosts.append(np.full(nk, k))
@@ -90,15 +110,16 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
     for sec, share in PHD_SHARE.items():
         sel = sector == sec
         has_phd[sel] = rng.random(sel.sum()) < share
-    phd_year = np.where(has_phd, m.year - np.maximum(age - 30, 0), -1)
+    phd_year = np.where(has_phd, m.year - np.maximum(age - PHD_AGE_YEARS, 0), -1)
     doctoral_left = np.where(sector == Sector.DOCTORAL, rng.integers(1, m.doctoral_years[host] + 1), 0)
     foreign = nat != host
     years_abroad = np.where(
         foreign,
-        rng.uniform(1, 10, n),
-        np.where(rng.random(n) < OVERSEAS_EXPERIENCE_SHARE_INIT, rng.uniform(0.5, 4, n), 0.0),
+        rng.uniform(*FOREIGN_YEARS_ABROAD, n),
+        np.where(rng.random(n) < OVERSEAS_EXPERIENCE_SHARE_INIT, rng.uniform(*NATIONAL_YEARS_ABROAD, n), 0.0),
     )
-    standing = np.where(foreign, 0.1, np.where(academic | (sector == Sector.GOVERNMENT), rng.uniform(0.3, 1.0, n), 0.2))
+    insider = academic | (sector == Sector.GOVERNMENT)
+    standing = np.where(foreign, STANDING_FOREIGN, np.where(insider, rng.uniform(*STANDING_INSIDER, n), STANDING_OTHER))
     rows = m.pop.append(
         n,
         nationality=nat,
@@ -110,15 +131,14 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
         doctoral_left=doctoral_left,
         fixed_years=np.where(
             (sector == Sector.ACAD_FIXED) & (m.year > m.cap_from_year[host]),
-            np.minimum(rng.integers(0, 6, n), m.year - m.cap_from_year[host]),
+            np.minimum(rng.integers(0, FIXED_YEARS_MAX + 1, n), m.year - m.cap_from_year[host]),
             0,
         ),
-        talent=rng.standard_normal(n) + 0.3 * (sector == Sector.ACAD_PERM),
+        talent=rng.standard_normal(n) + PERMANENT_TALENT_PREMIUM * (sector == Sector.ACAD_PERM),
         years_abroad=years_abroad,
         standing=standing,
-        papers_cum=np.where(academic, np.maximum(age - 28, 0) * 1.0, 0.0),
+        papers_cum=np.where(academic, np.maximum(age - RECORD_START_AGE_YEARS, 0) * RECORD_PAPERS_PER_YEAR, 0.0),
     )
-    m.extend_gone(n)
     pop = m.pop
     fixed = np.flatnonzero(sector == Sector.ACAD_FIXED)
     for k, ctry in enumerate(m.country_list):
@@ -128,8 +148,8 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
         pop.contract_end[rows.start + here] = m.year - 1 + rng.integers(1, length + 1)
     openness = np.array([c.collab_openness for c in cp])
     share = stocks / stocks.sum()
-    ties = 0.5 * openness[host][:, None] * share[None, :] * rng.exponential(1.0, (n, len(cp)))
-    ties[np.arange(n), nat] += foreign * 1.0
+    ties = TIE_SCALE_INIT * openness[host][:, None] * share[None, :] * rng.exponential(1.0, (n, len(cp)))
+    ties[np.arange(n), nat] += foreign * HOME_TIE_FOREIGN
     ties[np.arange(n), host] = 0.0
     pop.ties[:, rows] = ties.T
     return stocks
