@@ -15,7 +15,9 @@ import pytest
 from circsim import CirculationModel
 from circsim.cli.main import build_parser, main
 from circsim.cli.parser import parse_assignment
+from circsim.errors import ResourceError
 from circsim.sim.indicators import HEADLINE
+from circsim.workbench import store
 
 SMALL = ["--scale", "5000", "--end-year", "2006", "--quiet"]
 INDICATOR_COLUMNS = ["year", "country", "indicator", "value"]
@@ -160,6 +162,17 @@ def test_bad_scenario_file(case: str, tmp_path: Path, capsys: pytest.CaptureFixt
 def test_bad_command_line(argv: list[str], expected: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     _assert_one_line_error(capsys.readouterr().err, *expected)
+
+
+def test_full_disk_is_one_line_and_status_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def full(tables: dict, out: Path) -> list[Path]:
+        raise ResourceError("no space left on the device while writing flows.parquet", source=str(out))
+
+    monkeypatch.setattr(store, "write_tables", full)
+    assert main(["run", *SMALL, "--out", str(tmp_path / "out")]) == 1
+    _assert_one_line_error(capsys.readouterr().err, "no space left on the device")
 
 
 def test_bad_out_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
