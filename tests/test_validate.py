@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from circsim import cli
+from circsim.cli.main import main
 from circsim.workbench.validate import pattern_table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +54,7 @@ def test_validate_runs_replicates_and_writes_the_table(tmp_path, monkeypatch, ca
     monkeypatch.chdir(ROOT)
     out = tmp_path / "val"
     args = ["validate", "--replicates", "2", "--scale", "5000", "--workers", "1", "--out", str(out)]
-    assert cli.main(args) == 0
+    assert main(args) == 0
     table = pd.read_csv(out / "patterns.csv")
     assert len(table) == len(pd.read_csv(ROOT / "src/circsim/sim/data/targets.csv"))
     assert (table["runs"] == 2).all()
@@ -66,9 +66,9 @@ def test_validate_runs_replicates_and_writes_the_table(tmp_path, monkeypatch, ca
 
 def test_validate_store_with_an_unknown_scenario_is_bad_input(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
-    assert cli.main(["validate", "--replicates", "1", "--scale", "5000", "--out", str(tmp_path / "v")]) == 0
+    assert main(["validate", "--replicates", "1", "--scale", "5000", "--out", str(tmp_path / "v")]) == 0
     capsys.readouterr()
-    code = cli.main(["validate", "--store", str(tmp_path / "v" / "store"), "--scenario", "nope", "--out",
+    code = main(["validate", "--store", str(tmp_path / "v" / "store"), "--scenario", "nope", "--out",
                      str(tmp_path / "w")])  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and "scenario" in err and "nope" in err and "Traceback" not in err

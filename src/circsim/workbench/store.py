@@ -85,6 +85,20 @@ def atomic_write_text(path: Path, text: str) -> None:
     atomic_write(path, lambda p: p.write_text(text, encoding="utf-8"))
 
 
+def write_tables(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
+    """Write each table as ``out/NAME.parquet`` atomically (a reader never sees a
+    half-written file); a file that cannot be written is an InputError naming it."""
+    written = []
+    for name, frame in tables.items():
+        final = out / f"{name}.parquet"
+        try:
+            atomic_write(final, lambda p, frame=frame: frame.to_parquet(p, index=False))
+        except OSError as exc:
+            raise InputError(f"cannot write: {exc.strerror or exc}", source=str(final)) from None
+        written.append(final)
+    return written
+
+
 def sha256(path: Path) -> str:
     """Hex SHA-256 of a file's bytes."""
     digest = hashlib.sha256()
