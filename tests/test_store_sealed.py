@@ -274,3 +274,24 @@ def test_pool_workers_end_with_a_killed_batch(tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_verify_compare_and_resume_on_the_command_line(reference, copy, capsys):
+    from circsim.cli.main import main
+
+    exp, _ = reference
+    assert main(["verify", str(copy)]) == 0
+    assert "4 of 4 finished runs intact" in capsys.readouterr().out
+    part = _part(copy)
+    _nan(part)
+    assert main(["verify", str(copy)]) == 1
+    out = capsys.readouterr().out
+    assert f"damaged: {part.stem}: indicators.parquet/{part.name} was altered" in out
+    assert "3 of 4 finished runs intact" in out
+    assert main(["compare", str(copy), "--out", str(copy.parent / "report")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("circsim: error:") and part.stem in err[0]
+    assert not (copy.parent / "report").exists()
+    assert main(["batch", str(exp), "--out", str(copy), "--resume", "--executor", "serial", "--quiet"]) == 0
+    assert "4 of 4 runs done" in capsys.readouterr().out
+    assert main(["verify", str(copy)]) == 0
