@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from .errors import InputError, ResourceError
+from .errors import InputError, ResourceError, excerpt
 
 EXIT_RESOURCE = 1
 EXIT_BAD_INPUT = 2
@@ -36,6 +36,15 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message, self.prog)
 
 
+#: Longest error line: messages quote the user's input, which may be anything.
+MAX_ERROR_CHARS = 600
+
+
+def error_line(err: Exception) -> None:
+    """Print ``circsim: error: ...`` on one line of stderr, cut short if it is long."""
+    print(f"circsim: error: {excerpt(str(err), MAX_ERROR_CHARS)}", file=sys.stderr)
+
+
 def run[T](parse: Callable[[], T], act: Callable[[T], int]) -> int:
     """Parse the arguments, then act on them; returns the exit status.
 
@@ -51,10 +60,10 @@ def run[T](parse: Callable[[], T], act: Callable[[T], int]) -> int:
             return int(done.code or 0)
         return act(parsed)
     except (UsageError, InputError) as err:
-        print(f"circsim: error: {err}", file=sys.stderr)
+        error_line(err)
         return EXIT_BAD_INPUT
     except ResourceError as err:  # not the input's fault: what was computed is kept
-        print(f"circsim: error: {err}", file=sys.stderr)
+        error_line(err)
         return EXIT_RESOURCE
     except KeyboardInterrupt:
         print("circsim: interrupted", file=sys.stderr)

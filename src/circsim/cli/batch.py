@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
-from .parser import Commands, add_command, check_scheduler, executor_options
+from .parser import Commands, add_command, check_scheduler, executor_options, path
 
 EXAMPLES = """examples:
   circsim batch scenarios/levers.toml
@@ -32,10 +32,10 @@ def register(commands: Commands) -> None:
         EXAMPLES,
     )
     batch.add_argument(
-        "experiment", type=Path, metavar="FILE", help="experiment file (TOML), e.g. scenarios/levers.toml"
+        "experiment", type=path, metavar="FILE", help="experiment file (TOML), e.g. scenarios/levers.toml"
     )
     batch.add_argument(
-        "--out", type=Path, metavar="DIR", help="result store directory (default: results/<experiment name>)"
+        "--out", type=path, metavar="DIR", help="result store directory (default: results/<experiment name>)"
     )
     executor_options(batch)
     batch.add_argument(
@@ -44,6 +44,11 @@ def register(commands: Commands) -> None:
         help="continue an interrupted batch in DIR (also the default when DIR holds this experiment)",
     )
     batch.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    batch.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="check the experiment and say what would run; run nothing, write nothing",
+    )
     batch.set_defaults(handler=batch_command)
 
 
@@ -51,18 +56,24 @@ def batch_command(args: argparse.Namespace) -> int:
     """``circsim batch``: run an experiment into a result store."""
     from ..workbench.experiment import load_experiment
     from ..workbench.runner import run_experiment
+    from ..workbench.store import open_store
 
     experiment = load_experiment(args.experiment)
     out = args.out or Path("results") / experiment.spec.name
     if args.resume and not (out / "manifest.json").is_file():
         raise InputError("nothing to resume (no manifest.json)", source=str(out), allowed="a store written by a batch")
     check_scheduler(args, "circsim batch")
-    print(
+    if (out / "manifest.json").is_file():
+        open_store(out)  # a damaged store is refused before anything is said or started
+    plan = (
         f"{experiment.spec.name}: {len(experiment.runs)} runs "
         f"({len(experiment.scenario_names)} scenarios x {len(experiment.points)} design points x "
-        f"{experiment.spec.replicates} replicates) -> {out}",
-        file=sys.stderr,
+        f"{experiment.spec.replicates} replicates) -> {out}"
     )
+    if args.dry_run:
+        print(f"{plan} (dry run: nothing run or written)")
+        return 0
+    print(plan, file=sys.stderr)
     store = run_experiment(experiment, out, args.executor, args.workers, args.scheduler, progress=not args.quiet)
     runs = store.runs()
     failed = runs[runs["status"] != "done"]

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .parser import Commands, add_command, check_scheduler, executor_options, positive_int
+from .parser import Commands, add_command, check_scheduler, executor_options, path, positive_int
 
 
 def register(commands: Commands) -> None:
@@ -25,12 +25,12 @@ def register(commands: Commands) -> None:
         "  circsim calibrate scenarios/calibration.toml --executor dask --scheduler tcp://10.0.0.5:8786\n"
         "  circsim calibrate scenarios/calibration.toml --write results/calibrated.toml   # try it first",
     )
-    cal.add_argument("calibration", type=Path, metavar="FILE", help="calibration file, e.g. scenarios/calibration.toml")
+    cal.add_argument("calibration", type=path, metavar="FILE", help="calibration file, e.g. scenarios/calibration.toml")
     cal.add_argument("--budget", type=positive_int, metavar="N", help="total model runs (sets the points per wave)")
-    cal.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: results/<name>)")
+    cal.add_argument("--out", type=path, metavar="DIR", help="output directory (default: results/<name>)")
     cal.add_argument(
         "--write",
-        type=Path,
+        type=path,
         metavar="PATH",
         help="where to write the result (default: src/circsim/sim/data/calibrated.toml)",
     )

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from .parser import Commands, add_command, years
+from .parser import Commands, add_command, path, years
 
 
 def register(commands: Commands) -> None:
@@ -21,16 +20,16 @@ def register(commands: Commands) -> None:
         "  circsim compare results/levers --years 2030,2040 --country JP --out reports/levers\n"
         "  circsim compare results/levers-new --against results/levers-old   # two stores",
     )
-    comp.add_argument("store", type=Path, metavar="DIR", help="a result store written by 'circsim batch'")
+    comp.add_argument("store", type=path, metavar="DIR", help="a result store written by 'circsim batch'")
     comp.add_argument("--baseline", default="baseline", metavar="NAME", help="baseline scenario (default: baseline)")
     comp.add_argument("--country", default="JP", metavar="CODE", help="country compared (default: JP)")
     comp.add_argument(
         "--years", type=years, metavar="Y1,Y2", help="years compared, comma-separated (default: the last year)"
     )
-    comp.add_argument("--out", type=Path, metavar="REPORT_DIR", help="report directory (default: DIR/report)")
+    comp.add_argument("--out", type=path, metavar="REPORT_DIR", help="report directory (default: DIR/report)")
     comp.add_argument(
         "--against",
-        type=Path,
+        type=path,
         metavar="DIR2",
         help="compare each scenario with the same scenario of another store (e.g. before a model change)",
     )

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..errors import InputError
 from ..sim.indicators import REGISTRY
-from .parser import DEFAULT_SCENARIO, Commands, add_command, parse_assignment, seed
+from .parser import DEFAULT_SCENARIO, Commands, add_command, parse_assignment, path, seed
 
 if TYPE_CHECKING:
     from ..sim.model import CirculationModel
@@ -46,7 +46,7 @@ def register(commands: Commands) -> None:
     run.add_argument(
         "scenario",
         nargs="?",
-        type=Path,
+        type=path,
         metavar="SCENARIO.toml",
         help=f"scenario file (default: {DEFAULT_SCENARIO} if it exists in the current directory, "
         "else the built-in defaults)",
@@ -76,7 +76,7 @@ def register(commands: Commands) -> None:
     )
     run.add_argument(
         "--out",
-        type=Path,
+        type=path,
         metavar="DIR",
         help="write DIR/indicators.parquet and DIR/flows.parquet (created if needed; files replaced atomically)",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .parser import Commands, add_command, positive_int
+from .parser import Commands, add_command, path, positive_int
 
 
 def register(commands: Commands) -> None:
@@ -19,8 +19,8 @@ def register(commands: Commands) -> None:
         "the last year, for the first scenario) and sensitivity.png.",
         "example:\n  circsim sensitivity scenarios/sensitivity.toml --out results/sensitivity",
     )
-    sens.add_argument("experiment", type=Path, metavar="FILE", help="experiment file with a morris or sobol design")
-    sens.add_argument("--out", type=Path, metavar="DIR", help="output directory (default: results/<name>)")
+    sens.add_argument("experiment", type=path, metavar="FILE", help="experiment file with a morris or sobol design")
+    sens.add_argument("--out", type=path, metavar="DIR", help="output directory (default: results/<name>)")
     sens.add_argument("--workers", type=positive_int, metavar="N", help="parallel workers (default: all cores)")
     sens.add_argument("--quiet", action="store_true", help="no progress on stderr")
     sens.set_defaults(handler=sensitivity_command)

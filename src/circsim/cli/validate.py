@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..console import UsageError
 from ..errors import InputError
-from .parser import DEFAULT_SCENARIO, Commands, add_command, positive_int
+from .parser import DEFAULT_SCENARIO, Commands, add_command, path, positive_int
 
 
 def register(commands: Commands) -> None:
@@ -23,7 +23,7 @@ def register(commands: Commands) -> None:
         "  circsim validate --uncalibrated --replicates 10 --out results/validate-before\n"
         "  circsim validate --store results/levers --out results/validate-levers",
     )
-    val.add_argument("--store", type=Path, metavar="DIR", help="read the baseline runs of this result store")
+    val.add_argument("--store", type=path, metavar="DIR", help="read the baseline runs of this result store")
     val.add_argument("--scenario", default="baseline", metavar="NAME", help="scenario of the store (default: baseline)")
     val.add_argument("--replicates", type=positive_int, default=5, metavar="R", help="runs to make (default: 5)")
     val.add_argument("--scale", type=float, default=100.0, metavar="S", help="scale of the runs made (default: 100)")
@@ -33,7 +33,7 @@ def register(commands: Commands) -> None:
         action="store_true",
         help="run on the raw parameter defaults, not the calibrated values (the table before calibration)",
     )
-    val.add_argument("--out", type=Path, default=Path("results/validate"), metavar="DIR", help="output directory")
+    val.add_argument("--out", type=path, default=Path("results/validate"), metavar="DIR", help="output directory")
     val.set_defaults(handler=validate_command)
 
 

@@ -4,9 +4,8 @@ checksums its journal recorded."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from .parser import Commands, add_command
+from .parser import Commands, add_command, path
 
 
 def register(commands: Commands) -> None:
@@ -21,7 +20,7 @@ def register(commands: Commands) -> None:
         "them again. Exit status: 0 intact, 1 damaged runs found, 2 not a readable store.",
         "examples:\n  circsim verify results/levers\n  circsim verify experiments/levers-2026/store",
     )
-    cmd.add_argument("store", type=Path, metavar="DIR", help="a result store written by 'circsim batch'")
+    cmd.add_argument("store", type=path, metavar="DIR", help="a result store written by 'circsim batch'")
     cmd.set_defaults(handler=verify_command)
 
 

@@ -206,10 +206,13 @@ def phd_destinations(
     left = np.zeros(len(order))
     for name in names:
         if name in shares:
-            ax.barh(order, shares[name], left=left, label=name.removeprefix("phd_dest_"))
-            left += shares[name].fillna(0).to_numpy()
+            # no graduate in the years (a coarse scale) is no share: an empty bar, not a gap in the axis
+            width = shares[name].fillna(0).to_numpy()
+            ax.barh(order, width, left=left, label=name.removeprefix("phd_dest_"))
+            left += width
     if "phd_dest_abroad" in shares:
-        ax.scatter(shares["phd_dest_abroad"], order, marker="|", color="black", s=120, label="abroad (share)")
+        abroad = shares["phd_dest_abroad"].dropna()
+        ax.scatter(abroad, list(abroad.index), marker="|", color="black", s=120, label="abroad (share)")
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the year's new PhDs")

@@ -37,7 +37,7 @@ from typing import IO, Any
 import pandas as pd
 
 from .. import __version__
-from ..errors import InputError, ResourceError
+from ..errors import InputError, ResourceError, excerpt
 
 MANIFEST = "manifest.json"
 JOURNAL = "journal.jsonl"
@@ -150,6 +150,12 @@ class ResultStore:
         self._lock()
         if resuming:
             self._check_same_experiment(experiment_text)  # again, now that no one else writes
+            for table in TABLES:
+                folder = self.path / f"{table}.parquet"
+                if folder.exists() and (folder.is_symlink() or not folder.is_dir()):
+                    raise InputError(
+                        "is not a directory of parts", source=str(folder), allowed="a store's part directory"
+                    )
             self._clean_temporary_files()
             self._drop_torn_line()
             for rid in [rid for rid, problem in self.verify().items() if problem]:
@@ -256,17 +262,25 @@ class ResultStore:
 
     # --- reading -----------------------------------------------------------------
     def _read_manifest(self) -> dict[str, Any]:
+        path = self.path / MANIFEST
         try:
-            data = json.loads((self.path / MANIFEST).read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise InputError(f"unreadable manifest ({type(exc).__name__})", source=str(self.path / MANIFEST)) from None
+            raise InputError(f"unreadable manifest ({type(exc).__name__})", source=str(path)) from None
+        allowed = "a manifest written by 'circsim batch'"
         runs = data.get("runs") if isinstance(data, dict) else None
         if not isinstance(runs, dict) or not all(isinstance(r, dict) for r in runs.values()):
-            raise InputError(
-                "damaged manifest: 'runs' is not a table of runs",
-                source=str(self.path / MANIFEST),
-                allowed="a manifest written by 'circsim batch'",
-            )
+            raise InputError("damaged manifest: 'runs' is not a table of runs", source=str(path), allowed=allowed)
+        experiment = data.get("experiment")
+        if not isinstance(experiment, dict) or not isinstance(experiment.get("content"), str):
+            raise InputError("damaged manifest: no experiment text", source=str(path), allowed=allowed)
+        if not isinstance(data.get("store_format", 1), int) or not isinstance(data.get("design", []), list):
+            raise InputError("damaged manifest: bad store_format or design", source=str(path), allowed=allowed)
+        for rid, r in runs.items():
+            if not all(isinstance(r.get(k), int) for k in ("point", "replicate", "seed")) or not isinstance(
+                r.get("scenario"), str
+            ):
+                raise InputError("damaged manifest: a run without its plan", source=str(path), key=rid, allowed=allowed)
         return data
 
     def _journal(self) -> list[dict[str, Any]]:
@@ -294,13 +308,12 @@ class ResultStore:
         return entries
 
     def _apply(self, entry: dict[str, Any]) -> None:
-        runs = self.manifest["runs"]
+        runs, where = self.manifest["runs"], str(self.path / JOURNAL)
         event, rid = entry["event"], entry.get("run_id")
-        if event in ("run", "invalidated") and rid not in runs:
-            raise InputError(f"journal names a run the plan does not have: {rid!r}", source=str(self.path / JOURNAL))
+        if event in ("run", "invalidated") and (not isinstance(rid, str) or rid not in runs):
+            raise InputError("journal names a run the plan does not have", source=where, key=excerpt(str(rid), 60))
         if event == "run":
-            if entry.get("status") not in ("done", "failed"):
-                raise InputError("journal entry with a bad status", source=str(self.path / JOURNAL), key=rid)
+            _check_run_entry(entry, rid, where)
             runs[rid].update({k: v for k, v in entry.items() if k not in ("event", "run_id")})
         elif event == "invalidated":
             runs[rid].update(status="pending", parts={})
@@ -308,6 +321,8 @@ class ResultStore:
             self.manifest.setdefault("resumed", []).append(entry.get("time"))
         elif event == "finished":
             self.manifest["finished"] = entry.get("time")
+        else:
+            raise InputError("journal entry of an unknown kind", source=where, value=excerpt(event, 40))
 
     def _merge_journal(self) -> None:
         self.manifest = self._read_manifest()
@@ -407,6 +422,27 @@ class ResultStore:
     def flows(self) -> pd.DataFrame:
         """run_id, year, origin, destination, nationality, from_sector, to_sector, count."""
         return self.table("flows")
+
+
+def _check_run_entry(entry: dict[str, Any], run_id: str, where: str) -> None:
+    """A run's journal line must have the shape :meth:`ResultStore.record` writes."""
+    parts = entry.get("parts", {})
+    ok = (
+        entry.get("status") in ("done", "failed")
+        and isinstance(entry.get("summary") or {}, dict)
+        and isinstance(entry.get("seconds"), int | float | type(None))
+        and isinstance(parts, dict)
+        and all(
+            name in TABLES
+            and isinstance(info, dict)
+            and info.get("file") == f"{name}.parquet/{run_id}.parquet"
+            and isinstance(info.get("sha256"), str)
+            and isinstance(info.get("rows"), int)
+            for name, info in parts.items()
+        )
+    )
+    if not ok:
+        raise InputError("damaged journal: a run entry of the wrong shape", source=where, key=run_id)
 
 
 def open_store(path: str | Path) -> ResultStore:
