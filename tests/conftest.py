@@ -1,6 +1,6 @@
 """Shared fixtures and the test tiers. Helper functions live in ``simkit.py`` (models),
-``storekit.py`` (result stores), ``uikit.py`` (the interface) and ``tiers.py`` (the tiers),
-importable from every test folder."""
+``storekit.py`` (result stores), ``uikit.py`` (the interface), ``hostile.py`` (hostile
+inputs) and ``tiers.py`` (the tiers), importable from every test folder."""
 
 from __future__ import annotations
 

@@ -18,8 +18,8 @@ from circsim.sim.country import stack_states
 from circsim.sim.inputs import load_regions
 from circsim.sim.model import CirculationModel
 from circsim.sim.population import Population
-from circsim.sim.sectors import Sector
-from circsim.sim.steps.choice import N_POST, build_context, diaspora_matrix
+from circsim.sim.sectors import N_POST, Sector
+from circsim.sim.steps.choice import build_context, diaspora_matrix
 
 CODES: tuple[str, ...] = tuple(r.code for r in load_regions())
 N_COUNTRIES = len(CODES)
@@ -38,14 +38,12 @@ def set_population(m: CirculationModel, n: int = 0, **values: Any) -> slice:
     """Replace the model's population by ``n`` hand-built rows."""
     m.pop = Population(m.n_countries)
     rows = m.pop.append(n, **values) if n else slice(0, 0)
-    m.gone = np.zeros(len(m.pop), dtype=bool)
     return rows
 
 
 def add_rows(m: CirculationModel, n: int, **values: Any) -> np.ndarray:
     """Append ``n`` rows to the model's population; returns their indices."""
     rows = m.pop.append(n, **values)
-    m.extend_gone(n)
     return np.arange(rows.start, rows.stop)
 
 
@@ -70,7 +68,9 @@ def no_ties(n: int) -> np.ndarray:
 
 def restack(m: CirculationModel) -> None:
     """Recompute the stacked country arrays from the countries' current states."""
-    m.ca = stack_states(m.country_list, m.p.permanent_posts_elasticity, m.p.fixed_term_posts_elasticity)
+    m.this_year.countries = stack_states(
+        m.country_list, m.p.permanent_posts_elasticity, m.p.fixed_term_posts_elasticity
+    )
 
 
 def start_policy_year(m: CirculationModel, year: int | None = None) -> None:
@@ -83,7 +83,7 @@ def start_policy_year(m: CirculationModel, year: int | None = None) -> None:
 
 def build_market(m: CirculationModel) -> None:
     """The year's market context from the current population and country arrays."""
-    m.market_ctx = build_context(m.ca, m.p, diaspora_matrix(m.pop, m.gone, m.n_countries), m.distance_km)
+    m.this_year.market = build_context(m.this_year.countries, m.p, diaspora_matrix(m.pop, m.n_countries), m.distance_km)
 
 
 def capacity(cells: dict[tuple[int, int], int]) -> np.ndarray:
@@ -96,7 +96,7 @@ def capacity(cells: dict[tuple[int, int], int]) -> np.ndarray:
 
 def posts_table(m: CirculationModel, cells: dict[tuple[int, Sector], float]) -> np.ndarray:
     """A (country x sector) funded-posts table: occupied posts plus the given extras."""
-    posts = m._occupied().astype(float)
+    posts = m.occupied_posts().astype(float)
     for (c, s), k in cells.items():
         posts[c, s] += k
     return posts

@@ -1,8 +1,11 @@
 """circsim: researchers circulating among countries and sectors, and the policy levers
 that move them.
 
-The package has four floors, each importing only the ones below it:
+The package has floors, each importing only the ones below it (``tests/unit/test_layers.py``
+checks every import):
 
+- :mod:`circsim.errors` and :mod:`circsim.console`: the input error type, and the
+  one-line errors and exit codes the command line and the interface share;
 - :mod:`circsim.sim`: the simulation (model, population, yearly steps, levers,
   parameters, scenarios, input data, indicators);
 - :mod:`circsim.workbench`: experiments, the batch runner and its store, comparisons,

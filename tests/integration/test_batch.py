@@ -5,7 +5,6 @@ line, no traceback, nothing overwritten)."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -20,7 +19,7 @@ import pandas as pd
 import pytest
 
 import circsim.workbench.runner
-from circsim import cli
+from circsim.cli.main import main
 from circsim.errors import InputError
 from circsim.sim.indicators import HEADLINE
 from circsim.sim.model import CirculationModel
@@ -96,7 +95,8 @@ def assert_same_tables(a: ResultStore, b: ResultStore) -> None:
 
 
 def manifest(out: Path) -> dict:
-    return json.loads((out / "manifest.json").read_text())
+    """The store's plan with each run's journal entry merged in."""
+    return open_store(out).manifest
 
 
 def done_ids(out: Path) -> list[str]:
@@ -184,8 +184,10 @@ def test_store_files_and_manifest(small_experiment, serial_store):
     out = serial_store.path
     exp = load_experiment(small_experiment)
     assert sorted(p.name for p in out.iterdir()) == [
+        ".lock",
         "flows.parquet",
         "indicators.parquet",
+        "journal.jsonl",
         "manifest.json",
         "runs.parquet",
     ]
@@ -322,7 +324,7 @@ def test_dask_scheduler_address(small_experiment, serial_store, capsys):
         n_workers=1, threads_per_worker=2, processes=True, host="127.0.0.1", dashboard_address=None
     ) as cluster:
         argv = ["batch", str(small_experiment), "--out", str(out), "--executor", "dask", "--quiet"]
-        assert cli.main([*argv, "--scheduler", cluster.scheduler_address]) == 0
+        assert main([*argv, "--scheduler", cluster.scheduler_address]) == 0
     assert "8 of 8 runs done" in capsys.readouterr().out
     assert_same_tables(open_store(out), serial_store)
 
@@ -375,7 +377,7 @@ def test_batch_exits_1_when_runs_fail_and_a_rerun_retries_them(
     argv = ["batch", str(small_experiment), "--out", str(out), "--executor", "serial"]
     with monkeypatch.context() as m:
         _fail_fellows_at_point_1(m)
-        assert cli.main(argv) == 1
+        assert main(argv) == 1
     captured = capfd.readouterr()
     assert "6 of 8 runs done" in captured.out
     for rid in FAILING:
@@ -383,7 +385,7 @@ def test_batch_exits_1_when_runs_fail_and_a_rerun_retries_them(
     assert "Traceback" not in captured.err
     # the failed runs are not done, so running again retries them (and only them)
     executed = record_runs(monkeypatch)
-    assert cli.main([*argv, "--resume", "--quiet"]) == 0
+    assert main([*argv, "--resume", "--quiet"]) == 0
     assert "8 of 8 runs done" in capfd.readouterr().out
     assert sorted(executed) == sorted(FAILING)
     assert len(manifest(out)["resumed"]) == 1
@@ -393,10 +395,10 @@ def test_batch_exits_1_when_runs_fail_and_a_rerun_retries_them(
 def test_a_finished_store_is_not_run_again(small_experiment, serial_store, tmp_path, monkeypatch, capsys):
     out = tmp_path / "out"
     argv = ["batch", str(small_experiment), "--out", str(out), "--executor", "serial", "--quiet"]
-    assert cli.main(argv) == 0
+    assert main(argv) == 0
     calls = []
     monkeypatch.setattr(circsim.workbench.runner, "run_one", lambda run: calls.append(run) or {})
-    assert cli.main(argv) == 0
+    assert main(argv) == 0
     assert calls == []
     assert "8 of 8 runs done" in capsys.readouterr().out
     assert_same_tables(open_store(out), serial_store)
@@ -430,7 +432,7 @@ def test_ctrl_c_in_a_serial_batch_stops_it_and_keeps_finished_runs(small_experim
 
     monkeypatch.setattr(CirculationModel, "run", interrupted_on_third)
     argv = ["batch", str(small_experiment), "--out", str(out), "--executor", "serial", "--quiet"]
-    assert cli.main(argv) == 130
+    assert main(argv) == 130
     assert capsys.readouterr().err.strip().endswith("circsim: interrupted")
     assert len(started) == 3, f"{len(started)} runs were started after Ctrl-C in the third"
     exp = load_experiment(small_experiment)
@@ -472,7 +474,7 @@ def _wait_for_done(proc: subprocess.Popen, out: Path, n: int, timeout: float = 9
 
 
 def _resume(experiment: Path, out: Path) -> int:
-    return cli.main(["batch", str(experiment), "--out", str(out), "--executor", "serial", "--resume", "--quiet"])
+    return main(["batch", str(experiment), "--out", str(out), "--executor", "serial", "--resume", "--quiet"])
 
 
 def test_kill_9_then_resume_gives_the_uninterrupted_result(slow_experiment, slow_reference, tmp_path, monkeypatch):
@@ -621,7 +623,7 @@ def test_bad_experiment_file(case, tmp_path, capsys, monkeypatch):
     path = tmp_path / f"{case}.toml"
     base = "" if body.startswith("baseline") else f'baseline = "{BASELINE.as_posix()}"\n'
     path.write_text(f"{base}{HEAD}{body}")
-    assert cli.main(["batch", str(path), "--out", "out", "--executor", "serial"]) == 2
+    assert main(["batch", str(path), "--out", "out", "--executor", "serial"]) == 2
     out, err = capsys.readouterr()
     assert out == ""
     line = _error_line(err)
@@ -633,7 +635,7 @@ def test_bad_experiment_file(case, tmp_path, capsys, monkeypatch):
 
 def test_unknown_scenario_key_lists_the_allowed_keys(tmp_path, capsys):
     path = write_experiment(tmp_path, HEAD + "[scenarios.x]\nbogus = 1\n")
-    assert cli.main(["batch", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert main(["batch", str(path), "--out", str(tmp_path / "out")]) == 2
     line = _error_line(capsys.readouterr().err)
     assert "scenarios.x.bogus" in line
     assert "allowed:" in line and "levers" in line
@@ -647,7 +649,7 @@ def test_missing_referenced_files_name_the_experiment_key(tmp_path, capsys):
     ):
         path = tmp_path / "exp.toml"
         path.write_text(body)
-        assert cli.main(["batch", str(path), "--out", str(tmp_path / "out")]) == 2
+        assert main(["batch", str(path), "--out", str(tmp_path / "out")]) == 2
         line = _error_line(capsys.readouterr().err)
         assert str(path) in line and f"'{key}'" in line
 
@@ -673,7 +675,7 @@ def test_bad_batch_command_line(args, expected, tmp_path, capsys, monkeypatch):
         if args == ["batch_missing_arg"]
         else ["batch", *(str(tmp_path / "exp.toml") if a == "EXP" else a for a in args)]
     )
-    assert cli.main(argv) == 2
+    assert main(argv) == 2
     out, err = capsys.readouterr()
     assert out == ""
     line = _error_line(err)
@@ -687,7 +689,7 @@ def test_out_that_is_a_file_is_bad_input(tmp_path, capsys):
     path = write_experiment(tmp_path, HEAD + "[scenarios.x]\n")
     target = tmp_path / "a_file"
     target.write_text("keep me\n")
-    assert cli.main(["batch", str(path), "--out", str(target), "--executor", "serial", "--quiet"]) == 2
+    assert main(["batch", str(path), "--out", str(target), "--executor", "serial", "--quiet"]) == 2
     line = _error_line(capsys.readouterr().err)
     assert str(target) in line
     assert target.read_text() == "keep me\n"
@@ -696,19 +698,19 @@ def test_out_that_is_a_file_is_bad_input(tmp_path, capsys):
 def test_out_holding_another_experiment_is_left_byte_for_byte(tmp_path, capsys):
     first = write_experiment(tmp_path / "a", HEAD + "[scenarios.x]\n")
     out = tmp_path / "store"
-    assert cli.main(["batch", str(first), "--out", str(out), "--executor", "serial", "--quiet"]) == 0
+    assert main(["batch", str(first), "--out", str(out), "--executor", "serial", "--quiet"]) == 0
     before = snapshot(out)
     assert "manifest.json" in before and "runs.parquet" in before
     other = write_experiment(tmp_path / "b", HEAD + "seed = 1\n[scenarios.x]\n")
     for extra in ([], ["--resume"]):
         capsys.readouterr()
-        assert cli.main(["batch", str(other), "--out", str(out), "--executor", "serial", "--quiet", *extra]) == 2
+        assert main(["batch", str(other), "--out", str(out), "--executor", "serial", "--quiet", *extra]) == 2
         line = _error_line(capsys.readouterr().err)
         assert str(out) in line and "different experiment" in line
         assert snapshot(out) == before
     # an edited copy of the same experiment is a different experiment too
     first.write_text(first.read_text() + "# edited\n")
-    assert cli.main(["batch", str(first), "--out", str(out), "--executor", "serial", "--quiet"]) == 2
+    assert main(["batch", str(first), "--out", str(out), "--executor", "serial", "--quiet"]) == 2
     assert snapshot(out) == before
 
 
@@ -717,7 +719,7 @@ def test_out_that_holds_other_files_is_left_alone(tmp_path, capsys):
     out = tmp_path / "busy"
     out.mkdir()
     (out / "notes.txt").write_text("mine\n")
-    assert cli.main(["batch", str(path), "--out", str(out), "--executor", "serial", "--quiet"]) == 2
+    assert main(["batch", str(path), "--out", str(out), "--executor", "serial", "--quiet"]) == 2
     line = _error_line(capsys.readouterr().err)
     assert str(out) in line and "not empty" in line
     assert snapshot(out) == {"notes.txt": b"mine\n"}
@@ -726,6 +728,6 @@ def test_out_that_holds_other_files_is_left_alone(tmp_path, capsys):
 def test_default_out_is_results_slash_the_experiment_name(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     path = write_experiment(tmp_path, 'name = "tiny"\n' + HEAD + "[scenarios.x]\n")
-    assert cli.main(["batch", str(path), "--executor", "serial", "--quiet"]) == 0
+    assert main(["batch", str(path), "--executor", "serial", "--quiet"]) == 0
     assert f"store: {Path('results') / 'tiny'}" in capsys.readouterr().out
     assert open_store(tmp_path / "results" / "tiny").done() == ["x-p000-r00"]

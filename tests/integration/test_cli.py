@@ -4,6 +4,7 @@ one-line errors (exit status 2, no traceback) for every kind of bad input."""
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from circsim import CirculationModel, cli
+from circsim import CirculationModel
+from circsim.cli.main import build_parser, main
+from circsim.cli.parser import parse_assignment
+from circsim.errors import ResourceError
 from circsim.sim.indicators import HEADLINE
+from circsim.workbench import store
 
 SMALL = ["--scale", "5000", "--end-year", "2006", "--quiet"]
 INDICATOR_COLUMNS = ["year", "country", "indicator", "value"]
@@ -26,12 +31,12 @@ def _no_default_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 def _run_parser() -> argparse.ArgumentParser:
-    commands = next(a for a in cli.build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
     return commands.choices["run"]
 
 
 def test_help_exits_0_and_names_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["--help"]) == 0
+    assert main(["--help"]) == 0
     out = capsys.readouterr().out
     assert "run" in out
     assert "--version" in out
@@ -39,7 +44,7 @@ def test_help_exits_0_and_names_the_commands(capsys: pytest.CaptureFixture[str])
 
 
 def test_run_help_describes_every_option(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["run", "--help"]) == 0
+    assert main(["run", "--help"]) == 0
     out = capsys.readouterr().out
     actions = _run_parser()._actions
     assert len(actions) >= 9
@@ -62,14 +67,14 @@ def test_run_help_describes_every_option(capsys: pytest.CaptureFixture[str]) -> 
     ],
 )
 def test_set_values_are_toml_literals(text: str, key: str, value: object) -> None:
-    parsed = cli.parse_assignment(text)
+    parsed = parse_assignment(text)
     assert (parsed.key, parsed.value) == (key, value)
     assert type(parsed.value) is type(value)
 
 
 def test_small_run_prints_summary_and_writes_parquet(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_dir = tmp_path / "results"
-    assert cli.main(["run", *SMALL, "--out", str(out_dir)]) == 0
+    assert main(["run", *SMALL, "--out", str(out_dir)]) == 0
     out, err = capsys.readouterr()
     assert err == ""  # --quiet
     assert "Headline indicators, JP" in out
@@ -92,7 +97,7 @@ def test_small_run_prints_summary_and_writes_parquet(tmp_path: Path, capsys: pyt
 
 def test_progress_goes_to_stderr_and_set_changes_the_run(capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["run", "--scale", "5000", "--end-year", "2005", "--set", "focal_country=DE"]
-    assert cli.main(argv) == 0
+    assert main(argv) == 0
     out, err = capsys.readouterr()
     assert "Headline indicators, DE" in out
     assert "circsim: 2004  1/2" in err
@@ -104,7 +109,7 @@ def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Cap
         raise KeyboardInterrupt
 
     monkeypatch.setattr(CirculationModel, "step", interrupt)
-    assert cli.main(["run", *SMALL]) == 130
+    assert main(["run", *SMALL]) == 130
     assert capsys.readouterr().err.strip() == "circsim: interrupted"
 
 
@@ -135,7 +140,7 @@ def test_bad_scenario_file(case: str, tmp_path: Path, capsys: pytest.CaptureFixt
     content, expected = BAD_FILES[case]
     path = tmp_path / f"{case}.toml"
     path.write_text(content)
-    assert cli.main(["run", str(path), *SMALL]) == 2
+    assert main(["run", str(path), *SMALL]) == 2
     out, err = capsys.readouterr()
     assert out == ""
     _assert_one_line_error(err, f"{case}.toml", *expected)
@@ -155,14 +160,25 @@ def test_bad_scenario_file(case: str, tmp_path: Path, capsys: pytest.CaptureFixt
     ],
 )
 def test_bad_command_line(argv: list[str], expected: list[str], capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(argv) == 2
+    assert main(argv) == 2
     _assert_one_line_error(capsys.readouterr().err, *expected)
+
+
+def test_full_disk_is_one_line_and_status_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def full(tables: dict, out: Path) -> list[Path]:
+        raise ResourceError("no space left on the device while writing flows.parquet", source=str(out))
+
+    monkeypatch.setattr(store, "write_tables", full)
+    assert main(["run", *SMALL, "--out", str(tmp_path / "out")]) == 1
+    _assert_one_line_error(capsys.readouterr().err, "no space left on the device")
 
 
 def test_bad_out_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("")
-    assert cli.main(["run", *SMALL, "--out", str(not_a_dir)]) == 2
+    assert main(["run", *SMALL, "--out", str(not_a_dir)]) == 2
     _assert_one_line_error(capsys.readouterr().err, "--out", "not a directory")
 
 
@@ -186,3 +202,28 @@ def test_no_traceback_reaches_the_user(args: list[str], expected: list[str], tmp
     assert proc.returncode == 2
     assert proc.stdout == ""
     _assert_one_line_error(proc.stderr, *expected)
+
+
+# --- circsim ui: handed over to the interface's own entry point ----------------------
+
+
+def test_ui_hands_over_to_the_interface_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    monkeypatch.setattr(os, "execv", lambda exe, argv: calls.append((exe, argv)))
+    assert main(["ui", "--port", "0", "--store", "results/x"]) == 0
+    assert calls == [(sys.executable, [sys.executable, "-m", "circsim.ui", "--port", "0", "--store", "results/x"])]
+    assert main(["ui", "--help"]) == 0  # the interface prints its own help
+    assert calls[-1][1][3:] == ["--help"]
+
+
+def test_ui_help_and_bad_options_in_the_interface_process() -> None:
+    help_text = subprocess.run(
+        [sys.executable, "-m", "circsim", "ui", "--help"], capture_output=True, text=True, timeout=120
+    )
+    assert help_text.returncode == 0
+    assert all(option in help_text.stdout for option in ("usage: circsim ui", "--host", "--port", "--store"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "circsim", "ui", "--port", "70000"], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2
+    _assert_one_line_error(proc.stderr, "--port", "from 0 to 65535", "see 'circsim ui --help'")

@@ -232,7 +232,7 @@ def test_hiring_values_overseas_reaches_its_target():
     assert base < seen[2005] < seen[2006] < seen[2007]
     for year in range(2007, 2011):
         assert seen[year] == pytest.approx(0.6)
-        assert m.ca.overseas_valuation[JP] == pytest.approx(0.6)
+        assert m.this_year.countries.overseas_valuation[JP] == pytest.approx(0.6)
 
 
 def _foreign_share_of_permanent_hires(m: CirculationModel) -> float:

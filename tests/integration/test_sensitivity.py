@@ -10,7 +10,7 @@ import pytest
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from circsim import cli
+from circsim.cli.main import main
 from circsim.workbench.sensitivity import indices
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ def test_sensitivity_command_runs_a_morris_experiment(tmp_path, capsys):
         '[design]\nmethod = "morris"\nsamples = 2\nlevels = 4\n',
         encoding="utf-8",
     )
-    assert cli.main(["sensitivity", str(exp), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
+    assert main(["sensitivity", str(exp), "--out", str(tmp_path / "out"), "--workers", "1", "--quiet"]) == 0
     table = pd.read_csv(tmp_path / "out" / "sensitivity.csv")
     assert set(table["parameter"]) == {"visit_logit_base", "return_logit_base"}
     assert (table["mu_star"] >= 0).all() and table["outcome"].str.contains("visits_abroad_long").any()
@@ -52,6 +52,6 @@ def test_sensitivity_command_runs_a_morris_experiment(tmp_path, capsys):
 
 
 def test_sensitivity_needs_a_morris_or_sobol_design(capsys):
-    code = cli.main(["sensitivity", str(ROOT / "scenarios" / "levers.toml")])
+    code = main(["sensitivity", str(ROOT / "scenarios" / "levers.toml")])
     err = capsys.readouterr().err
     assert code == 2 and "design.method" in err and "morris" in err

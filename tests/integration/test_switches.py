@@ -83,6 +83,8 @@ def test_intake_response_switch():
     start_policy_year(m)
     m.attract_ref = np.full(N_COUNTRIES, 0.5)
     m.attract_history[m.year - 1] = np.full(N_COUNTRIES, 1.0)
-    np.testing.assert_allclose(demography.intake_per_country(m), m.base_intake * m.ca.doctoral_intake_multiplier)
+    np.testing.assert_allclose(
+        demography.intake_per_country(m), m.base_intake * m.this_year.countries.doctoral_intake_multiplier
+    )
     m.p.enable_intake_response = True
     np.testing.assert_allclose(demography.intake_per_country(m), 2.0 * m.base_intake)

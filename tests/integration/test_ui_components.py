@@ -12,8 +12,8 @@ import ipywidgets
 import pytest
 import solara
 
-from circsim.cli import main
 from circsim.errors import InputError
+from circsim.sim.indicators import PANELS, REGISTRY
 from circsim.sim.levers import LEVER_NAMES, Levers
 from circsim.sim.model import CirculationModel
 from circsim.ui import app
@@ -22,9 +22,10 @@ from circsim.ui.career_inspector import CareerInspector, candidates, career_path
 from circsim.ui.comparison import ComparisonPage, effects, find_stores, load_store
 from circsim.ui.controls import Settings, lever_controls, main_controls, parse_number, scenario_files, unit
 from circsim.ui.flow_map import FlowMap, flow_map_figure, movers
-from circsim.ui.indicator_plots import IndicatorPlots, indicator_figure
+from circsim.ui.indicator_plots import CHART_PANELS, PANEL_AXES, IndicatorChart, IndicatorPlots, indicator_figure
 from circsim.ui.indicator_table import IndicatorTable, indicator_table
 from circsim.ui.server import ENV_ROOT, ENV_STORE
+from circsim.ui.server import main as ui_main
 from circsim.ui.settings_panel import SettingsPanel
 from simkit import CODES
 from uikit import image_spread, page_text
@@ -136,6 +137,15 @@ def test_indicator_plots_and_table(stepped):
     table = indicator_table(stepped)
     assert list(table.columns) == list(CODES) and "fixed_term_share_under40" in table.index
     assert table.loc["fixed_term_share", "JP"].endswith("%")
+    assert table.loc["lever_cost_yen", "JP"].endswith("億円")  # the registry's formatting
+
+
+def test_indicator_panels_are_the_registrys(stepped):
+    assert list(PANEL_AXES) == list(PANELS)
+    chart = IndicatorChart(stepped)
+    for ax, (title, *_, members) in zip(chart.fig.axes, CHART_PANELS, strict=True):
+        assert ax.get_title() == title
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [REGISTRY[n].label for n in members]
 
 
 def test_career_path_follows_the_panel(stepped):
@@ -260,7 +270,7 @@ def test_comparison_page_names_a_bad_store(tmp_path):
     assert "is not a result store" in page_text(box)
 
 
-# --- circsim ui -------------------------------------------------------------------
+# --- python -m circsim.ui (what circsim ui hands over to) --------------------------
 
 
 def _error(capsys) -> str:
@@ -270,15 +280,15 @@ def _error(capsys) -> str:
 
 
 def test_ui_command_rejects_bad_options(tmp_path, capsys):
-    assert main(["ui", "--store", str(tmp_path)]) == 2
+    assert ui_main(["--store", str(tmp_path)]) == 2
     assert _error(capsys).startswith(f"circsim: error: {tmp_path}: is not a result store")
-    assert main(["ui", "--port", "70000"]) == 2
+    assert ui_main(["--port", "70000"]) == 2
     assert "must be an integer from 0 to 65535" in _error(capsys)
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        assert main(["ui", "--port", str(port)]) == 2
+        assert ui_main(["--port", str(port)]) == 2
     assert f"circsim: error: --port: cannot listen there: Address already in use (got '127.0.0.1:{port}')" in _error(
         capsys
     )
@@ -288,7 +298,7 @@ def test_ui_command_serves_the_app_offline(ui_root, monkeypatch, capsys):
     calls = []
     monkeypatch.setattr(subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
     store = ui_root / "experiments" / "tiny" / "store"
-    assert main(["ui", "--port", "0", "--store", str(store)]) == 0
+    assert ui_main(["--port", "0", "--store", str(store)]) == 0
     ((cmd, env),) = calls
     assert cmd[1:5] == ["-m", "solara", "run", "circsim.ui.app"] and cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False" and env[ENV_STORE] == str(store.resolve())

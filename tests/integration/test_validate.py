@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from circsim import cli
+from circsim.cli.main import main
 from circsim.workbench.validate import pattern_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ def test_validate_runs_replicates_and_writes_the_table(tmp_path, monkeypatch, ca
     monkeypatch.chdir(ROOT)
     out = tmp_path / "val"
     args = ["validate", "--replicates", "2", "--scale", "5000", "--workers", "1", "--out", str(out)]
-    assert cli.main(args) == 0
+    assert main(args) == 0
     table = pd.read_csv(out / "patterns.csv")
     assert len(table) == len(pd.read_csv(ROOT / "src/circsim/sim/data/targets.csv"))
     assert (table["runs"] == 2).all()
@@ -68,7 +68,7 @@ def test_validate_runs_replicates_and_writes_the_table(tmp_path, monkeypatch, ca
 def test_validate_store_with_an_unknown_scenario_is_bad_input(tiny_store, tmp_path, capsys):
     """Rejected from the store's run table, before any indicator is read or file written."""
     out = tmp_path / "w"
-    code = cli.main(["validate", "--store", str(tiny_store), "--scenario", "nope", "--out", str(out)])
+    code = main(["validate", "--store", str(tiny_store), "--scenario", "nope", "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert err.startswith(f"circsim: error: {tiny_store}: ") and err.count("\n") == 1

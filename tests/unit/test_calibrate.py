@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from circsim.cli import main
+from circsim.cli.main import main
 from circsim.errors import InputError
 from circsim.sim import inputs
 from circsim.sim.model import CirculationModel

@@ -30,7 +30,7 @@ def test_rows_match_the_population_at_the_end_of_each_year(monkeypatch):
 
     def spy(self: CareerPanel, model: CirculationModel) -> None:
         record(self, model)
-        pop, alive = model.pop, ~model.gone
+        pop, alive = model.pop, ~model.pop.gone
         sample = alive & (pop.pid % 3 == 0)
         order = np.argsort(pop.pid[sample])
         expect = pd.DataFrame(

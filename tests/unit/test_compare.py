@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from circsim import cli
+from circsim.cli.main import main
 from circsim.errors import InputError
+from circsim.sim.indicators import REGISTRY, names
 from circsim.workbench.compare import compare, t_interval, welch_interval
-from circsim.workbench.report import FAN_INDICATORS, write_report
+from circsim.workbench.report import write_report
 from circsim.workbench.store import ResultStore, open_store
 
 SCENARIOS = ("baseline", "lever", "other")
@@ -65,9 +66,10 @@ def run_id(scenario: str, point: int, replicate: int) -> str:
     return f"{scenario}-p{point:03d}-r{replicate:02d}"
 
 
-def build_store(path: Path, failed: tuple[str, ...] = (), done: bool = True) -> ResultStore:
+def build_store(path: Path, failed: tuple[str, ...] = (), done: bool = True, shift: float = 0.0) -> ResultStore:
     """The synthetic store; runs of the ``failed`` scenarios are recorded as failed, and
-    with ``done=False`` no run is recorded at all (a batch interrupted before any finished)."""
+    with ``done=False`` no run is recorded at all (a batch interrupted before any finished);
+    ``shift`` is added to every value."""
     runs = [
         {
             "run_id": run_id(s, p, r),
@@ -93,7 +95,13 @@ def build_store(path: Path, failed: tuple[str, ...] = (), done: bool = True) -> 
             continue
         df = pd.DataFrame(
             [
-                {"run_id": meta["run_id"], "year": y, "country": c, "indicator": i, "value": value(s, p, r, y, c, i)}
+                {
+                    "run_id": meta["run_id"],
+                    "year": y,
+                    "country": c,
+                    "indicator": i,
+                    "value": value(s, p, r, y, c, i) + shift,
+                }
                 for y in YEARS
                 for c in COUNTRIES
                 for i in [*INDICATORS, "lever_cost_cum_yen"]
@@ -199,6 +207,13 @@ def test_cumulative_is_sum_over_recorded_years(comp, store_dir: Path) -> None:
         by_hand("lever", "visits_abroad_long", str(y))[1].mean() for y in YEARS
     )
     assert effect_row(comp, "lever", "visits_abroad_long", "cumulative")["mean"] == pytest.approx(yearly)
+
+
+def test_cumulative_totals_are_the_registrys_per_year_indicators(comp) -> None:
+    per_year = {i for i in INDICATORS if REGISTRY[i].per_year}
+    assert per_year == {"visits_abroad_long", "lever_cost_yen"}  # researchers is a stock
+    cumulative = set(comp.values.loc[comp.values["period"] == "cumulative", "indicator"])
+    assert cumulative == {*per_year, "lever_cost_cum_yen"}  # the cost total, for the effect per 100 億円
 
 
 @pytest.mark.parametrize("scenario", ["lever", "other"])
@@ -314,7 +329,7 @@ def test_report_writes_every_file(reports) -> None:
     for name in ("report.md", "effects.csv", "ranking.csv", "forest.png"):
         assert (out / name).is_file(), name
     fans = {p.name for p in out.glob("fan_*.png")}
-    assert fans == {f"fan_{i}.png" for i in FAN_INDICATORS if i in ("visits_abroad_long",)}
+    assert fans == {f"fan_{i}.png" for i in names(fan=True) if i in ("visits_abroad_long",)}
     text = (out / "report.md").read_text(encoding="utf-8")
     assert "forest.png" in text and "fan_visits_abroad_long.png" in text
     assert "**lever**" in text and "**other**" in text
@@ -353,7 +368,7 @@ def test_report_findings_name_the_distinguishable_effect(reports) -> None:
 
 
 def run_cli(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = cli.main(["compare", *args])
+    code = main(["compare", *args])
     err = capsys.readouterr().err
     return code, err
 
@@ -370,7 +385,7 @@ def assert_one_line_error(code: int, err: str, *needles: str) -> None:
 
 def test_cli_compare_writes_report(store_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "rep"
-    code = cli.main(["compare", str(store_dir), "--years", "2030,2040", "--out", str(out)])
+    code = main(["compare", str(store_dir), "--years", "2030,2040", "--out", str(out)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert (out / "report.md").is_file()
@@ -456,21 +471,13 @@ def test_two_stores_compared_scenario_by_scenario(tmp_path: Path, capsys: pytest
     """--against: a store against itself differs by exactly zero; against a store whose
     values are all shifted, by that shift, for every scenario."""
     a = build_store(tmp_path / "a")
-    shifted = build_store(tmp_path / "b")
-    for name in ("indicators",):
-        folder = shifted.path / f"{name}.parquet"
-        for part in folder.glob("*.parquet"):
-            df = pd.read_parquet(part)
-            df["value"] = df["value"] + 10.0
-            df.to_parquet(part)
-    same = cli.main(
-        ["compare", str(a.path), "--against", str(a.path), "--years", "2040", "--out", str(tmp_path / "r0")]
-    )
+    build_store(tmp_path / "b", shift=10.0)
+    same = main(["compare", str(a.path), "--against", str(a.path), "--years", "2040", "--out", str(tmp_path / "r0")])
     assert same == 0
     eff = pd.read_csv(tmp_path / "r0" / "effects.csv")
     assert set(eff["scenario"]) == set(SCENARIOS)
     assert np.allclose(eff["mean"], 0.0)
-    code = cli.main(
+    code = main(
         ["compare", str(open_store(tmp_path / "b").path), "--against", str(a.path), "--years", "2040",
          "--out", str(tmp_path / "r1")]
     )  # fmt: skip

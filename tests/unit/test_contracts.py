@@ -6,7 +6,7 @@ import numpy as np
 
 from circsim.sim.sectors import Sector
 from circsim.sim.steps import contracts
-from circsim.sim.steps.market import draw_contract_end
+from circsim.sim.steps.contracts import draw_contract_end
 from simkit import JP, US, add_rows, posts_table, set_population, start_policy_year, ties, tiny_model
 
 
@@ -27,7 +27,7 @@ def test_contracts_are_renewed_when_funded():
     m = _model(**{"countries.JP.renewal_prob": 1.0})
     set_population(m, 10, **_ending(m, 10))
     start_policy_year(m)
-    out = contracts.contract_ends(m, posts_table(m, {}), m._occupied())
+    out = contracts.contract_ends(m, posts_table(m, {}), m.occupied_posts())
     assert out["renewed"].size == 10 and out["released"].size == 0 and out["converted"].size == 0
     assert np.all(m.pop.sector == Sector.ACAD_FIXED)
     assert np.all(m.pop.contract_end >= m.year)
@@ -39,7 +39,7 @@ def test_no_renewal_beyond_funded_posts():
     add_rows(m, 3, **{**_ending(m, 3), "contract_end": m.year + 3})  # contracts running on
     start_policy_year(m)
     posts = posts_table(m, {(JP, Sector.ACAD_FIXED): -6})  # 7 funded fixed-term posts for 13 people
-    out = contracts.contract_ends(m, posts, m._occupied())
+    out = contracts.contract_ends(m, posts, m.occupied_posts())
     assert out["renewed"].size == 4
     assert out["released"].size == 6
     pop = m.pop
@@ -54,7 +54,7 @@ def test_renewal_probability_zero_renews_nobody():
     m = _model(**{"countries.JP.renewal_prob": 0.0})
     set_population(m, 10, **_ending(m, 10))
     start_policy_year(m)
-    out = contracts.contract_ends(m, posts_table(m, {(JP, Sector.ACAD_FIXED): 10}), m._occupied())
+    out = contracts.contract_ends(m, posts_table(m, {(JP, Sector.ACAD_FIXED): 10}), m.occupied_posts())
     assert out["renewed"].size == 0 and out["released"].size == 10
 
 
@@ -62,7 +62,7 @@ def test_contracts_not_yet_ending_are_left_alone():
     m = _model(**{"countries.JP.renewal_prob": 0.0})
     set_population(m, 5, **{**_ending(m, 5), "contract_end": m.year + 1})
     start_policy_year(m)
-    out = contracts.contract_ends(m, posts_table(m, {}), m._occupied())
+    out = contracts.contract_ends(m, posts_table(m, {}), m.occupied_posts())
     assert sum(v.size for v in out.values()) == 0
     assert np.all(m.pop.sector == Sector.ACAD_FIXED)
 
@@ -72,9 +72,9 @@ def test_cap_blocks_renewal_and_converts_only_into_open_permanent_posts():
     set_population(m, 10, **_ending(m, 10, fixed_years=10))  # JP cap: 10 years
     add_rows(m, 4, nationality=JP, country=JP, sector=Sector.ACAD_PERM, age=50, phd_year=1990)
     start_policy_year(m)
-    assert m.ca.fixed_term_cap_years[JP] == 10
+    assert m.this_year.countries.fixed_term_cap_years[JP] == 10
     posts = posts_table(m, {(JP, Sector.ACAD_PERM): 3, (JP, Sector.ACAD_FIXED): 20})
-    out = contracts.contract_ends(m, posts, m._occupied())
+    out = contracts.contract_ends(m, posts, m.occupied_posts())
     assert out["renewed"].size == 0
     assert out["converted"].size == 3
     assert out["released"].size == 7
@@ -89,7 +89,7 @@ def test_cap_without_open_permanent_posts_converts_nobody():
     m = _model(**{"countries.JP.renewal_prob": 1.0, "countries.JP.cap_conversion_prob": 1.0})
     set_population(m, 6, **_ending(m, 6, fixed_years=12))
     start_policy_year(m)
-    out = contracts.contract_ends(m, posts_table(m, {(JP, Sector.ACAD_FIXED): 20}), m._occupied())
+    out = contracts.contract_ends(m, posts_table(m, {(JP, Sector.ACAD_FIXED): 20}), m.occupied_posts())
     assert out["converted"].size == 0 and out["renewed"].size == 0 and out["released"].size == 6
 
 
@@ -98,7 +98,7 @@ def test_cap_conversion_probability_zero_converts_nobody():
     set_population(m, 6, **_ending(m, 6, fixed_years=10))
     start_policy_year(m)
     posts = posts_table(m, {(JP, Sector.ACAD_PERM): 10, (JP, Sector.ACAD_FIXED): 20})
-    out = contracts.contract_ends(m, posts, m._occupied())
+    out = contracts.contract_ends(m, posts, m.occupied_posts())
     assert out["converted"].size == 0 and out["released"].size == 6
 
 
@@ -107,7 +107,7 @@ def test_cap_conversion_probability_is_a_chance():
     set_population(m, 2000, **_ending(m, 2000, fixed_years=10))
     start_policy_year(m)
     posts = posts_table(m, {(JP, Sector.ACAD_PERM): 5000})
-    out = contracts.contract_ends(m, posts, m._occupied())
+    out = contracts.contract_ends(m, posts, m.occupied_posts())
     assert abs(out["converted"].size / 2000 - 0.3) < 0.04
 
 
@@ -115,7 +115,7 @@ def test_cap_does_not_bind_before_its_first_year():
     m = tiny_model(**{"countries.JP.renewal_prob": 1.0, "countries.JP.fixed_term_cap_from_year": 2013})
     set_population(m, 5, **_ending(m, 5, fixed_years=15))
     start_policy_year(m)  # 2004
-    out = contracts.contract_ends(m, posts_table(m, {}), m._occupied())
+    out = contracts.contract_ends(m, posts_table(m, {}), m.occupied_posts())
     assert out["renewed"].size == 5
 
 
@@ -193,6 +193,6 @@ def test_fellows_are_not_renewed_or_released_as_ordinary_contracts():
     m = _model(**{"countries.JP.renewal_prob": 0.0})
     set_population(m, 3, **_fellows(m, 3, -1, until=m.year + 1))
     start_policy_year(m)
-    out = contracts.contract_ends(m, posts_table(m, {}), m._occupied())
+    out = contracts.contract_ends(m, posts_table(m, {}), m.occupied_posts())
     assert sum(v.size for v in out.values()) == 0
     assert np.all(m.pop.sector == Sector.ACAD_FIXED)

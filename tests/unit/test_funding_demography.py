@@ -16,8 +16,8 @@ from simkit import JP, N_COUNTRIES, US, add_rows, capacity, set_population, star
 def _arrays(m, **values):
     start_policy_year(m)
     for name, val in values.items():
-        getattr(m.ca, name)[:] = val
-    return m.ca
+        getattr(m.this_year.countries, name)[:] = val
+    return m.this_year.countries
 
 
 def test_permanent_posts_follow_base_index_to_the_elasticity(tiny):
@@ -86,7 +86,7 @@ def test_retirement_at_retirement_age(tiny):
     set_population(tiny, 4, nationality=JP, country=JP, sector=Sector.ACAD_PERM, age=np.array([64, 63, 40, 70]))
     out = demography.age_and_retire(tiny)
     np.testing.assert_array_equal(np.sort(out), [0, 3])
-    np.testing.assert_array_equal(tiny.gone, [True, False, False, True])
+    np.testing.assert_array_equal(tiny.pop.gone, [True, False, False, True])
     np.testing.assert_array_equal(tiny.pop.age, [65, 64, 41, 71])
 
 
@@ -94,7 +94,7 @@ def test_retirement_age_is_a_parameter():
     m = tiny_model(retirement_age_years=60)
     set_population(m, 2, nationality=JP, country=JP, sector=Sector.INDUSTRY, age=np.array([59, 58]))
     demography.age_and_retire(m)
-    np.testing.assert_array_equal(m.gone, [True, False])
+    np.testing.assert_array_equal(m.pop.gone, [True, False])
 
 
 def test_leavers_leave_the_population_after_the_tracking_period():
@@ -103,7 +103,7 @@ def test_leavers_leave_the_population_after_the_tracking_period():
         m, 2, nationality=JP, country=JP, sector=Sector.LEFT, age=40, left_year=np.array([m.year - 3, m.year - 2])
     )
     demography.age_and_retire(m)
-    np.testing.assert_array_equal(m.gone, [True, False])
+    np.testing.assert_array_equal(m.pop.gone, [True, False])
 
 
 @pytest.mark.parametrize("sector", [Sector.ACAD_PERM, Sector.ACAD_FIXED, Sector.INDUSTRY, Sector.DOCTORAL])
@@ -155,7 +155,7 @@ def test_doctoral_dropout_follows_the_dropout_multiplier():
     set_population(m, 2000, nationality=JP, country=JP, sector=Sector.DOCTORAL, doctoral_left=2)
     add_rows(m, 2000, nationality=US, country=US, sector=Sector.DOCTORAL, doctoral_left=2)
     start_policy_year(m)
-    m.ca.doctoral_dropout_multiplier[JP] = 0.2
+    m.this_year.countries.doctoral_dropout_multiplier[JP] = 0.2
     rows = demography.exits_from_research(m)
     assert np.mean(rows < 2000) < 0.3
     assert np.isin(np.arange(2000), rows).mean() == pytest.approx(0.1, abs=0.025)
@@ -197,7 +197,7 @@ def test_doctoral_intake_elasticity_damps_the_response():
 def test_doctoral_intake_multiplier_scales_intake(tiny):
     start_policy_year(tiny)
     base = demography.intake_per_country(tiny)
-    tiny.ca.doctoral_intake_multiplier[JP] = 2.5
+    tiny.this_year.countries.doctoral_intake_multiplier[JP] = 2.5
     after = demography.intake_per_country(tiny)
     assert after[JP] == pytest.approx(2.5 * base[JP])
     np.testing.assert_allclose(np.delete(after, JP), np.delete(base, JP))
@@ -210,7 +210,7 @@ def test_doctoral_intake_adds_doctoral_students(tiny):
     tiny.base_intake[JP] = 60.0
     rows = demography.doctoral_intake(tiny)
     pop = tiny.pop
-    assert len(pop) == 60 + 30 * (N_COUNTRIES - 1) == tiny.gone.size
+    assert len(pop) == 60 + 30 * (N_COUNTRIES - 1) == tiny.pop.gone.size
     assert rows.stop == len(pop)
     assert np.all(pop.sector == Sector.DOCTORAL)
     np.testing.assert_array_equal(np.bincount(pop.country, minlength=N_COUNTRIES)[JP], 60)

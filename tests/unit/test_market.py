@@ -228,9 +228,9 @@ def test_an_applicant_displaced_late_still_gets_an_open_post():
     ties(m.pop)[1, US] = 5.0
     start_policy_year(m)
     build_market(m)
-    cu = np.full_like(m.market_ctx.cell_utility, -20.0)
+    cu = np.full_like(m.this_year.market.cell_utility, -20.0)
     cu[US, PERM], cu[JP, PERM], cu[JP, FIXED] = 100.0, 50.0, 0.0
-    m.market_ctx.cell_utility = cu
+    m.this_year.market.cell_utility = cu
     cap = capacity({(US, PERM): 1, (JP, PERM): 1, (JP, FIXED): 1})
     cells = market.run_market(m, np.arange(3), cap)
     np.testing.assert_array_equal(cells, [JP * 5 + FIXED, JP * 5 + PERM, US * 5 + PERM])

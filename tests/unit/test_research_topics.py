@@ -25,10 +25,10 @@ def _academics(m, n, **extra):
 def test_papers_rise_with_research_time(tiny):
     set_population(tiny, 50, **_academics(tiny, 50, talent=np.linspace(-1, 1, 50)))
     start_policy_year(tiny)
-    tiny.ca.research_time_share[JP] = 0.2
+    tiny.this_year.countries.research_time_share[JP] = 0.2
     research.produce(tiny)
     low = tiny.pop.papers.copy()
-    tiny.ca.research_time_share[JP] = 0.5
+    tiny.this_year.countries.research_time_share[JP] = 0.5
     research.produce(tiny)
     high = tiny.pop.papers.copy()
     assert np.all(high > low)
@@ -121,7 +121,7 @@ def test_embassy_tie_gain_strengthens_ties_with_home():
         m = tiny_model()
         set_population(m, 1, **_academics(m, 1, country=US))
         start_policy_year(m)
-        m.ca.home_tie_gain_abroad[JP, US] = extra
+        m.this_year.countries.home_tie_gain_abroad[JP, US] = extra
         build_market(m)
         research.update_ties(m)
         gains.append(float(ties(m.pop)[0, JP]))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -418,3 +419,27 @@ def test_arbitrary_bytes_raise_only_input_errors(tmp_path, raw):
 )
 def test_malformed_overrides_raise_only_input_errors(overrides):
     _accepts_or_input_error(load_scenario, BASELINE, overrides)
+
+
+def test_numpy_scalars_are_accepted_where_python_values_are():
+    """Samplers (EMA Workbench, SALib, mesa.batch_run over numpy arrays) hand numpy scalars."""
+    import mesa
+
+    m = CirculationModel(
+        rng=np.int64(3),
+        scale=np.float64(20000),
+        end_year=np.int64(2005),
+        enable_returns=np.True_,
+        **{"levers.contact_window.enabled": np.bool_(True), "countries.JP.renewal_prob": np.float32(0.5)},
+    )
+    assert type(m.p.scale) is float and m.p.end_year == 2005 and m.p.enable_returns is True
+    assert "contact_window" in m.levers
+    rows = mesa.batch_run(
+        CirculationModel,
+        parameters={"scale": np.array([20000.0, 30000.0]), "end_year": 2005, "burn_in_years": np.int64(0)},
+        rng=[1],
+        max_steps=1,
+        number_processes=1,
+        display_progress=False,
+    )
+    assert len(rows) == 2 and all(r["researchers"] > 0 for r in rows)

@@ -36,9 +36,9 @@ def test_more_research_time_means_more_visits(tiny):
     set_population(tiny, 10, **_holders(tiny, 10))
     start_policy_year(tiny)
     rows = np.arange(10)
-    tiny.ca.research_time_share[JP] = 0.2
+    tiny.this_year.countries.research_time_share[JP] = 0.2
     low = visits.visit_probability(tiny, rows)
-    tiny.ca.research_time_share[JP] = 0.6
+    tiny.this_year.countries.research_time_share[JP] = 0.6
     high = visits.visit_probability(tiny, rows)
     assert np.all(high > low)
 
@@ -75,7 +75,7 @@ def test_visit_frequency_follows_research_time():
         m = tiny_model(7)
         set_population(m, 3000, **_holders(m, 3000))
         start_policy_year(m)
-        m.ca.research_time_share[JP] = rt
+        m.this_year.countries.research_time_share[JP] = rt
         counts[rt] = visits.long_visits(m).size
     assert counts[0.8] > 1.5 * counts[0.2] > 0
 
@@ -139,7 +139,7 @@ def test_higher_home_valuation_of_overseas_experience_means_more_returns(tiny):
     cap = capacity({(JP, PERM): 5})
     rows = np.arange(20)
     low = returns.return_probability(tiny, rows, cap, _posts(cap)[:, 1:6])
-    tiny.ca.overseas_valuation[JP] = 2.0
+    tiny.this_year.countries.overseas_valuation[JP] = 2.0
     high = returns.return_probability(tiny, rows, cap, _posts(cap)[:, 1:6])
     assert np.all(high > low)
 
@@ -184,7 +184,7 @@ def test_better_visibility_of_home_vacancies_means_more_returns(tiny):
     cap = capacity({(JP, PERM): 5})
     build_market(tiny)
     before = returns.return_probability(tiny, np.arange(3), cap, _posts(cap)[:, 1:6])
-    tiny.ca.home_visibility_abroad[JP, US] = 0.5
+    tiny.this_year.countries.home_visibility_abroad[JP, US] = 0.5
     build_market(tiny)
     after = returns.return_probability(tiny, np.arange(3), cap, _posts(cap)[:, 1:6])
     assert np.all(after > before)
@@ -229,7 +229,7 @@ def test_returns_rise_with_home_valuation_in_a_market():
         m = tiny_model(11, utility_unemployed=-50.0, visibility_home_from_abroad=1.0)
         set_population(m, 2000, **_abroad(m, 2000))
         start_policy_year(m)
-        m.ca.overseas_valuation[JP] = val
+        m.this_year.countries.overseas_valuation[JP] = val
         build_market(m)
         cap = capacity({(JP, PERM): 2000})
         backs[val] = returns.returns(m, cap, _posts(cap, filled=20000)).size

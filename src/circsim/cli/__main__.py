@@ -1,5 +1,5 @@
 """``python -m circsim.cli`` runs the command line."""
 
-from . import main
+from .main import main
 
 raise SystemExit(main())

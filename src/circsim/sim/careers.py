@@ -43,7 +43,7 @@ class CareerPanel:
         """Record the sampled people present at the end of the model's current year
         (before people leaving the population are removed; those are left out)."""
         pop = m.pop
-        rows = np.flatnonzero(~m.gone & (pop.pid % self.every == 0))
+        rows = np.flatnonzero(~pop.gone & (pop.pid % self.every == 0))
         rows = rows[np.argsort(pop.pid[rows], kind="stable")]  # row order changes as people leave
         self._years.append(m.year)
         self._rows.append({name: getattr(pop, name)[rows].copy() for name in CAREER_FIELDS})

@@ -62,9 +62,8 @@ class Country(mesa.Agent):
         """Researcher-post growth path relative to the start year: historical growth up
         to the last data year, projected growth after it."""
         p, start = self.params, self.model.p.start_year
-        return _path(year, p.researchers_ref_year, p.growth_data_per_year, p.growth_projection_per_year) / _path(
-            start, p.researchers_ref_year, p.growth_data_per_year, p.growth_projection_per_year
-        )
+        args = (p.researchers_ref_year, p.growth_data_per_year, p.growth_projection_per_year)
+        return growth_path(year, *args) / growth_path(start, *args)
 
     def _series_index(self, name: str, year: int, *, log: bool) -> float:
         if not has_series(name, self.code):
@@ -122,7 +121,7 @@ class Country(mesa.Agent):
         self.state = self.baseline_state(year)
 
 
-def _path(year: int, ref_year: int, g_data: float, g_proj: float) -> float:
+def growth_path(year: int, ref_year: int, g_data: float, g_proj: float) -> float:
     """Growth path level: ``(1+g_data)`` per year up to ``ref_year``, ``(1+g_proj)`` after."""
     return (1 + g_data) ** (min(year, ref_year) - ref_year) * (1 + g_proj) ** max(year - ref_year, 0)
 

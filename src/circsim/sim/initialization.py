@@ -11,12 +11,15 @@ the burn-in years let them settle into the model's own dynamics.
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..errors import InputError
+from .country import growth_path
 from .groups import stochastic_round
-from .params import CountryParams
+from .params import CountryParams, ModelParams
 from .sectors import Sector
 from .steps.demography import draw_nationality
 
@@ -36,7 +39,73 @@ AGE = {
 #: Share of non-academic researchers holding a doctorate; assumed.
 PHD_SHARE = {Sector.INDUSTRY: 0.1, Sector.GOVERNMENT: 0.5, Sector.STARTUP: 0.3}
 UNEMPLOYED_PER_ACADEMIC = 0.03  # assumed
-OVERSEAS_EXPERIENCE_SHARE_INIT = 0.15  # share of nationals with past experience abroad; assumed
+#: Doctoral students at the start: this share of the steady-state stock (intake x years); assumed.
+DOCTORAL_STOCK_SHARE = 0.9
+#: Latent-talent advantage of permanent academics (selected by past hiring); assumed.
+PERMANENT_TALENT_PREMIUM = 0.3
+#: Age at the doctorate, and papers a year since this age, for the initial record; assumed.
+PHD_AGE_YEARS = 30
+RECORD_START_AGE_YEARS = 28
+RECORD_PAPERS_PER_YEAR = 1.0
+#: Overseas experience: foreign nationals have U(1, 10) years; this share of nationals U(0.5, 4); assumed.
+FOREIGN_YEARS_ABROAD = (1.0, 10.0)
+OVERSEAS_EXPERIENCE_SHARE_INIT = 0.15
+NATIONAL_YEARS_ABROAD = (0.5, 4.0)
+#: Domestic standing: foreign nationals, nationals in academia or government U(lo, hi), other nationals; assumed.
+STANDING_FOREIGN = 0.1
+STANDING_INSIDER = (0.3, 1.0)
+STANDING_OTHER = 0.2
+#: Consecutive fixed-term years already counted under a cap rule: uniform 0..this; assumed.
+FIXED_YEARS_MAX = 5
+#: Initial ties: scale of the openness x partner-share draws, and the tie of foreign nationals with home; assumed.
+TIE_SCALE_INIT = 0.5
+HOME_TIE_FOREIGN = 1.0
+
+
+#: Peak memory of a run per agent (state arrays plus the step's temporaries) and its fixed
+#: part (interpreter, numba, pandas), bytes: a 1:10 run peaks at about 700 MB with 1.9 M
+#: agents (docs/performance.md), so 400 B an agent is a generous bound.
+PEAK_BYTES_PER_AGENT = 400
+BASE_BYTES = 300e6
+#: Agents besides the researchers on posts (doctoral students, unemployed, leavers followed).
+AGENTS_PER_RESEARCHER = 1.35
+#: Share of the machine's memory a run may plan to use.
+MEMORY_SHARE = 0.8
+
+
+def peak_people(cp: list[CountryParams], p: ModelParams) -> float:
+    """Most real people a run will follow: every country's researchers at their largest
+    along the growth path of the horizon, with the people not on posts."""
+    total = 0.0
+    for c in cp:
+        growth = (c.growth_data_per_year, c.growth_projection_per_year)
+        ends = [growth_path(y, c.researchers_ref_year, *growth) for y in (p.start_year - p.burn_in_years, p.end_year)]
+        total += c.researchers_fte * max(ends) / growth_path(c.researchers_ref_year, c.researchers_ref_year, *growth)
+    return total * AGENTS_PER_RESEARCHER
+
+
+def machine_memory_bytes() -> float:
+    """Physical memory of this machine (bytes)."""
+    return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+
+
+def check_memory(cp: list[CountryParams], p: ModelParams, source: str) -> None:
+    """An InputError, before anything is allocated, if the run would need more memory
+    than this machine has (a scale too fine for the horizon)."""
+    people = peak_people(cp, p)
+    agents = people / p.scale
+    need = BASE_BYTES + PEAK_BYTES_PER_AGENT * agents
+    have = MEMORY_SHARE * machine_memory_bytes()
+    if not need <= have:  # also catches inf
+        finest = PEAK_BYTES_PER_AGENT * people / max(have - BASE_BYTES, 1.0)
+        raise InputError(
+            f"a run at this scale needs about {need / 2**30:,.3g} GiB ({agents:,.3g} agents); "
+            f"this machine has {machine_memory_bytes() / 2**30:,.1f} GiB",
+            source=source,
+            key="model.scale",
+            value=p.scale,
+            allowed=f"scale >= {finest:.3g} (real researchers per agent) for years {p.start_year}-{p.end_year}",
+        )
 
 
 def start_stocks(cp: list[CountryParams], start_year: int, scale: float) -> np.ndarray:
@@ -71,7 +140,7 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
     hosts, sectors = [], []
     for k, c in enumerate(cp):
         counts = sector_counts(c, stocks[k] * (1 - p.vacancy_share_init))
-        counts[Sector.DOCTORAL] = m.base_intake[k] * c.doctoral_years * 0.9
+        counts[Sector.DOCTORAL] = m.base_intake[k] * c.doctoral_years * DOCTORAL_STOCK_SHARE
         for sec, x in counts.items():
             nk = int(stochastic_round(x, rng))
             hosts.append(np.full(nk, k))
@@ -90,15 +159,16 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
     for sec, share in PHD_SHARE.items():
         sel = sector == sec
         has_phd[sel] = rng.random(sel.sum()) < share
-    phd_year = np.where(has_phd, m.year - np.maximum(age - 30, 0), -1)
+    phd_year = np.where(has_phd, m.year - np.maximum(age - PHD_AGE_YEARS, 0), -1)
     doctoral_left = np.where(sector == Sector.DOCTORAL, rng.integers(1, m.doctoral_years[host] + 1), 0)
     foreign = nat != host
     years_abroad = np.where(
         foreign,
-        rng.uniform(1, 10, n),
-        np.where(rng.random(n) < OVERSEAS_EXPERIENCE_SHARE_INIT, rng.uniform(0.5, 4, n), 0.0),
+        rng.uniform(*FOREIGN_YEARS_ABROAD, n),
+        np.where(rng.random(n) < OVERSEAS_EXPERIENCE_SHARE_INIT, rng.uniform(*NATIONAL_YEARS_ABROAD, n), 0.0),
     )
-    standing = np.where(foreign, 0.1, np.where(academic | (sector == Sector.GOVERNMENT), rng.uniform(0.3, 1.0, n), 0.2))
+    insider = academic | (sector == Sector.GOVERNMENT)
+    standing = np.where(foreign, STANDING_FOREIGN, np.where(insider, rng.uniform(*STANDING_INSIDER, n), STANDING_OTHER))
     rows = m.pop.append(
         n,
         nationality=nat,
@@ -110,15 +180,14 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
         doctoral_left=doctoral_left,
         fixed_years=np.where(
             (sector == Sector.ACAD_FIXED) & (m.year > m.cap_from_year[host]),
-            np.minimum(rng.integers(0, 6, n), m.year - m.cap_from_year[host]),
+            np.minimum(rng.integers(0, FIXED_YEARS_MAX + 1, n), m.year - m.cap_from_year[host]),
             0,
         ),
-        talent=rng.standard_normal(n) + 0.3 * (sector == Sector.ACAD_PERM),
+        talent=rng.standard_normal(n) + PERMANENT_TALENT_PREMIUM * (sector == Sector.ACAD_PERM),
         years_abroad=years_abroad,
         standing=standing,
-        papers_cum=np.where(academic, np.maximum(age - 28, 0) * 1.0, 0.0),
+        papers_cum=np.where(academic, np.maximum(age - RECORD_START_AGE_YEARS, 0) * RECORD_PAPERS_PER_YEAR, 0.0),
     )
-    m.extend_gone(n)
     pop = m.pop
     fixed = np.flatnonzero(sector == Sector.ACAD_FIXED)
     for k, ctry in enumerate(m.country_list):
@@ -128,8 +197,8 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
         pop.contract_end[rows.start + here] = m.year - 1 + rng.integers(1, length + 1)
     openness = np.array([c.collab_openness for c in cp])
     share = stocks / stocks.sum()
-    ties = 0.5 * openness[host][:, None] * share[None, :] * rng.exponential(1.0, (n, len(cp)))
-    ties[np.arange(n), nat] += foreign * 1.0
+    ties = TIE_SCALE_INIT * openness[host][:, None] * share[None, :] * rng.exponential(1.0, (n, len(cp)))
+    ties[np.arange(n), nat] += foreign * HOME_TIE_FOREIGN
     ties[np.arange(n), host] = 0.0
     pop.ties[:, rows] = ties.T
     return stocks

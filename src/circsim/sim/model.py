@@ -2,17 +2,10 @@
 
 ``CirculationModel`` is a :class:`mesa.Model`. Countries are Mesa Agents; researchers
 are a population of numpy arrays owned by the model (:mod:`circsim.sim.population`).
-``step()`` simulates one year in the order of the ODD's process overview:
-
-1. funding and policy        (countries reset to baseline; active levers apply)
-2. posts and vacancies       (funding -> posts)
-3. demography                (ageing, retirement, exits, graduation, doctoral intake)
-4. contract ends             (renewal, cap, conversion; fellowships end)
-5. job market                (visibility, random utility, hiring score, deferred acceptance; direct entry)
-6. long visits abroad        (travellers)
-7. returns                   (nationals abroad weigh returning)
-8. research production       (papers, impact, co-authorship, ties, centrality, topics)
-9. observation               (indicators, flows, DataCollector)
+``step()`` simulates one year: the steps of :data:`circsim.sim.schedule.YEAR`, in the
+order of the ODD's process overview (funding and policy, posts and vacancies,
+demography, contract ends, job market, long visits abroad, returns, research
+production, observation).
 """
 
 from __future__ import annotations
@@ -25,17 +18,16 @@ import pandas as pd
 
 from . import kernels
 from .careers import CareerPanel
-from .country import Country, stack_states
-from .groups import stochastic_round
+from .country import Country
 from .indicators import HEADLINE, INDICATORS
-from .initialization import initial_population
+from .initialization import check_memory, initial_population
 from .inputs import load_regions
 from .population import Population
 from .scenario import Scenario, country_params, default_scenario, with_overrides
+from .schedule import YEAR, YearState, begin_year
 from .sectors import N_SECTORS, is_post
-from .steps import contracts, demography, market, observation, research, returns, visits
-from .steps.choice import N_POST, build_context, diaspora_matrix
-from .steps.funding import occupancy, posts_from_funding, vacancies
+from .steps import observation
+from .steps.funding import occupancy
 from .steps.observation import FLOW_SECTOR_NAMES, YearLog
 from .steps.topics import TopicDiffusion
 
@@ -69,7 +61,7 @@ class CirculationModel(mesa.Model):
         career_sample: int = 0,
         **overrides: Any,
     ) -> None:
-        super().__init__(rng=rng)
+        super().__init__(rng=int(rng) if isinstance(rng, np.integer) else rng)  # Mesa takes Python ints only
         self.careers = CareerPanel(career_sample) if career_sample > 0 else None
         self.spec = with_overrides(scenario or default_scenario(), overrides)
         self.p = p = self.spec.model
@@ -94,10 +86,9 @@ class CirculationModel(mesa.Model):
         self.base_intake = (
             np.array([c.doctorates_per_million for c in cp]) * self.population_m / p.doctoral_completion_share / p.scale
         )
+        check_memory(cp, p, self.spec.name)
         self.pop = Population(self.n_countries)
-        self.gone = np.zeros(0, dtype=bool)
         stocks = initial_population(self, cp)
-        self.origin_weights = stocks * np.array([c.diaspora_propensity for c in cp])
         self.ref_posts = self._reference_posts()
         self.frontier_weight = stocks / stocks.sum()
         self.attract_history: dict[int, np.ndarray] = {}
@@ -108,8 +99,10 @@ class CirculationModel(mesa.Model):
         self._flow_years: list[int] = []
         self._flow_rows: list[np.ndarray] = []
         self.cum_cost = np.zeros(self.n_countries)
-        self.latest: np.ndarray | None = None
-        self.last_log: YearLog | None = None
+        self.latest: np.ndarray | None = None  # the last recorded year's (indicator x country) values
+        self.last_log: YearLog | None = None  # what happened in the last simulated year
+        #: the state the steps of the current (or last) year hand each other
+        self.this_year: YearState = begin_year(self, record=False)
         self.datacollector = mesa.DataCollector(
             model_reporters={"year": lambda m: m.year - 1, **{name: _reporter(name) for name in HEADLINE}}
         )
@@ -124,10 +117,6 @@ class CirculationModel(mesa.Model):
         occ = occupancy(self.pop.country, self.pop.sector, holds, self.n_countries)
         return occ / (1.0 - self.p.vacancy_share_init)
 
-    def extend_gone(self, n: int) -> None:
-        """Grow the removal mask with the population."""
-        self.gone = np.concatenate([self.gone, np.zeros(n, dtype=bool)])
-
     # --- the year ----------------------------------------------------------------
     def step(self) -> None:
         """Simulate one year (see the module docstring for the order)."""
@@ -136,124 +125,31 @@ class CirculationModel(mesa.Model):
         self.running = self.year <= self.p.end_year
 
     def _advance(self, record: bool) -> None:
-        p, pop, rng, n = self.p, self.pop, self.rng, self.n_countries
-        funding_year = max(self.year, p.start_year)  # burn-in runs at start-year funding
-        log = YearLog(
-            n_start=len(pop),
-            country_start=pop.country.copy(),
-            sector_start=pop.sector.copy(),
-            nationals_abroad_start=kernels.nationals_abroad(
-                self.gone, pop.sector, pop.nationality, pop.country, n
-            ).astype(float),
-        )
-        pop.visit_dest[:] = -1
-
-        # 1. funding and policy
-        for ctry in self.country_list:
-            ctry.start_year(funding_year)
-        cost = np.zeros(n)
-        for name, lever in self.levers.items():
-            if record and lever.active(self.year):
-                ctry = self.country_list[self.lever_countries[name]]
-                ctry.state.lever_cost_yen[name] = c = float(lever.apply(self, ctry))
-                cost[ctry.index] += c
-        self.ca = stack_states(self.country_list, p.permanent_posts_elasticity, p.fixed_term_posts_elasticity)
-
-        # 2. posts and vacancies (vacancies are taken after steps 3-4)
-        posts = stochastic_round(
-            posts_from_funding(self.ref_posts, self.ca, p.permanent_posts_elasticity, p.fixed_term_posts_elasticity),
-            rng,
-        )
-
-        # 3. demography
-        demography.age_and_retire(self)
-        log.exits = demography.exits_from_research(self)
-        log.exit_country = pop.country[log.exits].astype(np.int64)
-        log.graduates = demography.graduations(self)
-        log.graduate_country = pop.country[log.graduates].astype(np.int64)
-        entrants = demography.doctoral_intake(self)
-        log.intake = np.bincount(pop.country[entrants], minlength=n).astype(float)
-
-        # 4. contract ends
-        contracts.contract_ends(self, posts, self._occupied())
-        contracts.fellowship_ends(self)
-
-        # 5. job market
-        self.market_ctx = build_context(
-            self.ca,
-            p,
-            diaspora_matrix(pop, self.gone, n),
-            self.distance_km,
-        )
-        capacity = vacancies(posts, self._occupied())[:, 1 : 1 + N_POST].copy()
-        log.market_vacancies = capacity.copy()
-        # most non-academic vacancies go to non-doctoral entrants, outside this market
-        reserved = capacity[:, 2:] - stochastic_round(
-            capacity[:, 2:] * np.minimum(p.nonacademic_market_share * self.ca.nonacademic_access, 1.0)[:, None], rng
-        )
-        capacity[:, 2:] -= reserved
-        seekers = market.find_seekers(self)
-        hired = market.apply_hires(self, seekers, market.run_market(self, seekers, capacity))
-        capacity[:, 2:] += reserved
-        log.market_hires = np.bincount(
-            pop.country[hired].astype(np.int64) * N_POST + pop.sector[hired] - 1, minlength=n * N_POST
-        ).reshape(n, N_POST)
-        demography.direct_entry(self, capacity)
-
-        # 6. long visits abroad
-        log.visits = visits.long_visits(self) if p.enable_long_visits else np.zeros(0, dtype=np.int64)
-
-        # 7. returns
-        if p.enable_returns:
-            returns.returns(self, capacity, posts)
-
-        # 8. research production, ties, network, topics
-        producing = research.produce(self)
-        log.output = research.country_output(self, producing)
-        log.centrality = research.eigenvector_centrality(log.output["collab"])
-        research.update_ties(self)
-        demography.end_of_year_counters(self)
-        top = log.output["top10"]
-        self.frontier_weight = top / top.sum() if top.sum() > 0 else self.frontier_weight
-        if p.enable_topic_diffusion:
-            self.topics.step(self.year, log.output["coauthored"], log.output["papers"], top, rng, p)
-        log.topic_lag = self.topics.mean_lag(self.year)
-        self._update_attractiveness(log)
-
-        # 9. observation
-        if record:
-            self.cum_cost += cost
-            log.lever_cost = cost
-            self.latest = observation.compute(self, log, self.cum_cost.copy())
-            self._ind_years.append(self.year)
-            self._ind_values.append(self.latest)
-            self._flow_years.append(self.year)
-            self._flow_rows.append(observation.flows(self, log))
-            if self.careers is not None:
-                self.careers.record(self)
-        self.last_log = log
-        keep = ~self.gone
-        pop.compact(keep)
-        self.gone = np.zeros(len(pop), dtype=bool)
+        """One year: the steps of :data:`circsim.sim.schedule.YEAR` in order, then the
+        people leaving the population are removed."""
+        now = self.this_year = begin_year(self, record)
+        for step in YEAR:
+            step.run(self, now)
+        self.last_log = now.log
+        self.pop.compact(~self.pop.gone)
         self.year += 1
 
-    def _occupied(self) -> np.ndarray:
+    def occupied_posts(self) -> np.ndarray:
         """Occupied posts per country x sector, not counting overseas fellows (who hold no host post)."""
         pop = self.pop
-        return kernels.count_posts(self.gone, pop.sector, pop.country, pop.fellow_until, self.n_countries, N_SECTORS)
+        return kernels.count_posts(pop.gone, pop.sector, pop.country, pop.fellow_until, self.n_countries, N_SECTORS)
 
-    def _update_attractiveness(self, log: YearLog) -> None:
-        placed = np.bincount(log.graduate_country[is_post(self.pop.sector[log.graduates])], minlength=self.n_countries)
-        grads = np.bincount(log.graduate_country, minlength=self.n_countries)
-        perm_share = demography.perm_share_under40(self)
-        placement = np.where(grads > 0, placed / np.maximum(grads, 1), np.nan)
-        now = np.where(np.isnan(placement), perm_share, demography.attractiveness(placement, perm_share))
-        prev = self.attract_history.get(self.year - 1)
-        if prev is not None:
-            now = prev + self.p.attractiveness_smoothing * (now - prev)
-        self.attract_history[self.year] = now
-        if self.year == self.p.start_year:
-            self.attract_ref = self.attract_history[self.year]
+    def record(self, now: YearState) -> None:
+        """Step 9 of a recorded year: indicators, flows, the career panel."""
+        self.cum_cost += now.cost_yen
+        now.log.lever_cost = now.cost_yen
+        self.latest = observation.compute(self, now.log, self.cum_cost.copy())
+        self._ind_years.append(self.year)
+        self._ind_values.append(self.latest)
+        self._flow_years.append(self.year)
+        self._flow_rows.append(observation.flows(self, now.log))
+        if self.careers is not None:
+            self.careers.record(self)
 
     # --- results -----------------------------------------------------------------
     def focal_value(self, name: str) -> float:

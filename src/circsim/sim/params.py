@@ -34,7 +34,7 @@ class ModelParams(_Strict):
         2004,
         ge=1990,
         le=2100,
-        description="first recorded year (burn-in years run before it); 2004 = national-university incorporation, start of the operating-grant series (DATA.md)",
+        description="first recorded year (burn-in years run before it); 2004 = national-university incorporation, start of the operating-grant series [MEXT-OpGrants]",
     )
     end_year: int = Field(2040, ge=1990, le=2150, description="last simulated year")
     burn_in_years: int = Field(
@@ -67,9 +67,7 @@ class ModelParams(_Strict):
     )
     exit_rate_doctoral_per_year: float = Field(0.04, ge=0, le=1, description="doctoral drop-out per year; assumed")
     exit_rate_acad_perm_per_year: float = Field(0.004, ge=0, le=1, description="assumed")
-    exit_rate_acad_fixed_per_year: float = Field(
-        0.03, ge=0, le=1, description="higher on short contracts (MODEL.md); assumed"
-    )
+    exit_rate_acad_fixed_per_year: float = Field(0.03, ge=0, le=1, description="higher on short contracts; assumed")
     exit_rate_industry_per_year: float = Field(0.02, ge=0, le=1, description="assumed")
     exit_rate_government_per_year: float = Field(0.01, ge=0, le=1, description="assumed")
     exit_rate_startup_per_year: float = Field(0.06, ge=0, le=1, description="assumed")
@@ -206,12 +204,12 @@ class ModelParams(_Strict):
         1.0,
         ge=0,
         le=3,
-        description="elasticity of permanent posts to base funding; the 2007-13 fall of permanent posts (-7%, NISTEP 2015) tracks operating grants; assumed",
+        description="elasticity of permanent posts to base funding; the 2007-13 fall of permanent posts (-7%, NISTEP 2015, RU11 universities [NISTEP-RM241]) tracks operating grants; assumed",
     )
 
     # --- temporary mobility: long visits abroad (assumed) -------------------------
     visit_logit_base: float = Field(
-        -3.75, ge=-20, le=20, description="assumed, to calibrate against MEXT long-visit counts"
+        -3.75, ge=-20, le=20, description="assumed, to calibrate against MEXT long-visit counts [MEXT-Kokusai-Koryu]"
     )
     visit_security: float = Field(0.8, ge=-10, le=10, description="assumed")
     visit_research_time: float = Field(
@@ -235,7 +233,7 @@ class ModelParams(_Strict):
         0.5,
         gt=0,
         le=1,
-        description="mean length of a long visit (over 30 days), credited as overseas experience; assumed",
+        description="mean length of a long visit (over 30 days, MEXT's definition [MEXT-Kokusai-Koryu]), credited as overseas experience; assumed",
     )
     visit_tie_gain: float = Field(0.6, ge=0, le=5, description="tie gained with the host country per visit; assumed")
 

@@ -2,7 +2,10 @@
 
 Each agent stands for ``scale`` real researchers. Fields are declared once in
 :data:`FIELDS`; the population grows by :meth:`Population.append` and shrinks by
-:meth:`Population.compact`. No Python loop over researchers anywhere.
+:meth:`Population.compact`. Careers change through a few named transitions used by
+every step and lever: :meth:`Population.move` (taking a post, at home or abroad),
+:meth:`Population.release` (a post ends) and :meth:`Population.leave_research`. No
+Python loop over researchers anywhere.
 
 Per-country fields (ties) are stored country-major, shape (countries, people): sums
 and maxima over countries then run over contiguous rows, many times faster than over
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
+from .sectors import Sector
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,7 @@ class Field:
 
 FIELDS: dict[str, Field] = {
     "pid": Field(np.int64, -1, doc="unique person id"),
+    "gone": Field(np.bool_, False, doc="leaves the population at the end of this year"),
     "nationality": Field(np.int8, -1, doc="country index of nationality"),
     "country": Field(np.int8, -1, doc="country index where the person works or studies"),
     "first_country": Field(np.int8, -1, doc="country of first affiliation (doctorate or first post)"),
@@ -133,3 +138,45 @@ class Population:
             # moved as unsigned integers of the field's width: one compiled kernel per width
             kernels.move_columns(buf.reshape(-1, buf.shape[-1]).view(_UINT[buf.itemsize]), holes, movers)
         self._n = k
+
+    # --- career transitions ---------------------------------------------------------
+    def move(
+        self, rows: np.ndarray, country: np.ndarray, sector: np.ndarray | int, *, year: int, tie_gain: float
+    ) -> None:
+        """``rows`` take a post (``sector``) in ``country``: the one operation for a change
+        of post, at home or abroad (hires, returns, conversions, overseas fellowships).
+
+        An international move is counted (``moves``, ``last_move_year``) and leaves a tie
+        of ``tie_gain`` with the country left; ties with the country of work are zero
+        (ties are international only). Holding a post ends a spell without one
+        (``unemployed_years``) and any time out of research (``left_year``); the first
+        post or doctorate fixes ``first_country``. Contract terms are the caller's
+        (:mod:`circsim.sim.steps.contracts`).
+        """
+        old = self.country[rows]
+        moved = country != old
+        mv = rows[moved]
+        self.ties[old[moved], mv] += tie_gain
+        self.moves[mv] += 1
+        self.last_move_year[mv] = year
+        self.country[rows] = country
+        self.sector[rows] = sector
+        self.unemployed_years[rows] = 0
+        self.left_year[rows] = -1
+        first = self.first_country[rows] < 0
+        self.first_country[rows[first]] = np.broadcast_to(country, rows.shape)[first]
+        self.ties[country, rows] = 0.0
+
+    def release(self, rows: np.ndarray) -> None:
+        """``rows`` lose their post (or fellowship) and look for one where they are."""
+        self.sector[rows] = Sector.UNEMPLOYED
+        self.unemployed_years[rows] = 0
+
+    def leave_research(self, rows: np.ndarray, year: int) -> None:
+        """``rows`` leave research in ``year``, freeing their posts and fellowships."""
+        self.sector[rows] = Sector.LEFT
+        self.left_year[rows] = year
+        self.contract_end[rows] = 0
+        self.fellow_until[rows] = 0
+        self.fellow_guarantee[rows] = -1
+        self.doctoral_left[rows] = 0

@@ -19,14 +19,15 @@ allowed.
 from __future__ import annotations
 
 import difflib
-import tomllib
 import typing
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError
+from .input_files import read_toml
 from .inputs import calibrated_values, load_country_values, load_regions
 from .levers import Levers
 from .params import CountryParams, ModelParams
@@ -73,8 +74,18 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], source: str
             elif not isinstance(nxt, dict):
                 raise InputError("is not a table", source=source, key=".".join(parts[: depth + 1]), value=nxt)
             node = nxt
-        node[parts[-1]] = value
+        node[parts[-1]] = plain(value)
     return out
+
+
+def plain(value: Any) -> Any:
+    """A numpy scalar (or 0-d array) as the Python value it holds, so values from samplers
+    (EMA Workbench, SALib, ``mesa.batch_run`` with numpy arrays) validate as Python ones."""
+    if isinstance(value, np.generic) or (isinstance(value, np.ndarray) and value.ndim == 0):
+        return value.item()
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    return value
 
 
 def merge_tables(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
@@ -87,20 +98,6 @@ def merge_tables(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 def _deep_copy(d: dict[str, Any]) -> dict[str, Any]:
     return {k: _deep_copy(v) if isinstance(v, dict) else v for k, v in d.items()}
-
-
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file; a missing file or a syntax error becomes an InputError."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("file not found", source=str(path), allowed="an existing TOML file")
-    try:
-        with open(p, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot be read: {exc}", source=str(path)) from None
 
 
 def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scenario:
@@ -122,6 +119,12 @@ def scenario_from_dict(data: dict[str, Any], source: str = "<scenario>") -> Scen
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Load and validate a scenario file, with optional overrides on top."""
     data = read_toml(path)
+    if not data:
+        raise InputError(
+            "is empty",
+            source=str(path),
+            allowed="a scenario: a name, [model], [countries.CODE] or [levers.NAME] tables",
+        )
     if overrides:
         data = apply_overrides(data, overrides, str(path))
     return scenario_from_dict(data, str(path))

@@ -28,6 +28,22 @@ POST_SECTORS = np.array(
 
 SECTOR_NAMES = {s.value: s.name.lower() for s in Sector}
 
+#: Posts tables of the job market are (country x N_POST), columns in POST_SECTORS order.
+N_POST = len(POST_SECTORS)
+#: Their academic (permanent, fixed-term) and non-academic (industry, government, startup) columns.
+ACADEMIC_POST_COLUMNS = slice(0, 2)
+NONACADEMIC_POST_COLUMNS = slice(2, N_POST)
+
+
+#: The post sectors are the contiguous values ACAD_PERM..STARTUP.
+POST_SLICE = slice(int(Sector.ACAD_PERM), int(Sector.STARTUP) + 1)
+
+
+def post_columns(table: np.ndarray) -> np.ndarray:
+    """The post-sector columns of a (country x sector) table, as a new C-ordered
+    (country x N_POST) array."""
+    return table[:, POST_SLICE].copy()
+
 
 def per_sector(params: object, pattern: str) -> np.ndarray:
     """Array indexed by sector value of the parameters named ``pattern`` with the

@@ -25,7 +25,7 @@ def age_bands(model: CirculationModel) -> pd.DataFrame:
     """Academics of the focal country now, by age band: ``permanent``, ``fixed_term``
     (real people) and the fixed-term share; one row per band."""
     pop = model.pop
-    here = ~model.gone & (pop.country == model.focal)
+    here = ~pop.gone & (pop.country == model.focal)
     band = np.clip(np.searchsorted(BAND_EDGES, pop.age, side="right") - 1, 0, len(BAND_EDGES) - 1)
     counts = {
         name: np.bincount(band[here & (pop.sector == sector)], minlength=len(BAND_EDGES)) * model.p.scale

@@ -13,9 +13,10 @@ import pandas as pd
 import solara
 
 from ..errors import InputError
+from ..sim.indicators import names
 from ..workbench import figures
-from ..workbench.compare import DEFAULT_INDICATORS, compare
-from ..workbench.report import FAN_INDICATORS, effects_table
+from ..workbench.compare import compare
+from ..workbench.report import effects_table
 from ..workbench.store import MANIFEST, ResultStore, open_store
 
 
@@ -64,8 +65,8 @@ def ComparisonView(store: ResultStore) -> None:
     all_scen = list(dict.fromkeys(done["scenario"]))
     ind = store.indicators()
     recorded = set(ind["indicator"].unique()) if not ind.empty else set()
-    choices = [i for i in DEFAULT_INDICATORS if i in recorded] or sorted(recorded)
-    first = [i for i in FAN_INDICATORS if i in recorded][:2] or choices[:2]
+    choices = [i for i in names(compared=True) if i in recorded] or sorted(recorded)
+    first = [i for i in names(fan=True) if i in recorded][:2] or choices[:2]
     years = sorted(int(y) for y in ind["year"].unique()) if not ind.empty else []
     countries = list(dict.fromkeys(ind["country"])) if not ind.empty else ["JP"]
     baseline = "baseline" if "baseline" in all_scen else (all_scen[0] if all_scen else "")

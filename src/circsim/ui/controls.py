@@ -21,10 +21,11 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from ..errors import InputError
+from ..sim.input_files import read_toml
 from ..sim.inputs import load_country_values, load_regions
 from ..sim.levers import Levers
 from ..sim.params import CountryParams, ModelParams
-from ..sim.scenario import Scenario, apply_overrides, read_toml, scenario_from_dict
+from ..sim.scenario import Scenario, apply_overrides, scenario_from_dict
 
 Kind = Literal["switch", "select", "slider_int", "slider_float", "text"]
 

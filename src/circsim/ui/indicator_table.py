@@ -6,13 +6,13 @@ import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
 
-from ..cli import format_value
+from ..sim.indicators import REGISTRY
 from ..sim.model import CirculationModel
 
 
 def indicator_table(model: CirculationModel) -> pd.DataFrame:
     """Indicators (rows) x countries (columns) in the latest recorded year, formatted
-    (shares as %, counts with separators); empty before the first step."""
+    in the registry's style (shares as %, counts with separators); empty before the first step."""
     ind = model.indicators()
     if ind.empty:
         return pd.DataFrame()
@@ -21,7 +21,7 @@ def indicator_table(model: CirculationModel) -> pd.DataFrame:
         index=list(dict.fromkeys(now["indicator"])), columns=model.codes
     )
     return pd.DataFrame(
-        {c: [format_value(name, v) for name, v in wide[c].items()] for c in wide.columns}, index=wide.index
+        {c: [REGISTRY[name].format(v) for name, v in wide[c].items()] for c in wide.columns}, index=wide.index
     )
 
 

@@ -1,17 +1,20 @@
-"""Starting the interface: ``solara run circsim.ui.app`` with circsim's settings.
+"""Starting the interface: ``python -m circsim.ui`` (what ``circsim ui`` hands over to)
+runs ``solara run circsim.ui.app`` with circsim's settings.
 
-Kept free of Solara imports, so ``circsim ui`` checks its options (port, store) in a
-moment and fails with a one-line message before any server starts.
+Kept free of Solara imports, so the options (port, store) are checked in a moment and
+bad ones fail with a one-line message before any server starts.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import socket
 import subprocess
 import sys
 from pathlib import Path
 
+from .. import console
 from ..errors import InputError
 from ..workbench.store import open_store
 
@@ -64,3 +67,45 @@ def serve(
     port = check_port(host, port)
     print(f"circsim ui: serving on http://{host}:{port}/ (comparison page: /compare); Ctrl-C stops it", flush=True)
     return subprocess.call(server_command(host, port), env=server_env(store, root or Path.cwd()))
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be an integer from 0 to 65535 (got {text!r})")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The interface's options, under the name users type (``circsim ui``)."""
+    parser = console.Parser(
+        prog="circsim ui",
+        description="Serve the Solara interface on HOST:PORT and print its address; open it in a browser.\n"
+        "The live page runs one model per browser session; the comparison page (/compare)\n"
+        "reads result stores (--store, or those under experiments/ and results/). Works offline.",
+        epilog="examples:\n  circsim ui\n  circsim ui --port 8800 --store experiments/levers-2026/store\n"
+        "  python -m circsim.ui --port 0   # the same without the command line",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--host", default=DEFAULT_HOST, metavar="HOST", help=f"address to listen on (default: {DEFAULT_HOST})"
+    )
+    parser.add_argument(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        metavar="P",
+        help=f"port (default: {DEFAULT_PORT}; 0 = any free one)",
+    )
+    parser.add_argument("--store", type=Path, metavar="DIR", help="result store opened on the comparison page")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m circsim.ui``: serve the interface until Ctrl-C; returns the exit status
+    (0, 2 on bad options, 130 if interrupted)."""
+    parser = build_parser()
+    return console.run(lambda: parser.parse_args(argv), lambda args: serve(args.host, args.port, args.store))

@@ -44,8 +44,9 @@ from pydantic import Field, ValidationError
 
 from .. import __version__
 from ..errors import InputError
+from ..sim.input_files import read_toml
 from ..sim.inputs import load_targets
-from ..sim.scenario import read_toml, scenario_from_dict, validation_error
+from ..sim.scenario import scenario_from_dict, validation_error
 from .experiment import Experiment, Keep, _Strict, load_experiment
 from .runner import ExecutorKind, run_experiment
 from .store import atomic_write, atomic_write_text, git_commit

@@ -20,19 +20,10 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import InputError
+from ..sim.indicators import REGISTRY, names
 from .store import ResultStore
 
 YEN_PER_100_OKU = 1e10
-#: Indicators counted per year, for which a cumulative total over the horizon is meaningful.
-PER_YEAR = (
-    "visits_abroad_long", "visits_received_long", "phd_intake", "exits_from_research", "papers",
-    "top10_papers", "stayers", "inflows", "outflows", "returnees", "travellers", "migrants", "lever_cost_yen",
-)  # fmt: skip
-DEFAULT_INDICATORS = (
-    "researchers", "researchers_acad_perm", "nationals_abroad", "visits_abroad_long", "fixed_term_share_under40",
-    "overseas_experience_share", "foreign_share", "phd_intake", "return_rate", "returnees", "papers",
-    "top10_share", "intl_coauthorship_share", "network_centrality",
-)  # fmt: skip
 
 
 @dataclass
@@ -107,7 +98,7 @@ def run_values(store: ResultStore, country: str, indicators: list[str], years: l
             )
     ind = ind[(ind["country"] == country) & ind["indicator"].isin([*indicators, "lever_cost_cum_yen"])]
     at_years = ind[ind["year"].isin(years)].assign(period=lambda d: d["year"].astype(str))
-    per_year = [i for i in indicators if i in PER_YEAR]
+    per_year = [i for i in indicators if REGISTRY[i].per_year]
     cum = (
         ind[ind["indicator"].isin(per_year)]
         .groupby(["run_id", "indicator"], as_index=False)["value"]
@@ -155,7 +146,7 @@ def compare(
             allowed=", ".join(scenarios),
         )
     years = sorted(years) if years else [int(store.indicators()["year"].max())]
-    indicators = indicators or [i for i in DEFAULT_INDICATORS if i in set(store.indicators()["indicator"].unique())]
+    indicators = indicators or [i for i in names(compared=True) if i in set(store.indicators()["indicator"].unique())]
     vals = run_values(store, country, indicators, years)
     wide = _by_run(vals)
     base = wide.xs(baseline, level="scenario")
@@ -221,7 +212,7 @@ def compare_stores(
         finished_indicators(st)
     years = sorted(years) if years else [int(store.indicators()["year"].max())]
     recorded = set(store.indicators()["indicator"].unique()) & set(reference.indicators()["indicator"].unique())
-    indicators = indicators or [i for i in DEFAULT_INDICATORS if i in recorded]
+    indicators = indicators or [i for i in names(compared=True) if i in recorded]
     a, b = (_by_run(run_values(st, country, indicators, years)) for st in (store, reference))
     common = [
         s for s in dict.fromkeys(a.index.get_level_values("scenario")) if s in set(b.index.get_level_values("scenario"))

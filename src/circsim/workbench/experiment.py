@@ -45,7 +45,9 @@ uncertainties are kept apart, as in the XLRM framing::
 from __future__ import annotations
 
 import hashlib
+import io
 import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -55,10 +57,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..errors import InputError
 from ..sim.indicators import INDICATORS
+from ..sim.initialization import check_memory
+from ..sim.input_files import read_bytes, read_toml
 from ..sim.inputs import load_regions
-from ..sim.scenario import Scenario, apply_overrides, merge_tables, read_toml, scenario_from_dict, validation_error
+from ..sim.scenario import Scenario, apply_overrides, country_params, merge_tables, scenario_from_dict, validation_error
 
 MAX_POINTS = 100_000  # design points; more is a mistake, not an experiment
+MAX_RUNS = 200_000  # scenarios x design points x replicates
+#: A parameter path as a design-table column: dotted names, nothing else.
+_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,3}")
+#: An experiment name: it names the default store directory under results/.
+NAME_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}"
 
 
 class _Strict(BaseModel):
@@ -91,6 +100,7 @@ class Design(_Strict):
     samples: int = Field(8, ge=1, le=100_000, description="points (LHS, table), base samples N (Sobol, Morris)")
     file: str | None = Field(
         None,
+        min_length=1,
         description="table: CSV of joint parameter values, a column per parameter path (e.g. a calibration's nroy.csv)",
     )
     levels: int = Field(3, ge=2, le=100, description="levels per range (full factorial, Morris)")
@@ -109,7 +119,7 @@ class Keep(_Strict):
 class Package(_Strict):
     """A scenario of the experiment: a scenario file and/or inline tables on top of the baseline."""
 
-    file: str | None = None
+    file: str | None = Field(None, min_length=1)
     description: str = ""
     model: dict[str, Any] = Field(default_factory=dict)
     countries: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -119,9 +129,9 @@ class Package(_Strict):
 class ExperimentSpec(_Strict):
     """The validated content of an experiment file."""
 
-    name: str = "experiment"
+    name: str = Field("experiment", pattern=f"^{NAME_PATTERN}$")
     description: str = ""
-    baseline: str = "baseline.toml"
+    baseline: str = Field("baseline.toml", min_length=1)
     scenarios: dict[str, Package] = Field(min_length=1)
     uncertainties: dict[str, Uncertainty] = Field(default_factory=dict)
     design: Design = Field(default_factory=Design)
@@ -206,6 +216,7 @@ def design_points(spec: ExperimentSpec, source: str) -> list[dict[str, Any]]:
             )
         return [{}]
     seed = spec.seed if d.seed is None else d.seed
+    _check_size(spec, source)
     if d.method == "table":
         rows = _table_rows(spec, source, seed)
         if unc:  # the other uncertainties by a Latin hypercube of the same size, column-wise
@@ -222,15 +233,6 @@ def design_points(spec: ExperimentSpec, source: str) -> list[dict[str, Any]]:
         )
     if d.method == "full_factorial":
         axes = [u.values if u.values is not None else list(np.linspace(u.low, u.high, d.levels)) for u in unc.values()]
-        size = int(np.prod([len(a) for a in axes], dtype=float))
-        if size > MAX_POINTS:
-            raise InputError(
-                "the full factorial design is too large",
-                source=source,
-                key="design.levels",
-                value=f"{size:,} points",
-                allowed=f"at most {MAX_POINTS:,} points (fewer levels or values)",
-            )
         return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*axes)]
     if d.method == "latin_hypercube":
         from scipy.stats import qmc
@@ -258,6 +260,44 @@ def design_points(spec: ExperimentSpec, source: str) -> list[dict[str, Any]]:
     return [dict(zip(names, (float(v) for v in row), strict=True)) for row in x]
 
 
+def expected_points(spec: ExperimentSpec) -> int:
+    """Design points the design will produce (a table's are at most its ``samples``),
+    computed before sampling anything."""
+    d, unc = spec.design, spec.uncertainties
+    k = len(unc)
+    if d.method == "none":
+        return 1
+    if d.method == "full_factorial":
+        return int(np.prod([len(u.values) if u.values is not None else d.levels for u in unc.values()], dtype=float))
+    if d.method == "sobol":
+        return d.samples * (k + 2)
+    if d.method == "morris":
+        return d.samples * (k + 1)
+    return d.samples
+
+
+def _check_size(spec: ExperimentSpec, source: str) -> None:
+    """Refuse designs too large to be meant, before allocating them."""
+    points = expected_points(spec)
+    if points > MAX_POINTS:
+        raise InputError(
+            f"the {spec.design.method} design is too large",
+            source=source,
+            key="design",
+            value=f"{points:,} points",
+            allowed=f"at most {MAX_POINTS:,} points (fewer samples, levels or values)",
+        )
+    runs = points * spec.replicates * len(spec.scenarios)
+    if runs > MAX_RUNS:
+        raise InputError(
+            "the experiment has too many runs",
+            source=source,
+            key="replicates",
+            value=f"{len(spec.scenarios)} scenarios x {points:,} points x {spec.replicates:,} replicates",
+            allowed=f"at most {MAX_RUNS:,} runs",
+        )
+
+
 def table_path(spec: ExperimentSpec, source: str) -> Path:
     """The CSV file of a table design (relative to the experiment file)."""
     if not spec.design.file:
@@ -273,20 +313,23 @@ def _table_rows(spec: ExperimentSpec, source: str, seed: int) -> list[dict[str, 
     import pandas as pd
 
     path = table_path(spec, source)
+    allowed = "a CSV file with one column per parameter path and one row of finite numbers per design point"
     try:
-        table = pd.read_csv(path)
-    except (OSError, ValueError) as exc:
+        data = read_bytes(path, allowed)
+    except InputError as exc:
         raise InputError(
-            f"cannot be read: {exc}", source=source, key="design.file", value=str(path), allowed="a CSV file"
+            f"cannot be read: {exc.detail}", source=source, key="design.file", value=str(path), allowed=allowed
         ) from None
+    try:
+        table = pd.read_csv(io.BytesIO(data))
+    except (ValueError, UnicodeDecodeError) as exc:  # never the parser's message: it quotes the file
+        raise InputError(f"is not a CSV table ({type(exc).__name__})", source=str(path), allowed=allowed) from None
+    for k, c in enumerate(table.columns, start=1):
+        if not isinstance(c, str) or not _PATH.fullmatch(c):
+            raise InputError(f"column {k} is not named by a parameter path", source=str(path), allowed=allowed)
     bad = [c for c in table.columns if not pd.api.types.is_numeric_dtype(table[c]) or not np.isfinite(table[c]).all()]
     if table.empty or bad:
-        raise InputError(
-            "needs rows of finite numbers",
-            source=str(path),
-            key=bad[0] if bad else None,
-            allowed="one column per parameter path, one row per design point",
-        )
+        raise InputError("needs rows of finite numbers", source=str(path), key=bad[0] if bad else None, allowed=allowed)
     clash = sorted(set(table.columns) & set(spec.uncertainties))
     if clash:
         raise InputError(
@@ -341,7 +384,10 @@ def load_experiment(path: str | Path, data: dict[str, Any] | None = None) -> Exp
         merged = merge_tables(merged, inline)
         merged = {**merged, "name": name, "description": pkg.description, "calibrated": spec.calibrated}
         merged = apply_overrides(merged, run_overrides, source)
-        scenario_from_dict(merged, f"{source} [scenarios.{name}]")  # validate now
+        label = f"{source} [scenarios.{name}]"
+        scen = scenario_from_dict(merged, label)  # validate now
+        cp = country_params(scen, label)
+        check_memory([cp[r.code] for r in load_regions()], scen.model, label)
         packages[name] = merged
     _check_uncertainties(spec, packages[next(iter(packages))], source)
     points = design_points(spec, source)
@@ -358,14 +404,17 @@ def load_experiment(path: str | Path, data: dict[str, Any] | None = None) -> Exp
 def _read_referenced(path: Path, source: str, key: str) -> dict[str, Any]:
     """A scenario file named by the experiment; problems name the experiment's key too."""
     try:
-        return read_toml(path)
+        data = read_toml(path)
+        if not data:
+            raise InputError("is empty", source=str(path))
+        return data
     except InputError as exc:
         raise InputError(
             f"{path}: {exc.detail}",
             source=source,
             key=key,
             value=str(path),
-            allowed="an existing scenario file (relative to the experiment file)",
+            allowed="an existing, non-empty scenario file (relative to the experiment file)",
         ) from None
 
 

@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from ..sim.indicators import REGISTRY
 from ..sim.inputs import load_regions, load_targets
 from .compare import Comparison
 
@@ -28,7 +29,8 @@ def save(fig: plt.Figure, path: Path, note: str = SOURCE_NOTE, top: float = 1.0)
 
 
 def forest(comp: Comparison, period: str, indicators: list[str], path: Path) -> Path:
-    """Effects against the baseline with paired 95% intervals, one panel per indicator."""
+    """Effects against the baseline with paired 95% intervals, one panel per indicator
+    (in its unit: percentage points for shares)."""
     eff = comp.effects[(comp.effects["period"] == period) & comp.effects["indicator"].isin(indicators)]
     scenarios = list(dict.fromkeys(comp.effects["scenario"]))
     cols = 3
@@ -36,12 +38,13 @@ def forest(comp: Comparison, period: str, indicators: list[str], path: Path) -> 
     fig, axes = plt.subplots(rows, cols, figsize=(4.2 * cols, 0.32 * len(scenarios) * rows + 1.2 * rows), squeeze=False)
     y = np.arange(len(scenarios))
     for ax, name in zip(axes.ravel(), indicators, strict=False):
-        e = eff[eff["indicator"] == name].set_index("scenario").reindex(scenarios)
+        scale = REGISTRY[name].scale
+        e = eff[eff["indicator"] == name].set_index("scenario").reindex(scenarios)[["mean", "lo", "hi"]] * scale.factor
         ax.errorbar(e["mean"], y, xerr=[e["mean"] - e["lo"], e["hi"] - e["mean"]], fmt="o", ms=3, capsize=2)
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_yticks(y, scenarios if ax in axes[:, 0] else [""] * len(y), fontsize=7)
         ax.invert_yaxis()
-        ax.set_title(f"{name}", fontsize=9)
+        ax.set_title(f"{name} ({scale.change_axis})", fontsize=9)
         ax.tick_params(axis="x", labelsize=7)
     for ax in axes.ravel()[len(indicators) :]:
         ax.set_visible(False)
@@ -75,9 +78,10 @@ def fan(
     baseline: str = "baseline",
 ) -> Path:
     """Median and 90% band over time: one small panel per scenario against the baseline
-    (grey), with the observed targets as points."""
+    (grey), with the observed targets as points; in the indicator's unit (% for shares)."""
+    scale = REGISTRY[indicator].scale
     ind = indicators[(indicators["country"] == country) & (indicators["indicator"] == indicator)]
-    ind = ind.merge(runs[["run_id", "scenario"]], on="run_id")
+    ind = ind.merge(runs[["run_id", "scenario"]], on="run_id").assign(value=lambda d: d["value"] * scale.factor)
     bands = {s: year_band(ind[ind["scenario"] == s]) for s in scenarios}
     others = [s for s in scenarios if s != baseline and not bands[s].empty] or [baseline]
     cols = min(4, len(others))
@@ -87,6 +91,7 @@ def fan(
     )
     obs = load_targets()
     obs = obs[(obs["country"] == country) & (obs["indicator"] == indicator)]
+    obs = obs.assign(value=obs["value"] * scale.factor, tolerance=obs["tolerance"] * scale.factor)
     for ax, scen in zip(axes.ravel(), others, strict=False):
         for name, color in ((baseline, "grey"), (scen, "tab:red")):
             q = bands.get(name)
@@ -99,9 +104,8 @@ def fan(
         ax.tick_params(labelsize=7)
     for ax in axes.ravel()[len(others) :]:
         ax.set_visible(False)
-    unit = "share" if "share" in indicator or "rate" in indicator else "people"
     fig.suptitle(
-        f"{country}: {indicator} ({unit}); median and 90% band over runs; grey = {baseline}, squares = observed",
+        f"{country}: {indicator} ({scale.axis}); median and 90% band over runs; grey = {baseline}, squares = observed",
         fontsize=9,
         wrap=True,  # one panel is narrower than the title
     )
@@ -202,10 +206,13 @@ def phd_destinations(
     left = np.zeros(len(order))
     for name in names:
         if name in shares:
-            ax.barh(order, shares[name], left=left, label=name.removeprefix("phd_dest_"))
-            left += shares[name].fillna(0).to_numpy()
+            # no graduate in the years (a coarse scale) is no share: an empty bar, not a gap in the axis
+            width = shares[name].fillna(0).to_numpy()
+            ax.barh(order, width, left=left, label=name.removeprefix("phd_dest_"))
+            left += width
     if "phd_dest_abroad" in shares:
-        ax.scatter(shares["phd_dest_abroad"], order, marker="|", color="black", s=120, label="abroad (share)")
+        abroad = shares["phd_dest_abroad"].dropna()
+        ax.scatter(abroad, list(abroad.index), marker="|", color="black", s=120, label="abroad (share)")
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("share of the year's new PhDs")

@@ -11,17 +11,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..sim.indicators import REGISTRY, names
+from ..sim.units import SCALES, format_level, number
 from . import figures
 from .compare import Comparison, compare, compare_stores
 from .store import ResultStore, atomic_write, atomic_write_text
-
-FAN_INDICATORS = ("visits_abroad_long", "nationals_abroad", "fixed_term_share_under40", "intl_coauthorship_share")
-
-
-def _fmt(x: float) -> str:
-    if pd.isna(x):
-        return "n/a"
-    return f"{x:,.3f}" if abs(x) < 10 else f"{x:,.0f}"
 
 
 def findings(comp: Comparison, period: str, top: int = 3) -> list[str]:
@@ -34,26 +28,40 @@ def findings(comp: Comparison, period: str, top: int = 3) -> list[str]:
         sure["rel"] = (sure["mean"] / sure["baseline"].abs().where(sure["baseline"] != 0)).abs()
         sure = sure.sort_values("rel", ascending=False).head(top)
         cost = grp["cost_yen"].iloc[0]
-        cost_txt = f"cumulative cost by {period}: {cost / 1e8:,.0f} 億円" if cost > 0 else "no cost recorded"
+        cost_txt = f"cumulative cost by {period}: {format_level('yen', cost)}" if cost > 0 else "no cost recorded"
         if sure.empty:
             lines.append(
                 f"- **{scen}**: no effect on the indicators compared is distinguishable from zero ({cost_txt})."
             )
             continue
-        parts = [
-            f"{r.indicator} {r.mean:+,.3g} (95% CI {r.lo:+,.3g} to {r.hi:+,.3g}; baseline {_fmt(r.baseline)})"
-            for r in sure.itertuples()
-        ]
+        parts = []
+        for r in sure.itertuples():
+            ind = REGISTRY[r.indicator]
+            ci = f"{ind.format_change(r.lo)} to {ind.format_change(r.hi)}"
+            parts.append(f"{r.indicator} {ind.format_change(r.mean)} (95% CI {ci}; baseline {ind.format(r.baseline)})")
         lines.append(f"- **{scen}** ({cost_txt}): " + "; ".join(parts) + ".")
     return lines
 
 
 def effects_table(eff: pd.DataFrame, order: list[str]) -> pd.DataFrame:
-    """Scenario x indicator table of "mean [lo, hi]" strings."""
+    """Scenario x indicator table of "mean [lo, hi] unit" strings (shares in percentage points)."""
     cells = eff.assign(
-        effect=[f"{_fmt(a)} [{_fmt(b)}, {_fmt(c)}]" for a, b, c in zip(eff["mean"], eff["lo"], eff["hi"], strict=True)]
+        effect=[
+            REGISTRY[name].format_interval(a, b, c)
+            for name, a, b, c in zip(eff["indicator"], eff["mean"], eff["lo"], eff["hi"], strict=True)
+        ]
     )
     return cells.pivot(index="scenario", columns="indicator", values="effect").reindex(order)
+
+
+def cost_table(eff: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Scenario table of the cumulative lever cost (億円) and the effect per 100 億円 of
+    each indicator (shares in percentage points), as strings."""
+    cost = eff.groupby("scenario", sort=False)["cost_yen"].first()
+    per = eff.pivot(index="scenario", columns="indicator", values="per_100_oku")
+    table = pd.DataFrame({name: [REGISTRY[name].format_change(v) for v in per[name]] for name in per}, index=per.index)
+    table.insert(0, "cost_oku_yen", [number(v * SCALES["yen"].factor) for v in cost.reindex(per.index)])
+    return table.reindex(order)
 
 
 def write_store_comparison(
@@ -118,7 +126,7 @@ def write_report(
     runs = store.runs()
     ind = store.indicators()
     scenarios = list(dict.fromkeys(runs["scenario"]))
-    fans = [i for i in FAN_INDICATORS if i in set(ind["indicator"].unique())]
+    fans = [i for i in names(fan=True) if i in set(ind["indicator"].unique())]
     for name in fans:
         figures.fan(ind, runs, country, name, scenarios, out / f"fan_{name}.png", baseline)
     period = (int(ind["year"].max()) - 9, int(ind["year"].max()))  # the last ten years
@@ -133,8 +141,7 @@ def write_report(
     n_done = int((runs["status"] == "done").sum())
     eff = comp.effects[comp.effects["period"] == last]
     wide = effects_table(eff, [s for s in scenarios if s != baseline])
-    cost = eff.groupby("scenario", sort=False)["cost_yen"].first() / 1e8
-    per = eff.pivot(index="scenario", columns="indicator", values="per_100_oku").reindex(wide.index)
+    costs = cost_table(eff, list(wide.index))
     stab = (
         comp.ranking[comp.ranking["period"] == last]
         .pivot(index="scenario", columns="indicator", values="rank_stability")
@@ -153,7 +160,7 @@ def write_report(
         "95% interval on those paired differences (`effects.csv` also gives the unpaired Welch "
         "interval, which ignores the pairing). Cost-effectiveness is the effect per 100 億円 of cumulative "
         "lever cost to that year. Rank stability is the share of design points at which a "
-        "scenario keeps its average rank.",
+        "scenario keeps its average rank. Effects on shares are in percentage points (pp).",
         "",
         f"## Findings ({last})",
         "",
@@ -167,7 +174,7 @@ def write_report(
         "",
         f"## Cumulative lever cost to {last} (億円) and effect per 100 億円",
         "",
-        pd.concat([cost.rename("cost_oku_yen"), per], axis=1).reindex(wide.index).to_markdown(floatfmt=",.4g"),
+        costs.to_markdown(colalign=("left", *["right"] * costs.shape[1]), disable_numparse=True),
         "",
         f"## Rank stability across design points ({last})",
         "",

@@ -8,8 +8,10 @@ not depend on the executor or the number of workers.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
 import sys
 import time
 import traceback
@@ -20,12 +22,29 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ..errors import InputError
 from ..sim.indicators import HEADLINE
 from ..sim.model import CirculationModel
 from .experiment import Experiment, Keep, RunSpec, build_scenario
 from .store import ResultStore, now
 
 ExecutorKind = Literal["local", "dask", "serial"]
+#: Seconds to wait for a Dask scheduler given by address before giving up.
+DASK_CONNECT_TIMEOUT_S = 10.0
+_PR_SET_PDEATHSIG = 1  # prctl option (linux/prctl.h)
+
+
+def _stop_with_parent(parent: int) -> None:
+    """Process-pool worker start-up: on Linux, ask the kernel to end this worker when
+    the batch process ``parent`` dies (kill -9 included), so no worker outlives it."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM))
+    except (OSError, AttributeError):  # no libc of that name: workers end when their pipe closes
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 def _keep(df: pd.DataFrame, keep: Keep, country_col: str | None) -> pd.DataFrame:
@@ -92,21 +111,37 @@ class SerialExecutor(Executor):
 
 @contextmanager
 def make_executor(
-    kind: ExecutorKind = "local", workers: int | None = None, scheduler: str | None = None
+    kind: ExecutorKind = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    connect_timeout: float = DASK_CONNECT_TIMEOUT_S,
 ) -> Iterator[Executor]:
-    """An executor: a local process pool, a Dask cluster (given or started locally), or serial."""
+    """An executor: a local process pool, a Dask cluster (given or started locally), or
+    serial. An unreachable scheduler is an input error after ``connect_timeout`` seconds."""
     workers = workers or os.cpu_count() or 1
     if kind == "serial":
         yield SerialExecutor()
     elif kind == "local":
         # spawn: clean workers, the same on every platform
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as ex:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_stop_with_parent, initargs=(os.getpid(),)
+        ) as ex:
             yield ex
     elif kind == "dask":
         from distributed import Client, LocalCluster
 
         if scheduler:
-            with Client(scheduler) as client:
+            try:
+                client = Client(scheduler, timeout=connect_timeout)
+            except (OSError, TimeoutError) as exc:
+                raise InputError(
+                    f"cannot reach the Dask scheduler within {connect_timeout:g} s ({type(exc).__name__})",
+                    source="--scheduler",
+                    value=scheduler,
+                    allowed="the address of a running scheduler, e.g. tcp://HOST:8786",
+                ) from None
+            with client:
                 yield client.get_executor()
         else:
             import dask
@@ -187,19 +222,21 @@ def run_experiment(
         }
         for r in experiment.runs
     ]
-    done = set(store.open_for(experiment.text, str(experiment.path), experiment.points, runs_meta))
-    pending = [r for r in experiment.runs if r.run_id not in done]
-    bar = Progress(len(experiment.runs), len(done)) if progress else None
-    try:
-        with make_executor(executor, workers, scheduler) as ex:
+    # the executor first: an unreachable scheduler leaves no store behind
+    with make_executor(executor, workers, scheduler) as ex:
+        done = set(store.open_for(experiment.text, str(experiment.path), experiment.points, runs_meta))
+        pending = [r for r in experiment.runs if r.run_id not in done]
+        bar = Progress(len(experiment.runs), len(done)) if progress else None
+        try:
             # a bounded window of submitted runs: results are recorded as they finish and
             # a serial executor records each run before starting the next
             window = 1 if executor == "serial" else 2 * (workers or os.cpu_count() or 1)
             _submit_and_collect(ex, pending, window, store, bar)
-    finally:
-        if bar:
-            bar.close()
-    store.finish()
+            store.finish()
+        finally:
+            store.close()
+            if bar:
+                bar.close()
     return store
 
 
@@ -219,7 +256,7 @@ def _submit_and_collect(
             finished, _ = wait(active, return_when=FIRST_COMPLETED)
             for fut in finished:
                 _record(store, active.pop(fut), fut, bar)
-    except KeyboardInterrupt:
+    except BaseException:  # Ctrl-C, or a store that cannot be written (full disk)
         for fut in active:
             fut.cancel()
         ex.shutdown(wait=False, cancel_futures=True)

@@ -8,12 +8,19 @@ the tolerance of the observed value.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import tomli_w
 
+from ..errors import InputError
 from ..sim.inputs import load_targets
+
+if TYPE_CHECKING:
+    from .store import ResultStore
 
 COLUMNS = ["indicator", "country", "year", "observed", "tolerance", "simulated_mean", "simulated_p05",
            "simulated_p95", "runs", "holds", "source"]  # fmt: skip
@@ -42,6 +49,47 @@ def pattern_table(indicators: pd.DataFrame, targets: pd.DataFrame | None = None)
             "source": t.source,
         })  # fmt: skip
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def scenario_indicators(store: ResultStore, scenario: str) -> tuple[pd.DataFrame, int]:
+    """The indicators of the finished runs of ``scenario`` in ``store``, and how many
+    runs they are; InputError naming the scenarios there if it has none."""
+    runs = store.runs()
+    ids = set(runs.loc[(runs["scenario"] == scenario) & (runs["status"] == "done"), "run_id"])
+    if not ids:
+        raise InputError(
+            "no finished run of this scenario",
+            source=str(store.path),
+            key="scenario",
+            value=scenario,
+            allowed=", ".join(dict.fromkeys(runs["scenario"])),
+        )
+    indicators = store.indicators()
+    return indicators[indicators["run_id"].isin(ids)], len(ids)
+
+
+def run_baseline(
+    baseline: Path, out: Path, replicates: int, scale: float, calibrated: bool = True, workers: int | None = None
+) -> ResultStore:
+    """Run ``replicates`` runs of the scenario file ``baseline`` into the store
+    ``out/store``. The experiment is written first as ``out/validate.toml``, so the
+    folder says what was run (and a second call resumes the same experiment)."""
+    from .experiment import load_experiment
+    from .runner import run_experiment
+
+    out.mkdir(parents=True, exist_ok=True)
+    experiment = {
+        "name": "validate",
+        # relative, so the folder can move with the repository
+        "baseline": Path(os.path.relpath(baseline.resolve(), out.resolve())).as_posix(),
+        "replicates": replicates,
+        "scale": scale,
+        "calibrated": calibrated,
+        "scenarios": {"baseline": {}},
+    }
+    path = out / "validate.toml"
+    path.write_text(tomli_w.dumps(experiment), encoding="utf-8")
+    return run_experiment(load_experiment(path), out / "store", workers=workers)
 
 
 def write_patterns(table: pd.DataFrame, out: Path, title: str) -> tuple[Path, Path]:

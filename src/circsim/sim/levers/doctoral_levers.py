@@ -32,7 +32,8 @@ class DoctoralStipends(Lever):
     def apply(self, m: CirculationModel, ctry: Country) -> float:
         """Set the intake and drop-out multipliers from the supported share."""
         students = (
-            np.count_nonzero(~m.gone & (m.pop.sector == Sector.DOCTORAL) & (m.pop.country == ctry.index)) * m.p.scale
+            np.count_nonzero(~m.pop.gone & (m.pop.sector == Sector.DOCTORAL) & (m.pop.country == ctry.index))
+            * m.p.scale
         )
         funded = min(self.stipends, students)
         share = funded / students if students else 0.0

@@ -23,7 +23,7 @@ class BaseFunding(Lever):
         1.0,
         gt=0,
         le=10,
-        description="target base funding relative to its 2004 level (1.0 = the FY2004 operating grants, 12,415 億円; DATA.md)",
+        description="target base funding relative to its 2004 level (1.0 = the FY2004 operating grants, 12,415 億円 [MEXT-OpGrants])",
     )
     target_year: int = Field(2030, ge=1990, le=2150, description="year the target is reached")
     cost_per_permanent_post_year_yen: float = Field(

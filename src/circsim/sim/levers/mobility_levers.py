@@ -46,7 +46,7 @@ class OverseasFellowships(Lever):
         """Guaranteed posts held (or taken up this year) at home, per sector (agent units):
         returned fellows within their guaranteed years, still on a post of the guaranteed kind."""
         pop, home = m.pop, ctry.index
-        mine = ~m.gone & (pop.nationality == home) & (pop.guaranteed_until >= m.year)
+        mine = ~pop.gone & (pop.nationality == home) & (pop.guaranteed_until >= m.year)
         kind = GUARANTEE_SECTOR[self.guarantee]
         held = mine & (pop.country == home) & (pop.fellow_until == 0) & (pop.sector == kind)
         incoming = mine & (pop.fellow_until == m.year - 1) & (pop.fellow_guarantee >= 0)  # return this year
@@ -60,7 +60,7 @@ class OverseasFellowships(Lever):
         """Select this year's fellows and send them abroad. Returns their rows."""
         pop, rng, home = m.pop, m.rng, ctry.index
         eligible = np.flatnonzero(
-            ~m.gone
+            ~pop.gone
             & (pop.nationality == home)
             & (pop.country == home)
             & (pop.phd_year >= 0)
@@ -77,17 +77,11 @@ class OverseasFellowships(Lever):
         weights[:, home] = 0.0
         host = categorical_rows(weights, rng).astype(np.int8)
         end = m.year + self.duration_years - 1
-        pop.country[rows] = host
-        pop.sector[rows] = Sector.ACAD_FIXED
+        pop.move(rows, host, Sector.ACAD_FIXED, year=m.year, tie_gain=m.p.tie_move_gain)
         pop.contract_end[rows] = end
         pop.fellow_until[rows] = end
         pop.fellow_guarantee[rows] = GUARANTEE_SECTOR[self.guarantee]
         pop.guaranteed_until[rows] = end + self.guarantee_post_years if self.guarantee != "none" else 0
-        pop.moves[rows] += 1
-        pop.last_move_year[rows] = m.year
-        pop.unemployed_years[rows] = 0
-        pop.ties[home, rows] += m.p.tie_move_gain
-        pop.ties[host, rows] = 0.0
         return rows
 
     def apply(self, m: CirculationModel, ctry: Country) -> float:
@@ -95,7 +89,8 @@ class OverseasFellowships(Lever):
         self.award(m, ctry)
         posts = self.guaranteed_posts(m, ctry)
         ctry.state.extra_posts += posts
-        fellows = np.count_nonzero(~m.gone & (m.pop.nationality == ctry.index) & (m.pop.fellow_until >= m.year))
+        pop = m.pop
+        fellows = np.count_nonzero(~pop.gone & (pop.nationality == ctry.index) & (pop.fellow_until >= m.year))
         return m.p.scale * (
             fellows * self.cost_per_fellow_year_yen + posts.sum() * self.cost_per_guaranteed_post_year_yen
         )
@@ -121,7 +116,7 @@ class EmbassyFellows(Lever):
         """Fellows per host country, in proportion to nationals holding or seeking a post there."""
         pop = m.pop
         in_research = is_post(pop.sector) | (pop.sector == Sector.UNEMPLOYED)
-        abroad = ~m.gone & (pop.nationality == ctry.index) & (pop.country != ctry.index) & in_research
+        abroad = ~pop.gone & (pop.nationality == ctry.index) & (pop.country != ctry.index) & in_research
         nationals = np.bincount(pop.country[abroad], minlength=m.n_countries).astype(float)
         if nationals.sum() == 0:
             return nationals

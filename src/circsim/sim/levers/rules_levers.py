@@ -51,11 +51,11 @@ class OpenPermanentPosts(Lever):
 
 class AdminLoadReduction(Lever):
     """Cut administrative load: raise the academic research-time share to a target by a
-    target year (the 2002 share, 46.5%, by default; MEXT FTE survey, DATA.md), paid for
+    target year (the 2002 share, 46.5%, by default; MEXT FTE survey [MEXT-FTE]), paid for
     by support staff."""
 
     target_research_time_share: float = Field(
-        0.465, gt=0, le=1, description="research-time share reached (MEXT 2002: 0.465)"
+        0.465, gt=0, le=1, description="research-time share reached (MEXT FTE survey 2002: 0.465 [MEXT-FTE])"
     )
     target_year: int = Field(2030, ge=1990, le=2150)
     cost_per_fte_year_yen: float = Field(
@@ -69,5 +69,7 @@ class AdminLoadReduction(Lever):
         target = start + (self.target_research_time_share - start) * self.ramp(m.year, self.target_year)
         gain = max(target - s.research_time_share, 0.0)
         s.research_time_share += gain
-        academics = np.count_nonzero(~m.gone & is_academic(m.pop.sector) & (m.pop.country == ctry.index)) * m.p.scale
+        academics = (
+            np.count_nonzero(~m.pop.gone & is_academic(m.pop.sector) & (m.pop.country == ctry.index)) * m.p.scale
+        )
         return gain * academics * self.cost_per_fte_year_yen

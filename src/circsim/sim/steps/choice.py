@@ -28,9 +28,7 @@ from .. import kernels
 from ..country import CountryArrays
 from ..params import ModelParams
 from ..population import Population
-from ..sectors import POST_SECTORS, Sector
-
-N_POST = len(POST_SECTORS)
+from ..sectors import N_POST, Sector
 
 
 @dataclass
@@ -89,10 +87,10 @@ def cell_utility(ca: CountryArrays, p: ModelParams) -> np.ndarray:
     return u
 
 
-def diaspora_matrix(pop: Population, gone: np.ndarray, n: int) -> np.ndarray:
-    """Share of each host's researchers (post holders not ``gone``) holding each
+def diaspora_matrix(pop: Population, n: int) -> np.ndarray:
+    """Share of each host's researchers (post holders not leaving) holding each
     nationality (diagonal zeroed)."""
-    counts = kernels.post_holders_by_nationality(gone, pop.sector, pop.nationality, pop.country, n)
+    counts = kernels.post_holders_by_nationality(pop.gone, pop.sector, pop.nationality, pop.country, n)
     share = counts / np.maximum(counts.sum(axis=0, keepdims=True), 1)
     np.fill_diagonal(share, 0.0)
     return share

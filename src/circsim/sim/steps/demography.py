@@ -14,10 +14,11 @@ import numpy as np
 
 from .. import kernels
 from ..groups import categorical_rows, stochastic_round
-from ..sectors import Sector, per_sector
+from ..sectors import Sector, is_post, per_sector
 
 if TYPE_CHECKING:
     from ..model import CirculationModel
+    from .observation import YearLog
 
 
 def exit_rates(p) -> np.ndarray:
@@ -32,7 +33,7 @@ def age_and_retire(m: CirculationModel) -> np.ndarray:
     # consecutive fixed-term years count towards a cap only from the year its rule starts
     # (step 3 of year y counts year y-1 held, so Japan's count from 2013 first reaches 10 in 2023)
     return kernels.age_and_retire(
-        m.gone,
+        pop.gone,
         pop.age,
         pop.sector,
         pop.country,
@@ -45,33 +46,22 @@ def age_and_retire(m: CirculationModel) -> np.ndarray:
     )
 
 
-def leave_research(m: CirculationModel, rows: np.ndarray) -> None:
-    """Move rows to the 'left research' state, freeing their posts."""
-    pop = m.pop
-    pop.sector[rows] = Sector.LEFT
-    pop.left_year[rows] = m.year
-    pop.contract_end[rows] = 0
-    pop.fellow_until[rows] = 0
-    pop.fellow_guarantee[rows] = -1
-    pop.doctoral_left[rows] = 0
-
-
 def exits_from_research(m: CirculationModel) -> np.ndarray:
     """Exits by sector hazard; the unemployed leave faster the longer they search.
     Overseas fellows do not exit during the fellowship. Returns the rows that left."""
     pop, p = m.pop, m.p
     rows = kernels.exits_from_research(
         m.rng.random(len(pop)),
-        m.gone,
+        pop.gone,
         pop.sector,
         pop.country,
         pop.fellow_until,
         pop.unemployed_years,
         exit_rates(p),
         p.exit_rate_unemployed_increase_per_year,
-        m.ca.doctoral_dropout_multiplier,
+        m.this_year.countries.doctoral_dropout_multiplier,
     )
-    leave_research(m, rows)
+    pop.leave_research(rows, m.year)
     return rows
 
 
@@ -84,14 +74,14 @@ def attractiveness(placement: np.ndarray, perm_share_u40: np.ndarray) -> np.ndar
 def perm_share_under40(m: CirculationModel) -> np.ndarray:
     """Share of under-40 academics on permanent posts, per country."""
     pop = m.pop
-    perm, allc = kernels.young_academics(m.gone, pop.sector, pop.age, pop.country, m.n_countries)
+    perm, allc = kernels.young_academics(pop.gone, pop.sector, pop.age, pop.country, m.n_countries)
     return perm / np.maximum(allc, 1)
 
 
 def intake_per_country(m: CirculationModel) -> np.ndarray:
     """Expected doctoral entrants per country this year (agent units)."""
     p = m.p
-    base = m.base_intake * m.ca.doctoral_intake_multiplier
+    base = m.base_intake * m.this_year.countries.doctoral_intake_multiplier
     hist = m.attract_history
     lagged_year = m.year - p.doctoral_intake_lag_years
     if not p.enable_intake_response or m.attract_ref is None or lagged_year not in hist:
@@ -141,7 +131,6 @@ def add_entrants(
         standing=np.where(nat == host, 0.2, 0.0),
         **fields,
     )
-    m.extend_gone(n)
     return rows
 
 
@@ -163,7 +152,7 @@ def doctoral_intake(m: CirculationModel) -> slice:
 def graduations(m: CirculationModel) -> np.ndarray:
     """Doctoral students finishing this year become new PhDs looking for a post."""
     pop = m.pop
-    rows = kernels.graduations(m.gone, pop.sector, pop.doctoral_left)
+    rows = kernels.graduations(pop.gone, pop.sector, pop.doctoral_left)
     pop.sector[rows] = Sector.UNEMPLOYED
     pop.phd_year[rows] = m.year
     pop.unemployed_years[rows] = 0
@@ -189,5 +178,21 @@ def end_of_year_counters(m: CirculationModel) -> None:
     """Years without a post and years of overseas experience accumulate."""
     pop = m.pop
     kernels.end_of_year_counters(
-        m.gone, pop.sector, pop.nationality, pop.country, pop.unemployed_years, pop.years_abroad
+        pop.gone, pop.sector, pop.nationality, pop.country, pop.unemployed_years, pop.years_abroad
     )
+
+
+def update_attractiveness(m: CirculationModel, log: YearLog) -> None:
+    """This year's smoothed attractiveness of the research career per country (new-PhD
+    placement and the permanent share under 40), which doctoral intake follows with a lag."""
+    placed = np.bincount(log.graduate_country[is_post(m.pop.sector[log.graduates])], minlength=m.n_countries)
+    grads = np.bincount(log.graduate_country, minlength=m.n_countries)
+    perm_share = perm_share_under40(m)
+    placement = np.where(grads > 0, placed / np.maximum(grads, 1), np.nan)
+    now = np.where(np.isnan(placement), perm_share, attractiveness(placement, perm_share))
+    prev = m.attract_history.get(m.year - 1)
+    if prev is not None:
+        now = prev + m.p.attractiveness_smoothing * (now - prev)
+    m.attract_history[m.year] = now
+    if m.year == m.p.start_year:
+        m.attract_ref = m.attract_history[m.year]

@@ -15,8 +15,9 @@ import numpy as np
 
 from .. import kernels
 from ..groups import gumbel
-from ..sectors import POST_SECTORS, Sector, per_sector
-from .choice import N_POST, sector_column, seeker_country_terms
+from ..sectors import N_POST, POST_SECTORS, per_sector
+from .choice import sector_column, seeker_country_terms
+from .contracts import new_contracts
 from .hiring import hiring_score, merit
 from .matching import deferred_acceptance, sort_key
 
@@ -37,7 +38,7 @@ def find_seekers(m: CirculationModel) -> np.ndarray:
     return kernels.seekers(
         u_search,
         u_reentry,
-        m.gone,
+        pop.gone,
         pop.sector,
         pop.fellow_until,
         pop.left_year,
@@ -61,7 +62,7 @@ def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_
     """
     if idx.size == 0:
         return np.zeros(0, dtype=np.int64)
-    pop, p, rng, ctx = m.pop, m.p, m.rng, m.market_ctx
+    pop, p, rng, ctx = m.pop, m.p, m.rng, m.this_year.market
     n, c = idx.size, m.n_countries
     nat = pop.nationality[idx].astype(np.int64)
     cur = pop.country[idx].astype(np.int64)
@@ -90,7 +91,7 @@ def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_
     listed = prefs.ravel()[listed_at]
     score = np.zeros(prefs.size)
     score[listed_at] = hiring_score(
-        m.ca,
+        m.this_year.countries,
         p,
         merit(p, pop.talent[idx[r]], pop.papers_cum[idx[r]]),
         nat[r],
@@ -102,45 +103,16 @@ def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_
         rng,
     )
     cells = deferred_acceptance(prefs, score.reshape(prefs.shape), capacity.ravel(), p.market_rounds_max)
-    capacity.reshape(-1)[:] -= np.bincount(cells[cells >= 0], minlength=capacity.size)
+    capacity -= np.bincount(cells[cells >= 0], minlength=capacity.size).reshape(capacity.shape)
     return cells
-
-
-def draw_contract_end(m: CirculationModel, rows: np.ndarray, country: np.ndarray) -> np.ndarray:
-    """Last year of a new fixed-term contract starting this year, by country's length mix."""
-    end = np.zeros(rows.size, dtype=np.int16)
-    for k, ctry in enumerate(m.country_list):
-        here = country == k
-        if here.any():
-            years, probs = ctry.contract_length_probs()
-            end[here] = m.year - 1 + m.rng.choice(years, size=int(here.sum()), p=probs)
-    return end
 
 
 def apply_hires(m: CirculationModel, idx: np.ndarray, cells: np.ndarray) -> np.ndarray:
     """Move matched seekers into their new posts. Returns the rows that were hired."""
     ok = cells >= 0
     rows, cells = idx[ok], cells[ok]
-    pop, p = m.pop, m.p
-    new_c = (cells // N_POST).astype(np.int8)
-    new_s = POST_SECTORS[cells % N_POST]
-    old_c = pop.country[rows]
-    moved = new_c != old_c
-    mv = rows[moved]
-    pop.ties[old_c[moved], mv] += p.tie_move_gain
-    pop.moves[mv] += 1
-    pop.last_move_year[mv] = m.year
-    # the fixed-term cap counts consecutive fixed-term years in one country
-    reset = moved | (pop.sector[rows] != Sector.ACAD_FIXED) | (new_s != Sector.ACAD_FIXED)
-    pop.fixed_years[rows[reset]] = 0
-    fixed = new_s == Sector.ACAD_FIXED
-    pop.contract_end[rows] = 0
-    pop.contract_end[rows[fixed]] = draw_contract_end(m, rows[fixed], new_c[fixed])
-    pop.country[rows] = new_c
-    pop.sector[rows] = new_s
-    pop.unemployed_years[rows] = 0
-    pop.left_year[rows] = -1
-    first = pop.first_country[rows] < 0
-    pop.first_country[rows[first]] = new_c[first]
-    pop.ties[new_c, rows] = 0.0  # ties are international only
+    country = (cells // N_POST).astype(np.int8)
+    sector = POST_SECTORS[cells % N_POST]
+    new_contracts(m, rows, country, sector)
+    m.pop.move(rows, country, sector, year=m.year, tie_gain=m.p.tie_move_gain)
     return rows

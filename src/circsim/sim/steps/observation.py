@@ -53,11 +53,11 @@ def _share(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarray:
     """All indicators for the year as an (indicator x country) array, in INDICATORS order."""
     pop, n, s, year = m.pop, m.n_countries, m.p.scale, m.year
-    alive = ~m.gone
+    alive = ~pop.gone
     sector, country, nat = pop.sector, pop.country, pop.nationality
     # one census of the living by (country, sector, under 40, foreign national, overseas experience)
     counts, stayers = kernels.census(
-        m.gone, country, sector, pop.age, nat, pop.years_abroad, pop.last_move_year, year, n, N_SECTORS
+        pop.gone, country, sector, pop.age, nat, pop.years_abroad, pop.last_move_year, year, n, N_SECTORS
     )
     census = counts.astype(float)
     by_sector = census.sum(axis=(2, 3, 4))
@@ -70,7 +70,7 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
         v[f"researchers_{SECTOR_NAMES[int(sec)]}"] = by_sector[:, sec] * s
     v["doctoral_students"] = by_sector[:, Sector.DOCTORAL] * s
     v["unemployed"] = by_sector[:, Sector.UNEMPLOYED] * s
-    v["nationals_abroad"] = kernels.nationals_abroad(m.gone, sector, nat, country, n).astype(float) * s
+    v["nationals_abroad"] = kernels.nationals_abroad(pop.gone, sector, nat, country, n).astype(float) * s
     v["visits_abroad_long"] = _count(country[log.visits], n) * s
     v["visits_received_long"] = _count(pop.visit_dest[log.visits], n) * s
     perm, fixed = census[:, Sector.ACAD_PERM], census[:, Sector.ACAD_FIXED]
@@ -141,7 +141,7 @@ def flows(m: CirculationModel, log: YearLog) -> np.ndarray:
     dims = (c, c, c, k, k)
     pop = m.pop
     counts = kernels.flow_counts(
-        m.gone,
+        pop.gone,
         log.country_start,
         log.sector_start,
         pop.country,

@@ -32,8 +32,8 @@ ACADEMIC = np.array([1.0, 1.0, 0.0, 0.0, 0.0])  # post columns that are academic
 def produce(m: CirculationModel) -> np.ndarray:
     """Papers, impact and international co-authorship of every post holder this year.
     Returns the producing rows."""
-    pop, p, ca, rng = m.pop, m.p, m.ca, m.rng
-    rows = kernels.post_holders(m.gone, pop.sector, pop.fellow_until, False)
+    pop, p, ca, rng = m.pop, m.p, m.this_year.countries, m.rng
+    rows = kernels.post_holders(pop.gone, pop.sector, pop.fellow_until, False)
     # country x sector terms once, then one lookup per researcher
     rt = research_time(ca, p)
     fund = ca.funding_rel[:, None] ** ACADEMIC  # academic research money matters on academic posts only
@@ -80,19 +80,19 @@ def produce(m: CirculationModel) -> np.ndarray:
 
 def update_ties(m: CirculationModel) -> None:
     """Yearly decay and growth of international ties, and of domestic standing."""
-    pop, p, ca = m.pop, m.p, m.ca
+    pop, p, ca = m.pop, m.p, m.this_year.countries
     # co-location with foreign colleagues and the country's general openness (gain[c, d]:
     # working in c, with partner country d); nationals abroad keep (and with embassy
     # fellows, strengthen) ties with home
     gain = (
-        p.tie_colocation_gain * m.market_ctx.diaspora.T
+        p.tie_colocation_gain * m.this_year.market.diaspora.T
         + p.tie_openness_gain * ca.collab_openness[:, None] * m.frontier_weight[None, :]
     ).astype(np.float32)
     home_gain = (p.tie_openness_gain + ca.home_tie_gain_abroad).astype(np.float32)
     kernels.update_ties(
         pop.ties,
         pop.standing,
-        m.gone,
+        pop.gone,
         pop.sector,
         pop.nationality,
         pop.country,

@@ -20,7 +20,8 @@ import numpy as np
 
 from .. import kernels
 from ..groups import logistic
-from .choice import N_POST, seeker_country_terms
+from ..sectors import post_columns
+from .choice import seeker_country_terms
 from .market import apply_hires, run_market
 
 if TYPE_CHECKING:
@@ -29,9 +30,9 @@ if TYPE_CHECKING:
 
 def return_probability(m: CirculationModel, rows: np.ndarray, capacity: np.ndarray, posts: np.ndarray) -> np.ndarray:
     """Chance that each national abroad in ``rows`` tries to return this year."""
-    pop, p, ca = m.pop, m.p, m.ca
+    pop, p, ca = m.pop, m.p, m.this_year.countries
     nat = pop.nationality[rows].astype(np.int64)
-    vis = seeker_country_terms(m.market_ctx, p, pop, rows, home_only=True)[1][np.arange(rows.size), nat]
+    vis = seeker_country_terms(m.this_year.market, p, pop, rows, home_only=True)[1][np.arange(rows.size), nat]
     vacancy_rate = capacity.sum(axis=1) / np.maximum(posts.sum(axis=1), 1)
     logit = (
         p.return_logit_base
@@ -52,8 +53,8 @@ def returns(m: CirculationModel, capacity: np.ndarray, posts: np.ndarray) -> np.
     pop = m.pop
     # visit_dest >= 0: travelling this year
     cand = kernels.return_candidates(
-        m.gone, pop.nationality, pop.country, pop.fellow_until, pop.sector, pop.last_move_year, pop.visit_dest, m.year
+        pop.gone, pop.nationality, pop.country, pop.fellow_until, pop.sector, pop.last_move_year, pop.visit_dest, m.year
     )
-    want = cand[m.rng.random(cand.size) < return_probability(m, cand, capacity, posts[:, 1 : 1 + N_POST])]
+    want = cand[m.rng.random(cand.size) < return_probability(m, cand, capacity, post_columns(posts))]
     cells = run_market(m, want, capacity, home_only=True)
     return apply_hires(m, want, cells)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 def _visit_terms(m: CirculationModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Logit of a long visit for each of ``rows`` (post holders), their post column, and
     the sector weights (indexed by column) the chance is multiplied by."""
-    pop, p, ca = m.pop, m.p, m.ca
+    pop, p, ca = m.pop, m.p, m.this_year.countries
     # country x sector part of the logit, looked up once per researcher
     cell_logit = (
         p.visit_logit_base
@@ -66,7 +66,7 @@ def visit_probability(m: CirculationModel, rows: np.ndarray) -> np.ndarray:
 def long_visits(m: CirculationModel) -> np.ndarray:
     """Draw this year's long visits. Returns the visiting rows (host in ``visit_dest``)."""
     pop, p, rng = m.pop, m.p, m.rng
-    cand = kernels.post_holders(m.gone, pop.sector, pop.fellow_until, True)
+    cand = kernels.post_holders(pop.gone, pop.sector, pop.fellow_until, True)
     u = rng.random(cand.size)
     logit, col, weight = _visit_terms(m, cand)
     # the logistic's exp in numpy, in place; the rest of visit_probability and the
