@@ -70,37 +70,32 @@ FIELDS: dict[str, Field] = {
 
 
 class People(NamedTuple):
-    """Live views of every population field (:data:`FIELDS`, in its order), the one
-    argument through which the compiled kernels read and write the population
-    (``pop.people``). Valid until the population grows or shrinks, like ``pop.<field>``."""
+    """Live views of the population fields the compiled kernels read or write (in the
+    order of :data:`FIELDS`): the one argument through which they see the population
+    (``pop.people``). Valid until the population grows or shrinks, like ``pop.<field>``.
+    Only these fields, so that each kernel unboxes (and numba compiles the unboxing of)
+    no more arrays than it needs; a kernel that needs another field adds it here."""
 
-    pid: np.ndarray
     gone: np.ndarray
     nationality: np.ndarray
     country: np.ndarray
-    first_country: np.ndarray
     sector: np.ndarray
     age: np.ndarray
-    phd_year: np.ndarray
     doctoral_left: np.ndarray
     contract_end: np.ndarray
     fixed_years: np.ndarray
     talent: np.ndarray
     years_abroad: np.ndarray
     visit_dest: np.ndarray
-    visits: np.ndarray
     standing: np.ndarray
     papers: np.ndarray
     papers_cum: np.ndarray
     impact: np.ndarray
     intl: np.ndarray
-    moves: np.ndarray
     last_move_year: np.ndarray
     unemployed_years: np.ndarray
     left_year: np.ndarray
     fellow_until: np.ndarray
-    fellow_guarantee: np.ndarray
-    guaranteed_until: np.ndarray
     ties: np.ndarray
 
 
@@ -143,10 +138,10 @@ class Population:
 
     @property
     def people(self) -> People:
-        """Views of every field's live rows, for the compiled kernels (no copies).
+        """Views of the live rows of the fields the compiled kernels use (no copies).
 
         Kept between calls while the rows and buffers stay the same (a year calls some 30
-        kernels; building 28 views each time would cost more than most of the calls):
+        kernels; building the views each time would cost more than most of the calls):
         made again after rows are added or dropped, or the buffers reallocated (all at once).
         """
         kept = self.__dict__.get("_people")
