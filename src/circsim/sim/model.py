@@ -16,7 +16,6 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from . import kernels
 from .careers import CareerPanel
 from .country import Country
 from .indicators import HEADLINE, INDICATORS
@@ -25,9 +24,10 @@ from .inputs import load_regions
 from .population import Population
 from .scenario import Scenario, country_params, default_scenario, with_overrides
 from .schedule import YEAR, YearState, begin_year
-from .sectors import N_SECTORS, is_post
+from .sectors import is_post
 from .steps import observation
 from .steps.funding import occupancy
+from .steps.funding_kernels import count_posts
 from .steps.observation import FLOW_SECTOR_NAMES, YearLog
 from .steps.topics import TopicDiffusion
 
@@ -136,8 +136,7 @@ class CirculationModel(mesa.Model):
 
     def occupied_posts(self) -> np.ndarray:
         """Occupied posts per country x sector, not counting overseas fellows (who hold no host post)."""
-        pop = self.pop
-        return kernels.count_posts(pop.gone, pop.sector, pop.country, pop.fellow_until, self.n_countries, N_SECTORS)
+        return count_posts(self.pop.people)
 
     def record(self, now: YearState) -> None:
         """Step 9 of a recorded year: indicators, flows, the career panel."""

@@ -15,10 +15,11 @@ a short last axis.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-from . import kernels
+from . import population_kernels
 from .sectors import Sector
 
 
@@ -67,6 +68,37 @@ FIELDS: dict[str, Field] = {
     "ties": Field(np.float32, 0.0, per_country=True, doc="collaboration ties with each country (country x person)"),
 }
 
+
+class People(NamedTuple):
+    """Live views of the population fields the compiled kernels read or write (in the
+    order of :data:`FIELDS`): the one argument through which they see the population
+    (``pop.people``). Valid until the population grows or shrinks, like ``pop.<field>``.
+    Only these fields, so that each kernel unboxes (and numba compiles the unboxing of)
+    no more arrays than it needs; a kernel that needs another field adds it here."""
+
+    gone: np.ndarray
+    nationality: np.ndarray
+    country: np.ndarray
+    sector: np.ndarray
+    age: np.ndarray
+    doctoral_left: np.ndarray
+    contract_end: np.ndarray
+    fixed_years: np.ndarray
+    talent: np.ndarray
+    years_abroad: np.ndarray
+    visit_dest: np.ndarray
+    standing: np.ndarray
+    papers: np.ndarray
+    papers_cum: np.ndarray
+    impact: np.ndarray
+    intl: np.ndarray
+    last_move_year: np.ndarray
+    unemployed_years: np.ndarray
+    left_year: np.ndarray
+    fellow_until: np.ndarray
+    ties: np.ndarray
+
+
 # unsigned integer of each field width, for moving rows as raw bits
 _UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
 
@@ -104,6 +136,19 @@ class Population:
     def __len__(self) -> int:
         return self._n
 
+    @property
+    def people(self) -> People:
+        """Views of the live rows of the fields the compiled kernels use (no copies).
+
+        Kept between calls while the rows and buffers stay the same (a year calls some 30
+        kernels; building the views each time would cost more than most of the calls):
+        made again after rows are added or dropped, or the buffers reallocated (all at once).
+        """
+        kept = self.__dict__.get("_people")
+        if kept is None or kept.gone.shape[0] != self._n or kept.gone.base is not self._buf["gone"]:
+            kept = self._people = People(*(self._buf[name][..., : self._n] for name in People._fields))
+        return kept
+
     def append(self, n: int, **values: np.ndarray | float | int) -> slice:
         """Add ``n`` rows; unspecified fields take their default. Per-country fields take
         (n x countries) arrays. Returns the new rows' slice."""
@@ -133,10 +178,10 @@ class Population:
         Rows kept beyond the new length move into the holes left in front, so only a
         few percent of the rows are copied; row order changes deterministically.
         """
-        holes, movers, k = kernels.compaction_moves(keep, self._n)
+        holes, movers, k = population_kernels.compaction_moves(keep, self._n)
         for buf in self._buf.values():
             # moved as unsigned integers of the field's width: one compiled kernel per width
-            kernels.move_columns(buf.reshape(-1, buf.shape[-1]).view(_UINT[buf.itemsize]), holes, movers)
+            population_kernels.move_columns(buf.reshape(-1, buf.shape[-1]).view(_UINT[buf.itemsize]), holes, movers)
         self._n = k
 
     # --- career transitions ---------------------------------------------------------

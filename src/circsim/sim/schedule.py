@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import kernels
 from .country import CountryArrays, stack_states
 from .groups import stochastic_round
 from .sectors import N_POST, NONACADEMIC_POST_COLUMNS, post_columns
@@ -24,6 +23,7 @@ from .steps import contracts, demography, market, research, returns, visits
 from .steps.choice import MarketContext, build_context, diaspora_matrix
 from .steps.funding import posts_from_funding, vacancies
 from .steps.observation import YearLog
+from .steps.observation_kernels import nationals_abroad
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -50,9 +50,7 @@ def begin_year(m: CirculationModel, record: bool) -> YearState:
         n_start=len(pop),
         country_start=pop.country.copy(),
         sector_start=pop.sector.copy(),
-        nationals_abroad_start=kernels.nationals_abroad(
-            pop.gone, pop.sector, pop.nationality, pop.country, m.n_countries
-        ).astype(float),
+        nationals_abroad_start=nationals_abroad(pop.people).astype(float),
     )
     pop.visit_dest[:] = -1
     return YearState(record=record, log=log, cost_yen=np.zeros(m.n_countries))

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import kernels
 from ..country import CountryArrays
 from ..params import ModelParams
 from ..population import Population
 from ..sectors import N_POST, Sector
+from . import market_kernels
 
 
 @dataclass
@@ -90,7 +90,7 @@ def cell_utility(ca: CountryArrays, p: ModelParams) -> np.ndarray:
 def diaspora_matrix(pop: Population, n: int) -> np.ndarray:
     """Share of each host's researchers (post holders not leaving) holding each
     nationality (diagonal zeroed)."""
-    counts = kernels.post_holders_by_nationality(pop.gone, pop.sector, pop.nationality, pop.country, n)
+    counts = market_kernels.post_holders_by_nationality(pop.people)
     share = counts / np.maximum(counts.sum(axis=0, keepdims=True), 1)
     np.fill_diagonal(share, 0.0)
     return share
@@ -114,42 +114,29 @@ def seeker_country_terms(
     and the probability that each seeker sees the vacancies of each country, both n x C,
     for the people in ``rows`` (one compiled pass). With ``home_only`` only the column of
     each one's nationality is computed (the others are zero)."""
-    w = np.array(
-        [
-            p.utility_home,
-            p.utility_diaspora,
-            p.utility_move_cost_per_10000_km,
-            p.utility_overseas_value,
-            p.visibility_diaspora,
-        ]
+    countries = market_kernels.CountryTerms(
+        ctx.diaspora, ctx.distance_1e4km, ctx.overseas_value, ctx.home_visibility_abroad
     )
-    # weights of terms numpy computes in float32 (float32 state times a Python float)
-    w32 = np.array(
-        [
-            p.utility_ties,
-            p.utility_move_cost,
-            p.utility_move_cost_per_decade_over_30,
-            10.0,
-            p.visibility_abroad_base,
-            p.visibility_ties,
-            p.visibility_home_from_abroad,
-        ],
-        dtype=np.float32,
-    )
-    return kernels.seeker_country_terms(
-        rows,
-        pop.nationality,
-        pop.country,
-        pop.age,
-        pop.ties,
-        ctx.diaspora,
-        ctx.distance_1e4km,
-        ctx.overseas_value,
-        ctx.home_visibility_abroad,
-        w,
-        w32,
-        p.enable_information_frictions,
-        home_only,
+    return market_kernels.seeker_country_terms(pop.people, rows, countries, seeker_weights(p), home_only)
+
+
+def seeker_weights(p: ModelParams) -> market_kernels.SeekerWeights:
+    """The weights of the seeker x country terms, float32 for the terms numpy computes in
+    float32 (float32 state times a Python float: ties, age)."""
+    f32 = np.float32
+    return market_kernels.SeekerWeights(
+        home=p.utility_home,
+        diaspora=p.utility_diaspora,
+        move_per_1e4km=p.utility_move_cost_per_10000_km,
+        overseas_value=p.utility_overseas_value,
+        visibility_diaspora=p.visibility_diaspora,
+        ties=f32(p.utility_ties),
+        move=f32(p.utility_move_cost),
+        move_per_decade_over_30=f32(p.utility_move_cost_per_decade_over_30),
+        visibility_base=f32(p.visibility_abroad_base),
+        visibility_ties=f32(p.visibility_ties),
+        visibility_home=f32(p.visibility_home_from_abroad),
+        information_frictions=p.enable_information_frictions,
     )
 
 

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import kernels
 from ..groups import take_up_to
 from ..sectors import Sector
+from . import contracts_kernels
 
 if TYPE_CHECKING:
     from ..model import CirculationModel
@@ -55,7 +55,7 @@ def contract_ends(m: CirculationModel, posts: np.ndarray, occupied: np.ndarray) 
     decisions. Returns the rows renewed, converted and released to the market.
     """
     pop, rng, ca, year = m.pop, m.rng, m.this_year.countries, m.year
-    ending = kernels.contracts_ending(pop.gone, pop.sector, pop.fellow_until, pop.contract_end, year)
+    ending = contracts_kernels.contracts_ending(pop.people, year)
     c = pop.country[ending].astype(np.int64)
     capped = pop.fixed_years[ending] >= ca.fixed_term_cap_years[c]
     # conversions under the cap rule, limited by open permanent posts

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import kernels
 from ..groups import categorical_rows, stochastic_round
 from ..sectors import Sector, is_post, per_sector
+from . import demography_kernels
 
 if TYPE_CHECKING:
     from ..model import CirculationModel
@@ -32,35 +32,18 @@ def age_and_retire(m: CirculationModel) -> np.ndarray:
     pop, p = m.pop, m.p
     # consecutive fixed-term years count towards a cap only from the year its rule starts
     # (step 3 of year y counts year y-1 held, so Japan's count from 2013 first reaches 10 in 2023)
-    return kernels.age_and_retire(
-        pop.gone,
-        pop.age,
-        pop.sector,
-        pop.country,
-        pop.fixed_years,
-        pop.left_year,
-        m.cap_from_year,
-        m.year,
-        p.retirement_age_years,
-        p.left_tracking_years,
-    )
+    rules = demography_kernels.AgeingRules(p.retirement_age_years, p.left_tracking_years, m.cap_from_year)
+    return demography_kernels.age_and_retire(pop.people, m.year, rules)
 
 
 def exits_from_research(m: CirculationModel) -> np.ndarray:
     """Exits by sector hazard; the unemployed leave faster the longer they search.
     Overseas fellows do not exit during the fellowship. Returns the rows that left."""
     pop, p = m.pop, m.p
-    rows = kernels.exits_from_research(
-        m.rng.random(len(pop)),
-        pop.gone,
-        pop.sector,
-        pop.country,
-        pop.fellow_until,
-        pop.unemployed_years,
-        exit_rates(p),
-        p.exit_rate_unemployed_increase_per_year,
-        m.this_year.countries.doctoral_dropout_multiplier,
+    hazards = demography_kernels.ExitHazards(
+        exit_rates(p), p.exit_rate_unemployed_increase_per_year, m.this_year.countries.doctoral_dropout_multiplier
     )
+    rows = demography_kernels.exits_from_research(pop.people, m.rng.random(len(pop)), hazards)
     pop.leave_research(rows, m.year)
     return rows
 
@@ -73,8 +56,7 @@ def attractiveness(placement: np.ndarray, perm_share_u40: np.ndarray) -> np.ndar
 
 def perm_share_under40(m: CirculationModel) -> np.ndarray:
     """Share of under-40 academics on permanent posts, per country."""
-    pop = m.pop
-    perm, allc = kernels.young_academics(pop.gone, pop.sector, pop.age, pop.country, m.n_countries)
+    perm, allc = demography_kernels.young_academics(m.pop.people)
     return perm / np.maximum(allc, 1)
 
 
@@ -152,7 +134,7 @@ def doctoral_intake(m: CirculationModel) -> slice:
 def graduations(m: CirculationModel) -> np.ndarray:
     """Doctoral students finishing this year become new PhDs looking for a post."""
     pop = m.pop
-    rows = kernels.graduations(pop.gone, pop.sector, pop.doctoral_left)
+    rows = demography_kernels.graduations(pop.people)
     pop.sector[rows] = Sector.UNEMPLOYED
     pop.phd_year[rows] = m.year
     pop.unemployed_years[rows] = 0
@@ -176,10 +158,7 @@ def direct_entry(m: CirculationModel, capacity: np.ndarray) -> slice:
 
 def end_of_year_counters(m: CirculationModel) -> None:
     """Years without a post and years of overseas experience accumulate."""
-    pop = m.pop
-    kernels.end_of_year_counters(
-        pop.gone, pop.sector, pop.nationality, pop.country, pop.unemployed_years, pop.years_abroad
-    )
+    demography_kernels.end_of_year_counters(m.pop.people)
 
 
 def update_attractiveness(m: CirculationModel, log: YearLog) -> None:

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import kernels
 from ..country import CountryArrays
 from ..params import ModelParams
+from . import market_kernels
 
 
 def merit(p: ModelParams, talent: np.ndarray, papers_cum: np.ndarray) -> np.ndarray:
@@ -40,18 +40,13 @@ def hiring_score(
     """Hiring score of each application: applicant attributes and the country and
     post column (0 permanent, 1 fixed-term, 2+ non-academic) of the cell applied to,
     all as arrays of the same length."""
-    score = kernels.hiring_score(
-        merit_i,
-        nat,
-        years_abroad,
-        standing,
-        has_phd,
-        cell_country,
-        cell_col,
+    apps = market_kernels.Applications(merit_i, nat, years_abroad, standing, has_phd, cell_country, cell_col)
+    employers = market_kernels.EmployerWeights(
         ca.overseas_valuation,
         ca.insider_preference,
         ca.foreign_permanent_penalty,
         p.hiring_phd_bonus_nonacademic + ca.phd_hiring_bonus,
         np.float32(p.overseas_experience_cap_years),
     )
+    score = market_kernels.hiring_score(apps, employers)
     return score + p.hiring_noise * rng.standard_normal(score.shape)

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import kernels
 from ..groups import gumbel
 from ..sectors import N_POST, POST_SECTORS, per_sector
+from . import market_kernels
 from .choice import sector_column, seeker_country_terms
 from .contracts import new_contracts
 from .hiring import hiring_score, merit
@@ -35,19 +35,11 @@ def find_seekers(m: CirculationModel) -> np.ndarray:
     pop, p, rng = m.pop, m.p, m.rng
     u_search = rng.random(len(pop))
     u_reentry = rng.random(len(pop))
-    return kernels.seekers(
-        u_search,
-        u_reentry,
-        pop.gone,
-        pop.sector,
-        pop.fellow_until,
-        pop.left_year,
-        on_the_job_rates(p),
-        p.enable_on_the_job_search,
-        m.year,
-        p.left_tracking_years,
-        p.reentry_rate_per_year,
+    draws = market_kernels.SeekerDraws(u_search, u_reentry)
+    rules = market_kernels.SearchRules(
+        on_the_job_rates(p), p.enable_on_the_job_search, p.left_tracking_years, p.reentry_rate_per_year
     )
+    return market_kernels.seekers(pop.people, draws, rules, m.year)
 
 
 def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_only: bool = False) -> np.ndarray:
@@ -82,10 +74,15 @@ def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_
     )
     # random utility of every post in every country seen (seen pairs x post sectors); the
     # options that beat the outside option, ranked per seeker by utility
-    u, opt_seeker, opt_cell = kernels.acceptable_options(
-        seen, pc, ctx.cell_utility, gumbel((np.count_nonzero(seen), N_POST), rng), capacity > 0, has_phd, outside
+    u, opt_seeker, opt_cell = market_kernels.acceptable_options(
+        market_kernels.SeekerTerms(pc, seen, has_phd, outside),
+        ctx.cell_utility,
+        capacity > 0,
+        gumbel((np.count_nonzero(seen), N_POST), rng),
     )
-    prefs, listed_at = kernels.preference_lists(sort_key(opt_seeker, u), opt_seeker, opt_cell, n, p.options_per_seeker)
+    prefs, listed_at = market_kernels.preference_lists(
+        sort_key(opt_seeker, u), opt_seeker, opt_cell, n, p.options_per_seeker
+    )
     # employers' scores for every listed option (rows: seeker, option)
     r = listed_at // p.options_per_seeker
     listed = prefs.ravel()[listed_at]

@@ -3,14 +3,14 @@
 Seekers propose to cells (country x sector) in their order of preference; each cell
 holds its best applicants so far, up to its capacity (vacancies), ranked by a hiring
 score, and rejects the rest; rejected seekers propose to their next cell in the next
-round. The rounds run in a compiled loop (:func:`circsim.sim.kernels.deferred_acceptance`).
+round. The rounds run in a compiled loop (:func:`circsim.sim.steps.market_kernels.deferred_acceptance`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .. import kernels
+from . import market_kernels
 
 
 def sort_key(cell: np.ndarray, score: np.ndarray) -> np.ndarray:
@@ -39,4 +39,4 @@ def deferred_acceptance(
     """
     prefs = np.ascontiguousarray(prefs, dtype=np.int64)
     keys = sort_key(prefs, scores)
-    return kernels.deferred_acceptance(prefs, keys, np.asarray(capacity, dtype=np.int64), int(max_rounds))
+    return market_kernels.deferred_acceptance(prefs, keys, np.asarray(capacity, dtype=np.int64), int(max_rounds))

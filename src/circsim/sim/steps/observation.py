@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import kernels
 from ..indicators import INDICATORS
-from ..sectors import N_SECTORS, POST_SECTORS, SECTOR_NAMES, Sector, is_post
+from ..sectors import POST_SECTORS, SECTOR_NAMES, Sector, is_post
+from . import observation_kernels
 
 if TYPE_CHECKING:
     from ..model import CirculationModel
@@ -56,9 +56,7 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     alive = ~pop.gone
     sector, country, nat = pop.sector, pop.country, pop.nationality
     # one census of the living by (country, sector, under 40, foreign national, overseas experience)
-    counts, stayers = kernels.census(
-        pop.gone, country, sector, pop.age, nat, pop.years_abroad, pop.last_move_year, year, n, N_SECTORS
-    )
+    counts, stayers = observation_kernels.census(pop.people, year)
     census = counts.astype(float)
     by_sector = census.sum(axis=(2, 3, 4))
     posts = list(POST_SECTORS)
@@ -70,7 +68,7 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
         v[f"researchers_{SECTOR_NAMES[int(sec)]}"] = by_sector[:, sec] * s
     v["doctoral_students"] = by_sector[:, Sector.DOCTORAL] * s
     v["unemployed"] = by_sector[:, Sector.UNEMPLOYED] * s
-    v["nationals_abroad"] = kernels.nationals_abroad(pop.gone, sector, nat, country, n).astype(float) * s
+    v["nationals_abroad"] = observation_kernels.nationals_abroad(pop.people).astype(float) * s
     v["visits_abroad_long"] = _count(country[log.visits], n) * s
     v["visits_received_long"] = _count(pop.visit_dest[log.visits], n) * s
     perm, fixed = census[:, Sector.ACAD_PERM], census[:, Sector.ACAD_FIXED]
@@ -140,17 +138,7 @@ def flows(m: CirculationModel, log: YearLog) -> np.ndarray:
     c, k = m.n_countries, N_FLOW_SECTORS
     dims = (c, c, c, k, k)
     pop = m.pop
-    counts = kernels.flow_counts(
-        pop.gone,
-        log.country_start,
-        log.sector_start,
-        pop.country,
-        pop.sector,
-        pop.nationality,
-        c,
-        k,
-        FLOW_ENTRY,
-        FLOW_EXIT,
-    )
+    codes = observation_kernels.FlowCodes(k, FLOW_ENTRY, FLOW_EXIT)
+    counts = observation_kernels.flow_counts(pop.people, log.country_start, log.sector_start, codes)
     nz = np.flatnonzero(counts)
     return np.vstack([*np.unravel_index(nz, dims), counts[nz]]).T

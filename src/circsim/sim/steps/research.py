@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import kernels
+from ..kernel_common import post_holders
+from . import research_kernels
 from .choice import research_time
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ def produce(m: CirculationModel) -> np.ndarray:
     """Papers, impact and international co-authorship of every post holder this year.
     Returns the producing rows."""
     pop, p, ca, rng = m.pop, m.p, m.this_year.countries, m.rng
-    rows = kernels.post_holders(pop.gone, pop.sector, pop.fellow_until, False)
+    rows = post_holders(pop.people, False)
     # country x sector terms once, then one lookup per researcher
     rt = research_time(ca, p)
     fund = ca.funding_rel[:, None] ** ACADEMIC  # academic research money matters on academic posts only
@@ -46,35 +47,17 @@ def produce(m: CirculationModel) -> np.ndarray:
     ).ravel()
     impact_base = (p.impact_research_time * rt + p.impact_log_funding * np.log(fund)).ravel()
     # the per-person sums run compiled; exp and expm1 stay numpy's (bit-for-bit the same results)
-    cell, log_papers, tie_term = kernels.production_exponents(
-        rows,
-        pop.country,
-        pop.sector,
-        pop.talent,
-        pop.ties,
-        log_rate,
-        np.float32(p.papers_talent),
-        p.papers_stability,
-        np.float32(-p.intl_coauthor_per_tie),
+    paper_weights = research_kernels.PaperWeights(
+        np.float32(p.papers_talent), p.papers_stability, np.float32(-p.intl_coauthor_per_tie)
     )
+    cell, log_papers, tie_term = research_kernels.production_exponents(pop.people, rows, log_rate, paper_weights)
     papers = np.exp(log_papers)
     intl = -np.expm1(tie_term)
-    kernels.store_production(
-        rows,
-        cell,
-        papers,
-        intl,
-        rng.standard_normal(rows.size, dtype=np.float32),
-        pop.talent,
-        impact_base,
-        np.float32(p.impact_talent),
-        np.float32(p.impact_international),
-        np.float32(p.impact_noise),
-        pop.papers,
-        pop.papers_cum,
-        pop.impact,
-        pop.intl,
+    output = research_kernels.Production(cell, papers, intl, rng.standard_normal(rows.size, dtype=np.float32))
+    impact_weights = research_kernels.ImpactWeights(
+        impact_base, np.float32(p.impact_talent), np.float32(p.impact_international), np.float32(p.impact_noise)
     )
+    research_kernels.store_production(pop.people, rows, output, impact_weights)
     return rows
 
 
@@ -89,19 +72,14 @@ def update_ties(m: CirculationModel) -> None:
         + p.tie_openness_gain * ca.collab_openness[:, None] * m.frontier_weight[None, :]
     ).astype(np.float32)
     home_gain = (p.tie_openness_gain + ca.home_tie_gain_abroad).astype(np.float32)
-    kernels.update_ties(
-        pop.ties,
-        pop.standing,
-        pop.gone,
-        pop.sector,
-        pop.nationality,
-        pop.country,
+    growth = research_kernels.TieGrowth(
         gain,
         home_gain,
         np.float32(1.0 - p.tie_decay_per_year),
         np.float32(p.standing_gain_per_year),
         np.float32(1.0 - p.standing_decay_abroad_per_year),
     )
+    research_kernels.update_ties(pop.people, growth)
 
 
 def top_threshold(impact: np.ndarray, papers: np.ndarray, share: float = 0.10, bins: int = 4096) -> float:
@@ -127,9 +105,7 @@ def country_output(m: CirculationModel, rows: np.ndarray) -> dict[str, np.ndarra
     pop, n = m.pop, m.n_countries
     # researchers grouped by country, so country sums are sums over contiguous runs;
     # collaboration: each researcher's co-authored papers spread over their foreign ties
-    starts, values, impact, coauthored = kernels.output_by_country(
-        rows, pop.country, pop.papers, pop.impact, pop.intl, pop.ties, n
-    )
+    starts, values, impact, coauthored = research_kernels.output_by_country(pop.people, rows)
     papers = values[0]
     values[1] = papers * (impact >= top_threshold(impact, papers))  # top-10% papers
     sums = np.hstack([coauthored, _group_sums(values, starts)])

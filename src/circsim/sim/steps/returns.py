@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import kernels
 from ..groups import logistic
 from ..sectors import post_columns
+from . import returns_kernels
 from .choice import seeker_country_terms
 from .market import apply_hires, run_market
 
@@ -52,9 +52,7 @@ def returns(m: CirculationModel, capacity: np.ndarray, posts: np.ndarray) -> np.
     """
     pop = m.pop
     # visit_dest >= 0: travelling this year
-    cand = kernels.return_candidates(
-        pop.gone, pop.nationality, pop.country, pop.fellow_until, pop.sector, pop.last_move_year, pop.visit_dest, m.year
-    )
+    cand = returns_kernels.return_candidates(pop.people, m.year)
     want = cand[m.rng.random(cand.size) < return_probability(m, cand, capacity, post_columns(posts))]
     cells = run_market(m, want, capacity, home_only=True)
     return apply_hires(m, want, cells)

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import kernels
 from ..groups import categorical_rows, logistic
+from ..kernel_common import post_holders
+from . import visits_kernels
 from .choice import security
 
 #: Post columns where academic research time (administrative load) and funding apply.
@@ -41,19 +42,10 @@ def _visit_terms(m: CirculationModel, rows: np.ndarray) -> tuple[np.ndarray, np.
         + p.visit_log_funding * np.log(ca.funding_rel)[:, None] * ACADEMIC_COLUMNS
     )
     weight = np.array([1.0, 1.0, p.visit_weight_industry, 1.0, p.visit_weight_industry])
-    logit, col = kernels.visit_logit(
-        rows,
-        pop.country,
-        pop.sector,
-        pop.nationality,
-        pop.contract_end,
-        pop.ties,
-        cell_logit,
-        np.float32(p.visit_ties),
-        p.visit_contract_risk,
-        p.visit_insider_risk * ca.insider_preference,
-        m.year,
+    visit_weights = visits_kernels.VisitWeights(
+        cell_logit, np.float32(p.visit_ties), p.visit_contract_risk, p.visit_insider_risk * ca.insider_preference
     )
+    logit, col = visits_kernels.visit_logit(pop.people, rows, visit_weights, m.year)
     return logit, col, weight
 
 
@@ -66,13 +58,13 @@ def visit_probability(m: CirculationModel, rows: np.ndarray) -> np.ndarray:
 def long_visits(m: CirculationModel) -> np.ndarray:
     """Draw this year's long visits. Returns the visiting rows (host in ``visit_dest``)."""
     pop, p, rng = m.pop, m.p, m.rng
-    cand = kernels.post_holders(pop.gone, pop.sector, pop.fellow_until, True)
+    cand = post_holders(pop.people, True)
     u = rng.random(cand.size)
     logit, col, weight = _visit_terms(m, cand)
     # the logistic's exp in numpy, in place; the rest of visit_probability and the
     # comparison with the draws in one compiled pass
     np.exp(np.negative(np.clip(logit, -50, 50, out=logit), out=logit), out=logit)
-    go = kernels.visits_drawn(cand, u, logit, weight, col)
+    go = visits_kernels.visits_drawn(cand, u, logit, weight, col)
     if go.size == 0:
         return go
     weights = pop.ties[:, go].T + m.frontier_weight[None, :]
