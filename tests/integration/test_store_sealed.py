@@ -251,7 +251,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_pool_workers_end_with_a_killed_batch(tmp_path):
-    slow = TINY.replace("scale = 20000", "scale = 300").replace("end_year = 2007", "end_year = 2030")
+    slow = TINY.replace("scale = 20000", "scale = 1000").replace("end_year = 2007", "end_year = 2020")
     exp = _experiment(tmp_path, slow)
     proc = subprocess.Popen(
         [sys.executable, "-m", "circsim.cli", "batch", str(exp), "--out", str(tmp_path / "s"), "--workers", "2"],
