@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -217,3 +218,40 @@ def test_comparison_page_loads_a_small_store(browser: Browser, server: str):
     _figure_drawn(page, "visits_abroad_long: fan chart")
     _figure_drawn(page, "nationals_abroad: fan chart")
     _shot(page, "compare")
+
+
+def _compare_page(browser: Browser, server: str) -> Page:
+    page = browser.new_context(viewport=VIEWPORT).new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(server + "compare")
+    expect(page.get_by_text("Effects against baseline in 2010 (JP)")).to_be_visible()
+    return page
+
+
+def _type_store(page: Page, path: str) -> None:
+    box = page.get_by_label("or a store directory")
+    box.fill(path)
+    box.press("Enter")
+
+
+def test_the_store_box_refuses_a_directory_outside_the_project(browser: Browser, server: str, tmp_path: Path):
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(ROOT / "experiments" / "levers-2026" / "store", elsewhere, dirs_exist_ok=True)
+    page = _compare_page(browser, server)
+    for path in (str(elsewhere), "../../elsewhere", "/etc", "x" * 5000):
+        _type_store(page, path)
+        expect(page.get_by_text(re.compile("outside the stores this page may open|path too long"))).to_be_visible()
+        expect(page.get_by_text("Traceback")).to_have_count(0)
+    _shot(page, "compare-refused")
+
+
+def test_a_damaged_store_is_a_message_in_the_page(browser: Browser, server: str, ui_root: Path):
+    broken = ui_root / "results" / "broken"
+    shutil.copytree(ui_root / "experiments" / "tiny" / "store", broken)
+    part = sorted((broken / "indicators.parquet").glob("*.parquet"))[0]
+    part.write_bytes(part.read_bytes()[:100])
+    page = _compare_page(browser, server)
+    _type_store(page, str(broken))
+    expect(page.get_by_text(re.compile(f"{part.stem}.*was altered"))).to_be_visible()
+    expect(page.get_by_text("Traceback")).to_have_count(0)
+    _shot(page, "compare-damaged")

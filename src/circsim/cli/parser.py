@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..console import Parser, UsageError
-from ..errors import InputError
-from ..sim.input_files import check_path
+from ..sim.input_files import path_argument
 
 DEFAULT_SCENARIO = Path("scenarios/baseline.toml")
 _KEY = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
@@ -27,14 +26,8 @@ def add_command(commands: Commands, name: str, summary: str, description: str, e
     )
 
 
-def path(text: str) -> Path:
-    """argparse type for file and directory paths: not empty, not longer than a path can be."""
-    if not text:
-        raise argparse.ArgumentTypeError("empty path; allowed: a file or directory path")
-    try:
-        return check_path(text)
-    except InputError as err:
-        raise argparse.ArgumentTypeError(err.detail + f"; allowed: {err.allowed}") from None
+#: argparse type of file and directory options (checked for length)
+path = path_argument
 
 
 def seed(text: str) -> int:

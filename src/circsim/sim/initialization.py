@@ -25,6 +25,7 @@ from .steps.demography import draw_nationality
 
 if TYPE_CHECKING:
     from .model import CirculationModel
+    from .scenario import Scenario
 
 # Age distributions by sector at initialization: (mean, sd, min, max); assumed.
 AGE = {
@@ -106,6 +107,15 @@ def check_memory(cp: list[CountryParams], p: ModelParams, source: str) -> None:
             value=p.scale,
             allowed=f"scale >= {finest:.3g} (real researchers per agent) for years {p.start_year}-{p.end_year}",
         )
+
+
+def check_scenario_memory(scenario: Scenario, source: str) -> None:
+    """:func:`check_memory` for a validated scenario (before any model is built)."""
+    from .inputs import load_regions
+    from .scenario import country_params
+
+    cp = country_params(scenario, source)
+    check_memory([cp[r.code] for r in load_regions()], scenario.model, source)
 
 
 def start_stocks(cp: list[CountryParams], start_year: int, scale: float) -> np.ndarray:

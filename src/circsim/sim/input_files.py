@@ -10,6 +10,7 @@ and parsed data may nest only so deep.
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import stat
@@ -44,6 +45,17 @@ def check_path(path: str | Path, what: str = "file") -> Path:
             allowed=f"at most {MAX_PATH_CHARS} characters, {MAX_NAME_BYTES} bytes a name",
         )
     return Path(text)
+
+
+def path_argument(text: str) -> Path:
+    """argparse type for file and directory options: not empty, not longer than a path
+    can be (shared by the command line and the interface's launcher)."""
+    if not text:
+        raise argparse.ArgumentTypeError("empty path; allowed: a file or directory path")
+    try:
+        return check_path(text)
+    except InputError as err:
+        raise argparse.ArgumentTypeError(f"{err.detail}; allowed: {err.allowed}") from None
 
 
 def read_bytes(path: str | Path, allowed: str, max_bytes: int = MAX_FILE_BYTES) -> bytes:

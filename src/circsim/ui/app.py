@@ -18,6 +18,7 @@ import solara
 import solara.lab
 from mesa.visualization import SolaraViz
 
+from ..errors import InputError
 from ..sim.model import CirculationModel
 from .age_bands import AgeBands
 from .career_inspector import CareerInspector
@@ -41,6 +42,16 @@ class LiveModel(CirculationModel):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(rng=settings.seed, scenario=settings.scenario, career_sample=settings.career_sample)
+
+
+def initial_settings(files: list[Path]) -> tuple[Settings, str | None]:
+    """The session's first settings, from the baseline file offered; if that file is
+    broken, the built-in defaults and the reason, shown in the page."""
+    path = first_scenario(files)
+    try:
+        return Settings.from_file(path), None
+    except InputError as err:
+        return Settings(), f"{err} (the page starts from the built-in defaults)"
 
 
 def first_scenario(files: list[Path]) -> Path | None:
@@ -77,9 +88,11 @@ def Dashboard(model: CirculationModel, settings: Settings, files: list[Path]) ->
 def LivePage() -> None:
     """One session's live model: its own settings and model, made when the page first renders."""
     files = solara.use_memo(lambda: scenario_files(root() / "scenarios"), [])
-    settings = solara.use_memo(lambda: Settings.from_file(first_scenario(files)), [])
+    settings, problem = solara.use_memo(lambda: initial_settings(files), [])
     first = solara.use_memo(lambda: LiveModel(settings), [])
     model = solara.use_reactive(first)
+    if problem:
+        solara.Error(problem)
     SolaraViz(model, components=[], model_params={"settings": settings}, name="circsim: live model")
     Dashboard(model.value, settings, files)
 

@@ -14,6 +14,7 @@ import solara
 
 from ..errors import InputError
 from ..sim.indicators import names
+from ..sim.input_files import check_path
 from ..workbench import figures
 from ..workbench.compare import compare
 from ..workbench.report import effects_table
@@ -122,8 +123,28 @@ def ComparisonPage(default_store: Path | None, roots: list[Path]) -> None:
         solara.Info("No result store found: run 'circsim batch' or start 'circsim ui --store DIR'.")
         return
     try:
-        store = load_store(path)
+        store = load_store(allowed_store(path, default_store, roots))
+        store.indicators()  # every part verified now: a damaged store is a message, not a broken page
     except InputError as err:
         solara.Error(str(err))
         return
     ComparisonView(store).key(str(path))  # fresh choices for each store
+
+
+def allowed_store(path: Path, given: Path | None, roots: list[Path]) -> Path:
+    """``path`` if the page may open it: the store given to ``circsim ui --store`` or a
+    directory under one of ``roots`` (the project's experiments/ and results/), links
+    resolved; an InputError otherwise (the page serves whoever reaches it)."""
+    check_path(path, "store")
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError) as exc:
+        raise InputError(f"cannot be resolved ({type(exc).__name__})", source=str(path)) from None
+    allowed = [r.resolve() for r in roots]
+    if (given is not None and real == given.resolve()) or any(real.is_relative_to(r) for r in allowed):
+        return real
+    raise InputError(
+        "is outside the stores this page may open",
+        source=str(path),
+        allowed="a result store under " + " or ".join(str(r) for r in allowed) + " (or the one given to --store)",
+    )

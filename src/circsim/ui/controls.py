@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from ..errors import InputError
+from ..sim.initialization import check_scenario_memory
 from ..sim.input_files import read_toml
 from ..sim.inputs import load_country_values, load_regions
 from ..sim.levers import Levers
@@ -220,7 +221,9 @@ class Settings:
     def build(self, overrides: dict[str, Any], scale: float) -> Scenario:
         """The validated scenario: the file, the overrides and the scale (InputError if invalid)."""
         data = apply_overrides(self.base, {**overrides, "model.scale": scale}, self.source)
-        return scenario_from_dict(data, "the page")
+        scenario = scenario_from_dict(data, "the page")
+        check_scenario_memory(scenario, "the page")  # a scale too fine is refused here, not at Reset
+        return scenario
 
     def set(self, key: str, value: Any) -> None:
         """Set one scenario value (dotted key); InputError and no change if the scenario is then invalid."""

@@ -8,14 +8,15 @@ bad ones fail with a one-line message before any server starts.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
 from .. import console
 from ..errors import InputError
+from ..sim.input_files import path_argument as path
 from ..workbench.store import open_store
 
 DEFAULT_HOST = "127.0.0.1"
@@ -58,15 +59,44 @@ def server_env(store: Path | None, root: Path) -> dict[str, str]:
     return env
 
 
+def check_host(host: str, allow_remote: bool) -> str:
+    """``host`` if it is a loopback address, or any address with ``allow_remote``; the
+    pages have no authentication, so anyone who reaches a non-loopback address can use them."""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError) as exc:
+        raise InputError(f"not an address ({type(exc).__name__})", source="--host", value=host) from None
+    loopback = all(ipaddress.ip_address(info[4][0]).is_loopback for info in infos)
+    if not loopback and not allow_remote:
+        raise InputError(
+            "is reachable from other machines and the interface has no authentication",
+            source="--host",
+            value=host,
+            allowed=f"a loopback address such as {DEFAULT_HOST}, or add --allow-remote on a trusted network",
+        )
+    if not loopback:
+        print(f"circsim ui: warning: serving on {host} without authentication; anyone who reaches it can use it")
+    return host
+
+
 def serve(
-    host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, store: Path | None = None, root: Path | None = None
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    store: Path | None = None,
+    root: Path | None = None,
+    allow_remote: bool = False,
 ) -> int:
-    """Check the options, print the address, and run the server until it stops (Ctrl-C)."""
+    """Check the options, print the address, and become the server (this process is
+    replaced by it, so Ctrl-C and SIGTERM reach the server itself and stop it)."""
+    host = check_host(host, allow_remote)
     if store is not None:
         open_store(store)  # InputError if it is not a result store
     port = check_port(host, port)
     print(f"circsim ui: serving on http://{host}:{port}/ (comparison page: /compare); Ctrl-C stops it", flush=True)
-    return subprocess.call(server_command(host, port), env=server_env(store, root or Path.cwd()))
+    command = server_command(host, port)
+    sys.stderr.flush()
+    os.execve(command[0], command, server_env(store, root or Path.cwd()))
+    return 0  # not reached: the process is the server now
 
 
 def _port(text: str) -> int:
@@ -100,7 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="P",
         help=f"port (default: {DEFAULT_PORT}; 0 = any free one)",
     )
-    parser.add_argument("--store", type=Path, metavar="DIR", help="result store opened on the comparison page")
+    parser.add_argument("--store", type=path, metavar="DIR", help="result store opened on the comparison page")
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a --host other machines can reach (the pages have no authentication)",
+    )
     return parser
 
 
@@ -108,4 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m circsim.ui``: serve the interface until Ctrl-C; returns the exit status
     (0, 2 on bad options, 130 if interrupted)."""
     parser = build_parser()
-    return console.run(lambda: parser.parse_args(argv), lambda args: serve(args.host, args.port, args.store))
+    return console.run(
+        lambda: parser.parse_args(argv),
+        lambda args: serve(args.host, args.port, args.store, allow_remote=args.allow_remote),
+    )

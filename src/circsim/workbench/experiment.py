@@ -57,10 +57,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ..errors import InputError
 from ..sim.indicators import INDICATORS
-from ..sim.initialization import check_memory
+from ..sim.initialization import check_scenario_memory
 from ..sim.input_files import read_bytes, read_toml
 from ..sim.inputs import load_regions
-from ..sim.scenario import Scenario, apply_overrides, country_params, merge_tables, scenario_from_dict, validation_error
+from ..sim.scenario import Scenario, apply_overrides, merge_tables, scenario_from_dict, validation_error
 
 MAX_POINTS = 100_000  # design points; more is a mistake, not an experiment
 MAX_RUNS = 200_000  # scenarios x design points x replicates
@@ -385,9 +385,7 @@ def load_experiment(path: str | Path, data: dict[str, Any] | None = None) -> Exp
         merged = {**merged, "name": name, "description": pkg.description, "calibrated": spec.calibrated}
         merged = apply_overrides(merged, run_overrides, source)
         label = f"{source} [scenarios.{name}]"
-        scen = scenario_from_dict(merged, label)  # validate now
-        cp = country_params(scen, label)
-        check_memory([cp[r.code] for r in load_regions()], scen.model, label)
+        check_scenario_memory(scenario_from_dict(merged, label), label)  # validate now
         packages[name] = merged
     _check_uncertainties(spec, packages[next(iter(packages))], source)
     points = design_points(spec, source)
