@@ -3,9 +3,10 @@ the pages rendered with ``solara.render`` (buttons clicked, fields typed into)."
 
 from __future__ import annotations
 
+import os
 import re
 import socket
-import subprocess
+import sys
 
 import ipyvuetify as v
 import ipywidgets
@@ -296,10 +297,12 @@ def test_ui_command_rejects_bad_options(tmp_path, capsys):
 
 def test_ui_command_serves_the_app_offline(ui_root, monkeypatch, capsys):
     calls = []
-    monkeypatch.setattr(subprocess, "call", lambda cmd, env: calls.append((cmd, env)) or 0)
+    # serve() replaces the process with the server: record the exec instead of doing it
+    monkeypatch.setattr(os, "execve", lambda exe, cmd, env: calls.append((exe, cmd, env)))
     store = ui_root / "experiments" / "tiny" / "store"
     assert ui_main(["--port", "0", "--store", str(store)]) == 0
-    ((cmd, env),) = calls
+    ((exe, cmd, env),) = calls
+    assert exe == cmd[0] == sys.executable
     assert cmd[1:5] == ["-m", "solara", "run", "circsim.ui.app"] and cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False" and env[ENV_STORE] == str(store.resolve())
     port = cmd[cmd.index("--port") + 1]
