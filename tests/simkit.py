@@ -68,9 +68,7 @@ def no_ties(n: int) -> np.ndarray:
 
 def restack(m: CirculationModel) -> None:
     """Recompute the stacked country arrays from the countries' current states."""
-    m.this_year.countries = stack_states(
-        m.country_list, m.p.permanent_posts_elasticity, m.p.fixed_term_posts_elasticity
-    )
+    m.this_year.countries = stack_states(m.country_list, m.p, m.fixed_share_ref)
 
 
 def start_policy_year(m: CirculationModel, year: int | None = None) -> None:

@@ -1,7 +1,12 @@
 """Directions the data show, reproduced by baseline runs (2004-2030, scale 200, three
 seeds averaged): Japan's fixed-term share rises while operating grants fall, Japan
 sends fewer researchers on long visits abroad than in 2004-2005, and Japan's
-international co-authorship share is below the UK's, Germany's and France's."""
+international co-authorship share is below the UK's, Germany's and France's.
+
+And the checks that would have caught what a review found wrong in an earlier model:
+Japan's diaspora made of people who were never in Japan, returnees that drift to zero,
+US doctoral intake counting professional doctorates, academic posts growing with the
+whole of Japan's external money, and co-authorship shares falling where they rose."""
 
 from __future__ import annotations
 
@@ -72,3 +77,42 @@ def test_japan_international_coauthorship_share_is_below_uk_de_fr_in_2022(baseli
 
 def test_baseline_runs_raise_no_numerical_warnings(baseline):
     assert [str(w.message) for w in baseline["warnings"]] == []
+
+
+# --- the circulation the statistics show ---------------------------------------------------
+
+
+def test_japan_has_the_smallest_diaspora_of_the_countries_surveyed(baseline):
+    """GlobSci (Franzoni et al. 2012): Japan the smallest diaspora of the 16 countries,
+    the US 5%. Nationals abroad are people who came from home (a nationality is a country
+    of origin), so the diaspora follows where foreign entrants really come from."""
+    models = baseline["models"]
+    jp = _mean(models, "nationals_abroad_share", 2011, 2011)
+    for code in ("US", "UK", "DE", "FR"):
+        assert jp < _mean(models, "nationals_abroad_share", 2011, 2011, code), code
+    assert 0 < jp < 0.05
+
+
+def test_japan_returnees_keep_coming_home(baseline):
+    """Returnees are defined by nationality for everyone, so they cannot drift to zero
+    as the people present at the start are replaced."""
+    models = baseline["models"]
+    early, late = _mean(models, "returnees", 2004, 2009), _mean(models, "returnees", 2025, 2030)
+    assert early > 0 and late > 0.3 * early
+
+
+def test_japan_academic_posts_grow_far_less_than_external_money(baseline):
+    """External funds grew 3.8-fold (FY2004-2023) but pay only part of the posts; national
+    universities' faculty grew 6% to FY2016."""
+    m = baseline["models"][0]
+    assert m.country_list[JP]._series_index("external_funds_index", 2022, log=True) > 3
+    assert _mean(baseline["models"], "academic_posts_index", 2022, 2022) < 1.2
+
+
+def test_international_coauthorship_rises_in_japan_and_europe(baseline):
+    """NISTEP: the co-authored shares of Japan, the UK, Germany and France all rose."""
+    models = baseline["models"]
+    for code in ("JP", "UK", "DE", "FR"):
+        before = _mean(models, "intl_coauthorship_share", 2004, 2005, code)
+        after = _mean(models, "intl_coauthorship_share", 2014, 2015, code)
+        assert after > before + 0.01, code

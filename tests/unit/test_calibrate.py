@@ -115,9 +115,9 @@ RANGES = """
 [uncertainties."countries.JP.collab_openness"]
 low = 0.1
 high = 1.0
-[uncertainties.fixed_term_posts_elasticity]
-low = 0.3
-high = 1.3
+[uncertainties.fixed_term_external_share]
+low = 0.2
+high = 0.9
 """
 
 
@@ -130,7 +130,6 @@ high = 1.3
         ({}, RANGES + "[calibration]\nwaves = 0\n", "calibration.waves"),
         ({}, RANGES + "[calibration]\nwavez = 2\n", "calibration.wavez"),
         ({}, RANGES + '[calibration]\ntargets = "missing.csv"\n', "calibration.targets"),
-        ({"end_year": 2004}, RANGES, "no target lies inside the horizon"),
     ],
 )
 def test_bad_calibration_files_exit_2_naming_the_key(tmp_path, capsys, top, body, message):
@@ -139,6 +138,17 @@ def test_bad_calibration_files_exit_2_naming_the_key(tmp_path, capsys, top, body
     err = capsys.readouterr().err
     assert err.startswith("circsim: error:") and message in err and "Traceback" not in err
     assert not (tmp_path / "c.toml").exists()
+
+
+def test_a_horizon_without_targets_exits_2(tmp_path, capsys):
+    (tmp_path / "late.csv").write_text(
+        "indicator,country,year,value,tolerance,status,group,source\npapers,JP,2030,1,1,target,papers,x\n",
+        encoding="utf-8",
+    )
+    path = _write_calibration(tmp_path, RANGES + '[calibration]\ntargets = "late.csv"\n', end_year=2020)
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "out"), "--write", str(tmp_path / "c.toml")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("circsim: error:") and "no target lies inside the horizon" in err
 
 
 def test_budget_sets_points_per_wave_and_too_small_a_budget_is_refused(tmp_path):
@@ -150,7 +160,7 @@ def test_budget_sets_points_per_wave_and_too_small_a_budget_is_refused(tmp_path)
 
 # --- identifiability ---------------------------------------------------------------
 
-TRUTH = {"countries.JP.collab_openness": 0.5, "fixed_term_posts_elasticity": 0.8}
+TRUTH = {"countries.JP.collab_openness": 0.5, "fixed_term_external_share": 0.8}
 
 
 def _synthetic_targets(path: Path) -> pd.DataFrame:
@@ -215,12 +225,12 @@ def test_calibrate_command_writes_a_calibration_file_the_model_then_uses(tmp_pat
     doc = tomllib.loads(written.read_text(encoding="utf-8"))
     assert set(doc) == {"parameters", "provenance", "discrepancy", "spread"}
     assert doc["provenance"]["command"].startswith("circsim ")
-    assert set(doc["spread"]) == {"countries.JP.collab_openness", "fixed_term_posts_elasticity"}
+    assert set(doc["spread"]) == {"countries.JP.collab_openness", "fixed_term_external_share"}
     for name in ("points.csv", "confirmed.csv", "spread.csv", "discrepancy.csv", "nroy.csv", "nroy.png"):
         assert (tmp_path / "out" / name).stat().st_size > 0
     monkeypatch.setattr(inputs, "CALIBRATED_FILE", written)
     model = CirculationModel(rng=0, scale=50000, burn_in_years=0, end_year=2004)
-    assert model.p.fixed_term_posts_elasticity == doc["parameters"]["model"]["fixed_term_posts_elasticity"]
+    assert model.p.fixed_term_external_share == doc["parameters"]["model"]["fixed_term_external_share"]
     # the written uncertainties are valid experiment uncertainties
     snippet = tomllib.loads((tmp_path / "out" / "uncertainties.toml").read_text(encoding="utf-8"))
     assert set(snippet["uncertainties"]) == set(doc["spread"])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from circsim.errors import InputError
+from circsim.sim.inputs import DATA_DIR, load_origins
 from circsim.sim.sectors import N_SECTORS, Sector
 from circsim.sim.steps import demography
 from circsim.sim.steps.funding import occupancy, posts_from_funding, vacancies
@@ -20,18 +22,56 @@ def _arrays(m, **values):
     return m.this_year.countries
 
 
+def _posts(m, ref, ca, eps_perm=1.0, external=0.5, adjustment=1.0, academic=None):
+    """Funded posts from ``ref`` with the given post parameters (no lag by default)."""
+    p = m.p.model_copy(
+        update={
+            "permanent_posts_elasticity": eps_perm,
+            "fixed_term_external_share": external,
+            "academic_posts_adjustment_per_year": adjustment,
+        }
+    )
+    academic = ref[:, [Sector.ACAD_PERM, Sector.ACAD_FIXED]] if academic is None else academic
+    return posts_from_funding(ref, ca, p, academic)[0]
+
+
 def test_permanent_posts_follow_base_index_to_the_elasticity(tiny):
     ref = np.full((N_COUNTRIES, N_SECTORS), 100.0)
     ca = _arrays(tiny, base_index=0.8)
-    np.testing.assert_allclose(posts_from_funding(ref, ca, 1.0, 0.8)[:, Sector.ACAD_PERM], 80.0)
-    np.testing.assert_allclose(posts_from_funding(ref, ca, 0.5, 0.8)[:, Sector.ACAD_PERM], 100.0 * 0.8**0.5)
-    np.testing.assert_allclose(posts_from_funding(ref, ca, 0.0, 0.8)[:, Sector.ACAD_PERM], 100.0)
+    np.testing.assert_allclose(_posts(tiny, ref, ca, 1.0)[:, Sector.ACAD_PERM], 80.0)
+    np.testing.assert_allclose(_posts(tiny, ref, ca, 0.5)[:, Sector.ACAD_PERM], 100.0 * 0.8**0.5)
+    np.testing.assert_allclose(_posts(tiny, ref, ca, 0.0)[:, Sector.ACAD_PERM], 100.0)
+
+
+def test_external_money_pays_only_its_share_of_fixed_term_posts(tiny):
+    # external money tripled: only the externally paid quarter of the fixed-term posts triples
+    ref = np.full((N_COUNTRIES, N_SECTORS), 100.0)
+    ca = _arrays(tiny, base_index=1.0, competitive_index=3.0)
+    np.testing.assert_allclose(_posts(tiny, ref, ca, external=0.25)[:, Sector.ACAD_FIXED], 75.0 + 75.0)
+    np.testing.assert_allclose(_posts(tiny, ref, ca, external=1.0)[:, Sector.ACAD_FIXED], 300.0)
+    # the base-paid part follows base money
+    ca = _arrays(tiny, base_index=0.8, competitive_index=1.0)
+    np.testing.assert_allclose(_posts(tiny, ref, ca, external=0.25)[:, Sector.ACAD_FIXED], 60.0 + 25.0)
+
+
+def test_academic_posts_close_part_of_the_gap_each_year(tiny):
+    ref = np.full((N_COUNTRIES, N_SECTORS), 100.0)
+    ca = _arrays(tiny, base_index=0.8, competitive_index=1.0)
+    posts = _posts(tiny, ref, ca, adjustment=0.3)
+    np.testing.assert_allclose(posts[:, Sector.ACAD_PERM], 100.0 - 0.3 * 20.0)
+    # and the next year from there
+    p = tiny.p.model_copy(update={"academic_posts_adjustment_per_year": 0.3})
+    academic = ref[:, [Sector.ACAD_PERM, Sector.ACAD_FIXED]]
+    for _ in range(2):
+        posts, academic = posts_from_funding(ref, ca, p, academic)
+    np.testing.assert_allclose(posts[:, Sector.ACAD_PERM], 80.0 + 20.0 * 0.7**2)
+    np.testing.assert_allclose(posts[:, Sector.INDUSTRY], 100.0)  # other posts follow their money at once
 
 
 def test_other_posts_follow_their_own_streams(tiny):
     ref = np.full((N_COUNTRIES, N_SECTORS), 100.0)
-    ca = _arrays(tiny, base_index=1.0, competitive_index=1.21, business_index=1.1, government_index=0.9)
-    posts = posts_from_funding(ref, ca, 1.0, 0.5)
+    ca = _arrays(tiny, base_index=1.0, competitive_index=1.2, business_index=1.1, government_index=0.9)
+    posts = _posts(tiny, ref, ca)
     np.testing.assert_allclose(posts[:, Sector.ACAD_FIXED], 110.0)
     np.testing.assert_allclose(posts[:, Sector.INDUSTRY], 110.0)
     np.testing.assert_allclose(posts[:, Sector.STARTUP], 110.0)
@@ -43,7 +83,7 @@ def test_extra_posts_are_added(tiny):
     ref = np.full((N_COUNTRIES, N_SECTORS), 10.0)
     ca = _arrays(tiny, base_index=1.0, competitive_index=1.0, business_index=1.0, government_index=1.0)
     ca.extra_posts[JP, Sector.STARTUP] = 5.0
-    posts = posts_from_funding(ref, ca, 1.0, 1.0)
+    posts = _posts(tiny, ref, ca)
     assert posts[JP, Sector.STARTUP] == pytest.approx(15.0)
     assert posts[US, Sector.STARTUP] == pytest.approx(10.0)
 
@@ -51,8 +91,8 @@ def test_extra_posts_are_added(tiny):
 def test_posts_scale_up_and_down_with_funding(tiny):
     ref = np.full((N_COUNTRIES, N_SECTORS), 50.0)
     start_policy_year(tiny)
-    low = posts_from_funding(ref, _arrays(tiny, base_index=0.7, competitive_index=0.7), 1.0, 0.8)
-    high = posts_from_funding(ref, _arrays(tiny, base_index=1.3, competitive_index=1.3), 1.0, 0.8)
+    low = _posts(tiny, ref, _arrays(tiny, base_index=0.7, competitive_index=0.7))
+    high = _posts(tiny, ref, _arrays(tiny, base_index=1.3, competitive_index=1.3))
     assert np.all(high[:, Sector.ACAD_PERM] > low[:, Sector.ACAD_PERM])
     assert np.all(high[:, Sector.ACAD_FIXED] > low[:, Sector.ACAD_FIXED])
 
@@ -255,3 +295,27 @@ def test_end_of_year_counters(tiny):
 
 def test_attractiveness_is_the_mean_of_placement_and_permanent_share():
     np.testing.assert_allclose(demography.attractiveness(np.array([0.2, 1.0]), np.array([0.6, 0.0])), [0.4, 0.5])
+
+
+# --- who foreign entrants are -----------------------------------------------------------
+
+
+def test_foreign_entrants_come_from_where_the_hosts_foreigners_come_from():
+    """A nationality is a country of origin: a foreign entrant into the US is Japanese as
+    often as Japanese citizens are among the US's temporary-visa doctorates (origins.csv)."""
+    m = tiny_model()
+    n = 200_000
+    nat = demography.draw_nationality(m, np.full(n, US), np.ones(n))
+    share = np.bincount(nat, minlength=N_COUNTRIES) / n
+    np.testing.assert_allclose(share, m.origin_mix[US], atol=0.004)
+    assert share[US] == 0 and m.origin_mix[US, JP] == pytest.approx(163 / 16083, abs=1e-4)
+    # nationals stay nationals
+    np.testing.assert_array_equal(demography.draw_nationality(m, np.full(10, JP), np.zeros(10)), JP)
+
+
+def test_a_bad_origins_file_is_named(tmp_path):
+    codes = ("JP", "US", "CN")
+    rows = (DATA_DIR / "origins.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "origins.csv").write_text("\n".join(rows[:3]) + "\n", encoding="utf-8")  # US rows only, partly
+    with pytest.raises(InputError, match=r"origins\.csv.*(must be two different|sum to 1)"):
+        load_origins(codes, tmp_path)

@@ -90,7 +90,7 @@ def random_population(case: Case) -> tuple[Population, np.random.Generator]:
         "gone": rng.random(n) < case.gone,
         "nationality": rng.integers(0, c, n),
         "country": rng.integers(0, c, n),
-        "first_country": rng.integers(-1, c, n),
+        "phd_country": rng.integers(-1, c, n),
         "sector": rng.integers(0, len(Sector), n),
         "age": rng.integers(22, 68, n),
         "phd_year": pick(rng, [-1, YEAR - 3, YEAR], n, np.int16),
@@ -345,9 +345,9 @@ def random_seeker_weights(rng: np.random.Generator, frictions: bool) -> market_k
     return market_kernels.SeekerWeights(*f64, *f32, information_frictions=frictions)
 
 
-@pytest.mark.parametrize(("frictions", "home_only"), [(True, False), (False, False), (True, True)])
+@pytest.mark.parametrize("frictions", [True, False])
 @on_random_populations
-def test_seeker_country_terms(case, frictions, home_only):
+def test_seeker_country_terms(case, frictions):
     pop, rng = random_population(case)
     p, c = pop.people, case.countries
     countries = market_kernels.CountryTerms(
@@ -369,9 +369,7 @@ def test_seeker_country_terms(case, frictions, home_only):
     vis = np.clip(np.where(cur[:, None] == d, 1.0, np.where(home, from_home, from_abroad)), 0, 1)
     if not frictions:
         vis = np.ones_like(vis)
-    if home_only:
-        pc, vis = np.where(home, pc, 0.0), np.where(home, vis, 0.0)
-    got_pc, got_vis = market_kernels.seeker_country_terms(p, rows, countries, w, home_only)
+    got_pc, got_vis = market_kernels.seeker_country_terms(p, rows, countries, w)
     assert_same(got_pc, pc)
     assert_same(got_vis, vis)
 
@@ -541,7 +539,7 @@ def test_visits_drawn(case):
     assert_same(visits_kernels.visits_drawn(rows, u, e, weight, col), rows[u < chance])
 
 
-# --- step 7, returns (returns_kernels.py) ------------------------------------------------
+# --- step 5, return decisions (returns_kernels.py) ---------------------------------------
 
 
 @on_random_populations
@@ -554,28 +552,51 @@ def test_return_candidates(case):
         & (p.fellow_until == 0)
         & (p.sector >= Sector.ACAD_PERM)
         & (p.sector <= Sector.UNEMPLOYED)
-        & (p.last_move_year != YEAR)
-        & (p.visit_dest < 0)
     )
-    assert_same(returns_kernels.return_candidates(p, YEAR), np.flatnonzero(may_return))
+    assert_same(returns_kernels.return_candidates(p), np.flatnonzero(may_return))
 
 
 # --- step 8, research (research_kernels.py) ----------------------------------------------
 
 
 @on_random_populations
-def test_production_exponents(case):
+def test_paper_rates(case):
     pop, rng = random_population(case)
     p = pop.people
     log_rate = rng.normal(0, 1, case.countries * N_POST)
-    w = research_kernels.PaperWeights(F32(rng.normal()), float(rng.normal()), F32(-rng.random()))
+    w = research_kernels.PaperWeights(F32(rng.normal()), float(rng.normal()))
     rows = rows_of(rng, is_post(p.sector))
     cell = p.country[rows].astype(np.int64) * N_POST + (p.sector[rows].astype(np.int64) - Sector.ACAD_PERM)
     log_papers = (log_rate[cell] + w.talent * p.talent[rows]) + w.permanent * (p.sector[rows] == Sector.ACAD_PERM)
-    tie_term = w.per_tie * p.ties[:, rows].sum(axis=0)
-    got = research_kernels.production_exponents(p, rows, log_rate, w)
-    for g, e in zip(got, (cell, log_papers, tie_term), strict=True):
+    got = research_kernels.paper_rates(p, rows, log_rate, w)
+    for g, e in zip(got, (cell, log_papers), strict=True):
         assert_same(g, e)
+
+
+def random_partners(rng: np.random.Generator, c: int) -> research_kernels.Partners:
+    """Partner pools with a zero pool now and then, and round weights."""
+    pool = np.where(rng.random(c) < 0.2, 0.0, rng.exponential(10.0, c))
+    return research_kernels.Partners(pool, float(rng.choice([0.0, 0.01, 0.3])), float(rng.choice([0.0, 0.2, 1.5])),
+                                     float(rng.choice([0.0, 1.0, 3.7])))  # fmt: skip
+
+
+def foreign_pull_reference(p: People, rows: np.ndarray, partners: research_kernels.Partners) -> np.ndarray:
+    """(rows x C) pull of each foreign pool; 0 for the country of work."""
+    pull = (partners.base + partners.per_tie * p.ties[:, rows].T.astype(np.float64)) * partners.pool[None, :]
+    pull[np.arange(rows.size), p.country[rows]] = 0.0
+    return pull
+
+
+@on_random_populations
+def test_international_shares(case):
+    pop, rng = random_population(case)
+    p, partners = pop.people, random_partners(rng, case.countries)
+    rows = rows_of(rng, is_post(p.sector))
+    f = foreign_pull_reference(p, rows, partners).sum(axis=1)
+    den = partners.pool[p.country[rows]] + f
+    q = np.where(den > 0, f / np.where(den > 0, den, 1.0), 0.0)
+    expected = (1.0 - (1.0 - q) ** partners.coauthors).astype(F32)
+    np.testing.assert_allclose(research_kernels.international_shares(p, rows, partners), expected, rtol=1e-6)
 
 
 @on_random_populations
@@ -610,17 +631,16 @@ def test_pairwise_sum(n):
         assert research_kernels._pairwise_leaf(a, 3, n) + 0.0 == expected
 
 
-def output_by_country_reference(p: People, rows: np.ndarray):
+def output_by_country_reference(p: People, rows: np.ndarray, partners: research_kernels.Partners):
     """The kernel's docstring in numpy: runs by country, the values and the group sums."""
     order = rows[np.argsort(p.country[rows], kind="stable")]
     c = n_countries(p)
     starts = np.searchsorted(p.country[order], np.arange(c))
     coauthored = p.papers[order] * p.intl[order]
     values = np.stack([p.papers[order], np.zeros(order.size, F32), coauthored])
-    # C order, as the docstring means: numpy sums a strided row in another order (and
-    # fancy indexing the population's ties view gives a Fortran-ordered array)
-    ties = np.ascontiguousarray(p.ties[:, order])
-    spread = ties * (coauthored / np.maximum(ties.sum(axis=0), F32(1e-12)))
+    # C order, as the docstring means (countries x rows, each row summed pairwise)
+    pull = np.ascontiguousarray(foreign_pull_reference(p, order, partners).T)
+    spread = np.ascontiguousarray(pull * (coauthored.astype(np.float64) / np.maximum(pull.sum(axis=0), 1e-300)))
     ends = np.r_[starts[1:], order.size]
     sums = np.array([spread[:, a:b].sum(axis=1, dtype=np.float64) for a, b in zip(starts, ends, strict=True)])
     return starts, values, p.impact[order], sums.reshape(c, c)
@@ -629,10 +649,14 @@ def output_by_country_reference(p: People, rows: np.ndarray):
 @on_random_populations
 def test_output_by_country(case):
     pop, rng = random_population(case)
+    partners = random_partners(rng, case.countries)
     rows = rows_of(rng, is_post(pop.sector))
-    got = research_kernels.output_by_country(pop.people, rows)
-    for g, e in zip(got, output_by_country_reference(pop.people, rows), strict=True):
+    got = research_kernels.output_by_country(pop.people, rows, partners)
+    expected = output_by_country_reference(pop.people, rows, partners)
+    for g, e in zip(got[:3], expected[:3], strict=True):
         assert_same(g, e)
+    # the spread: the kernel adds pull * w per row, numpy scales the pull by w per row
+    np.testing.assert_allclose(got[3], expected[3], rtol=1e-9, atol=1e-12)
 
 
 def test_output_by_country_sums_past_numpys_cast_buffer():
@@ -649,9 +673,12 @@ def test_output_by_country_sums_past_numpys_cast_buffer():
         ties=rng.random((n, c), dtype=F32) * (rng.random((n, c)) < 0.5),
     )
     rows = np.flatnonzero(rng.random(n) < 0.9)
-    got = research_kernels.output_by_country(pop.people, rows)
-    for g, e in zip(got, output_by_country_reference(pop.people, rows), strict=True):
+    partners = research_kernels.Partners(np.array([50.0, 20.0, 5.0, 0.0]), 0.01, 0.5, 3.0)
+    got = research_kernels.output_by_country(pop.people, rows, partners)
+    expected = output_by_country_reference(pop.people, rows, partners)
+    for g, e in zip(got[:3], expected[:3], strict=True):
         assert_same(g, e)
+    np.testing.assert_allclose(got[3], expected[3], rtol=1e-9)
 
 
 @on_random_populations

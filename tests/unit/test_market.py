@@ -240,7 +240,7 @@ def test_an_applicant_displaced_late_still_gets_an_open_post():
 
 
 def test_apply_hires_moves_people_into_their_posts(tiny):
-    set_population(tiny, 3, **_seekers(tiny, 3, first_country=-1))
+    set_population(tiny, 3, **_seekers(tiny, 3))
     start_policy_year(tiny)
     cells = np.array([US * 5 + FIXED, JP * 5 + PERM, -1])
     rows = market.apply_hires(tiny, np.arange(3), cells)
@@ -251,6 +251,5 @@ def test_apply_hires_moves_people_into_their_posts(tiny):
     assert ties(pop)[0, JP] >= tiny.p.tie_move_gain and ties(pop)[0, US] == 0
     assert pop.country[1] == JP and pop.sector[1] == Sector.ACAD_PERM and pop.moves[1] == 0
     assert pop.contract_end[1] == 0
-    np.testing.assert_array_equal(pop.first_country[:2], [US, JP])
-    assert pop.sector[2] == Sector.UNEMPLOYED and pop.first_country[2] == -1
+    assert pop.sector[2] == Sector.UNEMPLOYED and pop.country[2] == tiny.pop.nationality[2]
     assert np.all(is_post(pop.sector[:2]))

@@ -40,7 +40,7 @@ def test_papers_rise_with_talent_and_only_post_holders_publish(tiny):
     add_rows(tiny, 2, **_academics(tiny, 2, sector=Sector.UNEMPLOYED))
     add_rows(tiny, 2, **_academics(tiny, 2, sector=Sector.DOCTORAL, phd_year=-1))
     start_policy_year(tiny)
-    rows = research.produce(tiny)
+    rows, _ = research.produce(tiny)
     np.testing.assert_array_equal(rows, np.arange(5))
     pop = tiny.pop
     assert np.all(np.diff(pop.papers[:5]) > 0)
@@ -50,25 +50,78 @@ def test_papers_rise_with_talent_and_only_post_holders_publish(tiny):
     np.testing.assert_allclose(pop.papers_cum[:5], 2 * pop.papers[:5], rtol=1e-6)
 
 
+def _with_partners_abroad(m, n_jp: int, n_us: int = 40, n_uk: int = 10) -> None:
+    """``n_jp`` Japanese academics without ties, and academics in the US and the UK (the
+    partner pools abroad)."""
+    set_population(m, n_jp, **_academics(m, n_jp))
+    add_rows(m, n_us, **_academics(m, n_us, nationality=US, country=US))
+    add_rows(m, n_uk, **_academics(m, n_uk, nationality=UK, country=UK))
+
+
 def test_international_share_rises_with_foreign_ties(tiny):
-    set_population(tiny, 3, **_academics(tiny, 3))
+    _with_partners_abroad(tiny, 3)
     t = ties(tiny.pop)
     t[1, US] = 0.5
     t[2, US], t[2, UK] = 1.0, 1.0
     start_policy_year(tiny)
-    research.produce(tiny)
+    _, pools = research.produce(tiny)
     intl = tiny.pop.intl
-    assert intl[0] == 0.0
-    assert 0 < intl[1] < intl[2] < 1
-    assert intl[2] == pytest.approx(1 - np.exp(-2.0 * tiny.p.intl_coauthor_per_tie), rel=1e-5)
+    assert 0 < intl[0] < intl[1] < intl[2] < 1  # some co-authors abroad even without ties
+    # the formula of the module docstring for the researcher with two ties
+    pull = sum((pools.base + pools.per_tie * 1.0) * pools.pool[d] for d in (US, UK))
+    q = pull / (pools.pool[JP] + pull)
+    assert intl[2] == pytest.approx(1 - (1 - q) ** pools.coauthors, rel=1e-5)
+
+
+def _produced(m, n_jp: int = 2, year: int | None = None, **tied: float):
+    """``m`` with ``n_jp`` Japanese academics and the partners abroad, the second
+    Japanese academic with the given ties (``UK=2.0``), after production in ``year``.
+    Returns the partner pools."""
+    _with_partners_abroad(m, n_jp)
+    for code, tie in tied.items():
+        ties(m.pop)[1, {"US": US, "UK": UK}[code]] = tie
+    if year is not None:
+        m.year = year
+    start_policy_year(m, year)
+    return research.produce(m)[1]
+
+
+def test_no_partners_abroad_no_international_papers():
+    m = tiny_model(foreign_partner_base=0.0)
+    _produced(m, UK=2.0)
+    assert m.pop.intl[0] == 0.0 and m.pop.intl[1] > 0  # without ties or a base pull, none; with one, some
+    m = tiny_model()
+    set_population(m, 2, **_academics(m, 2))  # nobody publishes abroad: no pool to draw from
+    ties(m.pop)[1, UK] = 2.0
+    start_policy_year(m)
+    research.produce(m)
+    np.testing.assert_array_equal(m.pop.intl, [0.0, 0.0])
+
+
+def test_a_larger_system_finds_more_co_authors_at_home():
+    """The same researcher (no ties) co-authors abroad less when the home pool is larger."""
+    shares = []
+    for n_jp in (5, 200):
+        m = tiny_model()
+        _produced(m, n_jp)
+        shares.append(float(m.pop.intl[0]))
+    assert shares[1] < shares[0]
+
+
+def test_larger_teams_bring_more_co_authors_abroad():
+    """The world's authors per paper grow (series.csv); each paper then has more chances
+    of a co-author abroad."""
+    shares, coauthors = [], []
+    for year in (1990, 2020):
+        m = tiny_model()
+        coauthors.append(_produced(m, 5, year).coauthors)
+        shares.append(float(m.pop.intl[0]))
+    assert coauthors[1] > coauthors[0] and shares[1] > shares[0]
 
 
 def test_international_coauthorship_raises_impact():
     m = tiny_model(impact_noise=0.0)
-    set_population(m, 2, **_academics(m, 2))
-    ties(m.pop)[1, US] = 3.0
-    start_policy_year(m)
-    research.produce(m)
+    _produced(m, US=3.0)
     assert m.pop.impact[1] > m.pop.impact[0]
 
 
@@ -78,15 +131,17 @@ def test_country_output_adds_up(tiny):
     ties(tiny.pop)[:30, US] = 1.0
     ties(tiny.pop)[30:, JP] = 0.5
     start_policy_year(tiny)
-    rows = research.produce(tiny)
-    out = research.country_output(tiny, rows)
+    rows, pools = research.produce(tiny)
+    out = research.country_output(tiny, rows, pools)
     pop = tiny.pop
     assert out["papers"][JP] == pytest.approx(pop.papers[:30].sum(), rel=1e-5)
     assert out["papers"][US] == pytest.approx(pop.papers[30:].sum(), rel=1e-5)
     assert np.all(out["top10"] <= out["papers"] + 1e-9) and np.all(out["intl"] <= out["papers"] + 1e-9)
     assert out["top10"].sum() == pytest.approx(0.1 * out["papers"].sum(), abs=0.06 * out["papers"].sum())
     np.testing.assert_allclose(out["collab"], out["collab"].T)
+    # co-authored papers go to the countries that publish: all of them here to the other one
     assert out["collab"][JP, US] > 0 and out["collab"][JP, UK] == 0
+    assert out["coauthored"][JP].sum() == pytest.approx(out["intl"][JP], rel=1e-5)
 
 
 # --- ties and standing ---------------------------------------------------------------------

@@ -1,15 +1,15 @@
-"""Steps 6 and 7 on tiny hand-built populations: long visits abroad, returns home."""
+"""Steps 5-7 on tiny hand-built populations: return decisions and returns through the job
+market, long visits abroad."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from circsim.sim.sectors import N_SECTORS, Sector, is_post
-from circsim.sim.steps import returns, visits
+from circsim.sim.sectors import Sector, is_post
+from circsim.sim.steps import market, returns, visits
 from simkit import (
     FIXED,
     JP,
-    N_COUNTRIES,
     PERM,
     UK,
     US,
@@ -125,69 +125,46 @@ def _abroad(m, n, **extra):
     return values
 
 
-def _posts(cap, filled=100):
-    """Funded posts (country x sector): the vacancies plus ``filled`` occupied posts per cell."""
-    posts = np.zeros((N_COUNTRIES, N_SECTORS))
-    posts[:, 1:6] = cap + filled
-    return posts
-
-
-def test_higher_home_valuation_of_overseas_experience_means_more_returns(tiny):
+def test_higher_home_valuation_of_overseas_experience_means_more_wishes_to_return(tiny):
     set_population(tiny, 20, **_abroad(tiny, 20))
     start_policy_year(tiny)
-    build_market(tiny)
-    cap = capacity({(JP, PERM): 5})
     rows = np.arange(20)
-    low = returns.return_probability(tiny, rows, cap, _posts(cap)[:, 1:6])
+    low = returns.return_probability(tiny, rows)
     tiny.this_year.countries.overseas_valuation[JP] = 2.0
-    high = returns.return_probability(tiny, rows, cap, _posts(cap)[:, 1:6])
-    assert np.all(high > low)
+    assert np.all(returns.return_probability(tiny, rows) > low)
 
 
-def test_more_home_vacancies_mean_more_returns(tiny):
-    set_population(tiny, 20, **_abroad(tiny, 20))
-    start_policy_year(tiny)
-    build_market(tiny)
-    rows = np.arange(20)
-    none = capacity({})
-    many = capacity({(JP, PERM): 30, (JP, FIXED): 30})
-    p_none = returns.return_probability(tiny, rows, none, _posts(none)[:, 1:6])
-    p_many = returns.return_probability(tiny, rows, many, _posts(none)[:, 1:6])
-    assert np.all(p_many > p_none)
-
-
-def test_vacancies_abroad_do_not_pull_people_home(tiny):
-    set_population(tiny, 5, **_abroad(tiny, 5))
-    start_policy_year(tiny)
-    build_market(tiny)
-    rows = np.arange(5)
-    none = capacity({})
-    us_only = capacity({(US, PERM): 50})
-    np.testing.assert_allclose(
-        returns.return_probability(tiny, rows, us_only, _posts(none)[:, 1:6]),
-        returns.return_probability(tiny, rows, none, _posts(none)[:, 1:6]),
-    )
-
-
-def test_more_domestic_standing_means_more_returns(tiny):
+def test_more_domestic_standing_means_more_wishes_to_return(tiny):
     set_population(tiny, 2, **_abroad(tiny, 2, standing=np.array([0.0, 1.0])))
     start_policy_year(tiny)
-    build_market(tiny)
-    cap = capacity({(JP, PERM): 5})
-    low, high = returns.return_probability(tiny, np.arange(2), cap, _posts(cap)[:, 1:6])
+    low, high = returns.return_probability(tiny, np.arange(2))
     assert high > low
 
 
-def test_better_visibility_of_home_vacancies_means_more_returns(tiny):
-    set_population(tiny, 3, **_abroad(tiny, 3))
-    start_policy_year(tiny)
-    cap = capacity({(JP, PERM): 5})
-    build_market(tiny)
-    before = returns.return_probability(tiny, np.arange(3), cap, _posts(cap)[:, 1:6])
-    tiny.this_year.countries.home_visibility_abroad[JP, US] = 0.5
-    build_market(tiny)
-    after = returns.return_probability(tiny, np.arange(3), cap, _posts(cap)[:, 1:6])
-    assert np.all(after > before)
+def test_only_nationals_abroad_weigh_a_return():
+    m = tiny_model(return_logit_base=20.0)
+    set_population(m, 5, **_abroad(m, 5))
+    add_rows(m, 5, nationality=US, country=US, sector=Sector.ACAD_FIXED, contract_end=m.year + 2, ties=no_ties(5))
+    add_rows(m, 5, **_abroad(m, 5, fellow_until=m.year + 1))  # fellows stay for their fellowship
+    add_rows(m, 5, **_abroad(m, 5, sector=Sector.LEFT, left_year=m.year - 1))  # left research
+    add_rows(m, 5, **_abroad(m, 5, sector=Sector.UNEMPLOYED, contract_end=0))
+    start_policy_year(m)
+    np.testing.assert_array_equal(returns.homeward(m), np.r_[np.arange(5), np.arange(20, 25)])
+    assert returns.homeward(tiny_model(return_logit_base=20.0, enable_returns=False)).size == 0
+
+
+def _market_with_returners(m, cap, n_abroad=30, n_home=0, **abroad):
+    """Japanese researchers abroad who all look homeward, and ``n_home`` Japanese seekers
+    at home, in one market on ``cap``; returns the rows hired and the cells."""
+    set_population(m, n_abroad, **_abroad(m, n_abroad, **abroad))
+    if n_home:
+        add_rows(m, n_home, **_abroad(m, n_home, country=JP, sector=Sector.UNEMPLOYED, contract_end=0))
+    start_policy_year(m)
+    build_market(m)
+    rows = np.arange(n_abroad + n_home)
+    homeward = np.isin(rows, returns.homeward(m))
+    cells = market.run_market(m, rows, cap, homeward)
+    return market.apply_hires(m, rows, cells), cells
 
 
 def _returning_model(seed=10, **over):
@@ -196,11 +173,8 @@ def _returning_model(seed=10, **over):
 
 def test_returners_fill_home_vacancies_only():
     m = _returning_model()
-    set_population(m, 30, **_abroad(m, 30, sector=Sector.UNEMPLOYED, contract_end=0))
-    start_policy_year(m)
-    build_market(m)
     cap = capacity({(JP, PERM): 3, (JP, FIXED): 2, (UK, PERM): 10, (US, PERM): 10})
-    back = returns.returns(m, cap, _posts(cap))
+    back, _ = _market_with_returners(m, cap, sector=Sector.UNEMPLOYED, contract_end=0)
     assert back.size == 5
     pop = m.pop
     assert np.all(pop.country[back] == JP) and np.all(is_post(pop.sector[back]))
@@ -210,27 +184,50 @@ def test_returners_fill_home_vacancies_only():
     assert cap[JP].sum() == 0 and cap[UK, PERM] == 10 and cap[US, PERM] == 10
 
 
-def test_only_nationals_abroad_who_did_not_just_move_return():
+def test_returners_compete_with_seekers_at_home_for_the_same_openings():
     m = _returning_model()
-    set_population(m, 5, **_abroad(m, 5, last_move_year=m.year))  # moved this year
-    add_rows(m, 5, nationality=US, country=US, sector=Sector.ACAD_FIXED, contract_end=m.year + 2, ties=no_ties(5))
-    add_rows(m, 5, **_abroad(m, 5, fellow_until=m.year + 1))  # fellows stay for their fellowship
-    add_rows(m, 5, **_abroad(m, 5, sector=Sector.LEFT, left_year=m.year - 1))  # left research
-    start_policy_year(m)
-    build_market(m)
-    cap = capacity({(JP, PERM): 50, (US, PERM): 50})
-    assert returns.returns(m, cap, _posts(cap)).size == 0
-    assert np.all(m.pop.country[:5] == US) and np.all(m.pop.country[10:] == US)
+    cap = capacity({(JP, PERM): 10})
+    hired, _ = _market_with_returners(m, cap, n_abroad=30, n_home=30, sector=Sector.UNEMPLOYED, contract_end=0)
+    assert hired.size == 10 and cap[JP, PERM] == 0
+    from_abroad = np.count_nonzero(hired < 30)
+    assert 0 < from_abroad < 10  # some returners, some at home: one market for both
+
+
+def test_no_home_openings_no_returns():
+    m = _returning_model()
+    back, _ = _market_with_returners(m, capacity({(US, PERM): 50}))
+    assert back.size == 0 and np.all(m.pop.country[:30] == US)
+
+
+def test_more_home_vacancies_mean_more_returns():
+    sizes = [_market_with_returners(tiny_model(3, return_logit_base=20.0), capacity({(JP, PERM): k}))[0].size
+             for k in (2, 20)]  # fmt: skip
+    assert sizes[1] > sizes[0] > 0
+
+
+def test_better_visibility_of_home_vacancies_means_more_returns():
+    backs = []
+    for extra in (0.0, 0.6):
+        m = tiny_model(5, return_logit_base=20.0, utility_unemployed=-50.0, visibility_home_from_abroad=0.2)
+        set_population(m, 400, **_abroad(m, 400))
+        start_policy_year(m)
+        m.this_year.countries.home_visibility_abroad[JP, US] = extra  # embassy fellows, a contact window
+        build_market(m)
+        rows = np.arange(400)
+        cells = market.run_market(m, rows, capacity({(JP, PERM): 400}), np.isin(rows, returns.homeward(m)))
+        backs.append(np.count_nonzero(cells >= 0))
+    assert backs[1] > 1.5 * backs[0] > 0
 
 
 def test_returns_rise_with_home_valuation_in_a_market():
     backs = {}
     for val in (-2.0, 2.0):
-        m = tiny_model(11, utility_unemployed=-50.0, visibility_home_from_abroad=1.0)
+        m = tiny_model(11, utility_unemployed=-50.0, visibility_home_from_abroad=1.0, return_logit_base=-1.0)
         set_population(m, 2000, **_abroad(m, 2000))
         start_policy_year(m)
         m.this_year.countries.overseas_valuation[JP] = val
         build_market(m)
-        cap = capacity({(JP, PERM): 2000})
-        backs[val] = returns.returns(m, cap, _posts(cap, filled=20000)).size
+        rows = np.arange(2000)
+        cells = market.run_market(m, rows, capacity({(JP, PERM): 2000}), np.isin(rows, returns.homeward(m)))
+        backs[val] = np.count_nonzero(cells >= 0)
     assert backs[2.0] > 1.5 * backs[-2.0] > 0

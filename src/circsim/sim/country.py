@@ -14,7 +14,7 @@ import mesa
 import numpy as np
 
 from .inputs import Region, has_series, load_contract_lengths, series_value
-from .params import CountryParams
+from .params import CountryParams, ModelParams
 from .sectors import N_SECTORS
 
 
@@ -152,22 +152,53 @@ class CountryArrays:
     mean_contract_years: np.ndarray
     pay_index: np.ndarray
     funding_rel: np.ndarray  # academic money per academic, relative
+    academic_post_index: np.ndarray  # funded academic posts relative to the start year (before any lag)
     collab_openness: np.ndarray
 
 
-def stack_states(countries: list[Country], eps_perm: float, eps_fixed: float) -> CountryArrays:
+def academic_post_multipliers(
+    base_index: np.ndarray, competitive_index: np.ndarray, eps_perm: float, external_share: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Funded permanent and fixed-term academic posts relative to the start year.
+
+    Permanent posts follow base money (``base_index ** eps_perm``); fixed-term posts are
+    paid partly from base money and partly (``external_share``) from competitive/external
+    money, each part in proportion to its stream, so a growing external stream adds posts
+    only for the part of the posts it pays.
+    """
+    return base_index**eps_perm, (1.0 - external_share) * base_index + external_share * competitive_index
+
+
+def academic_post_index(
+    base_index: np.ndarray, competitive_index: np.ndarray, p: ModelParams, fixed_share: np.ndarray
+) -> np.ndarray:
+    """Funded academic posts (permanent and fixed-term) relative to the start year, with
+    ``fixed_share`` the start-year fixed-term share of them."""
+    perm, fixed = academic_post_multipliers(
+        base_index, competitive_index, p.permanent_posts_elasticity, p.fixed_term_external_share
+    )
+    return (1.0 - fixed_share) * perm + fixed_share * fixed
+
+
+def stack_states(countries: list[Country], p: ModelParams, fixed_share_ref: np.ndarray) -> CountryArrays:
     """Stack every country's current :class:`PolicyState` and fixed figures into arrays.
 
-    Academic money per academic post moves with the part of each funding stream not
-    turned into posts: ``index ** (1 - elasticity)`` averaged over the two streams.
+    Academic money per academic (``funding_rel``) moves with the academic money (base and
+    competitive streams weighted by their start-year shares, ``base_money_share``) over
+    the funded academic posts (``fixed_share_ref``: each country's fixed-term share of its
+    start-year academic posts).
     """
     names = [f.name for f in fields(PolicyState) if f.name != "lever_cost_yen"]
     stacked = {n: np.array([getattr(c.state, n) for c in countries]) for n in names}
-    per_post = 0.5 * (stacked["base_index"] ** (1 - eps_perm) + stacked["competitive_index"] ** (1 - eps_fixed))
+    base, comp = stacked["base_index"], stacked["competitive_index"]
+    base_share = np.array([c.params.base_money_share for c in countries])
+    money = base_share * base + (1.0 - base_share) * comp
+    posts = academic_post_index(base, comp, p, fixed_share_ref)
     return CountryArrays(
         **stacked,
         mean_contract_years=np.array([c.mean_contract_years() for c in countries]),
         pay_index=np.array([c.params.pay_index for c in countries]),
-        funding_rel=np.array([c.params.funding_per_researcher_rel for c in countries]) * per_post,
+        funding_rel=np.array([c.params.funding_per_researcher_rel for c in countries]) * money / posts,
+        academic_post_index=posts,
         collab_openness=np.array([c.params.collab_openness for c in countries]),
     )

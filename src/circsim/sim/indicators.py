@@ -111,8 +111,12 @@ _DECLARED: tuple[Indicator, ...] = (
     # nationals abroad are both a loss to the home system and its links to the world's centres
     Indicator("nationals_abroad", "Nationals abroad", "people", "stock", None,
               "People in research (a post, doctoral study or looking for a post) outside their country of "
-              "nationality at the end of the year, per nationality.",
+              "nationality (their country of origin) at the end of the year, per nationality.",
               headline=True, compared=True, fan=True, panel="mobility"),
+    # a small diaspora means few links to the world's centres, a large one a loss to the home system
+    Indicator("nationals_abroad_share", "Nationals abroad, share", "share", "share", None,
+              "Share of the nationality's post holders who work outside their country of nationality, at the end "
+              "of the year, per nationality."),
     # --- mobility
     Indicator("visits_abroad_long", "Long visits abroad", "visits", "per year", "higher",
               "Long visits (over 30 days) started this year, per visitor's country of work.",
@@ -120,6 +124,10 @@ _DECLARED: tuple[Indicator, ...] = (
     Indicator("visits_received_long", "Long visits received", "visits", "per year", "higher",
               "Long visits (over 30 days) started this year, per host country."),
     # --- careers and posts
+    # more academic posts is more research capacity and more places for young researchers
+    Indicator("academic_posts_index", "Academic posts, index", "index", "index", "higher",
+              "Academics (permanent and fixed-term post holders) at the end of the year relative to the end of the "
+              "start year, per country of work."),
     Indicator("fixed_term_share", "Fixed-term share", "share", "share", "lower",
               "Share of academics on a fixed-term post at the end of the year, per country of work.",
               panel="careers and openness"),
@@ -141,6 +149,8 @@ _DECLARED: tuple[Indicator, ...] = (
     Indicator("phd_intake", "Doctoral entrants", "people", "per year", "higher",
               "Doctoral entrants this year, per country of study (all nationalities).",
               headline=True, compared=True),
+    Indicator("doctorates", "Doctorates", "people", "per year", "higher",
+              "Doctorates awarded this year, per country of study (all nationalities)."),
     Indicator("doctorates_per_million", "Doctorates per million", "per million", "per year", "higher",
               "Doctorates awarded this year per million population, per country of study.", panel="doctorates"),
     Indicator("new_phd_placement_rate", "New PhDs in a post", "share", "share", "higher",
@@ -158,6 +168,10 @@ _DECLARED: tuple[Indicator, ...] = (
               _of_graduates("in a startup")),
     Indicator("phd_dest_unemployed", "New PhDs: no post", "share", "share", "lower",
               _of_graduates("without a post")),
+    # foreign doctorates who stay add to the host's research; those who leave carry ties back home
+    Indicator("foreign_phd_stay_rate", "Foreign doctorates staying", "share", "share", None,
+              "Share of the foreign nationals who earned their doctorate in the country five years earlier who are "
+              "there at the end of the year, per country of the doctorate."),
     # going abroad after the doctorate builds links but may not come back
     Indicator("phd_dest_abroad", "New PhDs: abroad", "share", "share", None,
               "Share of this year's graduates whose country at the end of the year is not their country of "
@@ -195,13 +209,13 @@ _DECLARED: tuple[Indicator, ...] = (
     Indicator("stayers", "Stayers", "people", "stock", None,
               "Post holders at the end of the year who made no international move this year, per country of work."),
     Indicator("inflows", "Inflows", "people", "per year", "higher",
-              "People who moved into the country this year and whose first affiliation was elsewhere; counted in "
-              "the destination."),
+              "People who moved into the country this year and whose country of origin is another; counted in the "
+              "destination."),
     # leaving is part of circulation as much as a loss
     Indicator("outflows", "Outflows", "people", "per year", None,
               "People who moved out of the country this year; counted in the origin."),
     Indicator("returnees", "Returnees", "people", "per year", "higher",
-              "People who moved this year into their country of first affiliation; counted in the destination.",
+              "People who moved this year back into their country of origin; counted in the destination.",
               compared=True),
     Indicator("travellers", "Travellers", "visits", "per year", "higher",
               "Long visits sent plus long visits received this year."),

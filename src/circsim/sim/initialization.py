@@ -58,9 +58,6 @@ STANDING_INSIDER = (0.3, 1.0)
 STANDING_OTHER = 0.2
 #: Consecutive fixed-term years already counted under a cap rule: uniform 0..this; assumed.
 FIXED_YEARS_MAX = 5
-#: Initial ties: scale of the openness x partner-share draws, and the tie of foreign nationals with home; assumed.
-TIE_SCALE_INIT = 0.5
-HOME_TIE_FOREIGN = 1.0
 
 
 #: Peak memory of a run per agent (state arrays plus the step's temporaries) and its fixed
@@ -146,7 +143,6 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
     """Create the start-year population in ``m.pop``. Returns researcher stocks per country (agents)."""
     rng, p = m.rng, m.p
     stocks = start_stocks(cp, p.start_year, p.scale)  # = funded posts at the start year
-    m.origin_weights = stocks * np.array([c.diaspora_propensity for c in cp])
     hosts, sectors = [], []
     for k, c in enumerate(cp):
         counts = sector_counts(c, stocks[k] * (1 - p.vacancy_share_init))
@@ -183,10 +179,10 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
         n,
         nationality=nat,
         country=host.astype(np.int8),
-        first_country=np.where(foreign, nat, host).astype(np.int8),
         sector=sector,
         age=age,
         phd_year=phd_year,
+        phd_country=np.where(has_phd, host, -1).astype(np.int8),  # unknown: taken where they work
         doctoral_left=doctoral_left,
         fixed_years=np.where(
             (sector == Sector.ACAD_FIXED) & (m.year > m.cap_from_year[host]),
@@ -205,10 +201,18 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
         years, probs = ctry.contract_length_probs()
         length = rng.choice(years, size=here.size, p=probs)
         pop.contract_end[rows.start + here] = m.year - 1 + rng.integers(1, length + 1)
+    # ties start at the level where their yearly growth (section 7.8: foreign colleagues
+    # at work, the country's openness, a national abroad's home) balances their decay,
+    # spread by Exp(1), so the burn-in starts near the model's own balance
     openness = np.array([c.collab_openness for c in cp])
+    foreign_share = np.array([c.foreign_share_init for c in cp])
     share = stocks / stocks.sum()
-    ties = TIE_SCALE_INIT * openness[host][:, None] * share[None, :] * rng.exponential(1.0, (n, len(cp)))
-    ties[np.arange(n), nat] += foreign * HOME_TIE_FOREIGN
+    gain = (
+        p.tie_colocation_gain * foreign_share[:, None] * m.origin_mix + p.tie_openness_gain * openness[:, None] * share
+    )
+    ties = gain[host] / p.tie_decay_per_year
+    ties[np.arange(n), nat] += foreign * p.tie_openness_gain / p.tie_decay_per_year
+    ties *= rng.exponential(1.0, (n, len(cp)))
     ties[np.arange(n), host] = 0.0
     pop.ties[:, rows] = ties.T
     return stocks

@@ -1,4 +1,5 @@
-"""Input data shipped with the package: countries, funding series, contracts, targets.
+"""Input data shipped with the package: countries, origins of foreign entrants, funding
+series, contracts, targets.
 
 Every figure lives in a CSV under ``circsim/data`` with a ``status`` (input, assumed,
 target) and a ``source`` column; this module only reads them.
@@ -56,6 +57,38 @@ def load_country_values(data_dir: Path | None = None) -> dict[str, dict[str, flo
         value = float(r["value"])
         out.setdefault(r["country"], {})[r["key"]] = int(value) if value.is_integer() else value
     return out
+
+
+@cache
+def load_origins(codes: tuple[str, ...], data_dir: Path | None = None) -> np.ndarray:
+    """Where each host's foreign entrants come from (``origins.csv``): a (host x origin)
+    matrix of shares over the other countries, each row summing to 1.
+
+    InputError naming the file if a host has no rows, names an unknown country, or its
+    shares are negative or do not sum to 1.
+    """
+    path = str((data_dir or DATA_DIR) / "origins.csv")
+    index = {c: i for i, c in enumerate(codes)}
+    mix = np.zeros((len(codes), len(codes)))
+    for r in _rows("origins.csv", data_dir):
+        host, origin = r["host"], r["origin"]
+        if host not in index or origin not in index or host == origin:
+            raise InputError(
+                "host and origin must be two different countries of regions.csv",
+                source=path,
+                key=f"{host},{origin}",
+                allowed=", ".join(codes),
+            )
+        mix[index[host], index[origin]] = float(r["share"])
+    for code, row in zip(codes, mix, strict=True):
+        total = row.sum()
+        if (row < 0).any() or abs(total - 1.0) > 1e-6:
+            raise InputError(
+                f"the shares of a host's foreign entrants must be >= 0 and sum to 1 (they sum to {total:.6g})",
+                source=path,
+                key=code,
+            )
+    return mix
 
 
 @cache
@@ -122,3 +155,13 @@ def _read_calibrated(path: Path, stamp: int) -> dict:
             "unexpected [parameters] table", source=str(path), key="parameters", allowed="model and countries tables"
         )
     return table
+
+
+def authors_per_paper(year: float, growth_per_year: float, data_dir: Path | None = None) -> float:
+    """Mean authors of a paper in ``year``: the world series (``authors_per_paper``, ``*``
+    in ``series.csv``), continued after its last observation by ``growth_per_year``."""
+    years, _ = _series_table(data_dir)[("authors_per_paper", "*")]
+    last = int(years[-1])
+    return series_value("authors_per_paper", "*", min(year, last), data_dir=data_dir) + growth_per_year * max(
+        year - last, 0
+    )

@@ -17,16 +17,17 @@ import numpy as np
 import pandas as pd
 
 from .careers import CareerPanel
-from .country import Country
+from .country import Country, academic_post_index
 from .indicators import HEADLINE, INDICATORS
 from .initialization import check_memory, initial_population
-from .inputs import load_regions
+from .inputs import load_origins, load_regions
+from .params import CountryParams
 from .population import Population
 from .scenario import Scenario, country_params, default_scenario, with_overrides
 from .schedule import YEAR, YearState, begin_year
-from .sectors import is_post
+from .sectors import Sector, is_post
 from .steps import observation
-from .steps.funding import occupancy
+from .steps.funding import ACADEMIC, occupancy
 from .steps.funding_kernels import count_posts
 from .steps.observation import FLOW_SECTOR_NAMES, YearLog
 from .steps.topics import TopicDiffusion
@@ -83,13 +84,15 @@ class CirculationModel(mesa.Model):
         self.cap_from_year = np.array([c.fixed_term_cap_from_year for c in cp])
         self.intl_doctoral_share = np.array([c.intl_doctoral_share for c in cp])
         self.foreign_share_entry = np.array([c.foreign_share_init for c in cp])
-        self.base_intake = (
-            np.array([c.doctorates_per_million for c in cp]) * self.population_m / p.doctoral_completion_share / p.scale
-        )
+        self.origin_mix = load_origins(tuple(codes))
+        # each country's start-year fixed-term share of academic posts, in expectation (section 5)
+        self.fixed_share_ref = np.array([c.fixed_term_share_init for c in cp])
+        self.base_intake = self._start_year_intake(cp)
         check_memory(cp, p, self.spec.name)
         self.pop = Population(self.n_countries)
         stocks = initial_population(self, cp)
         self.ref_posts = self._reference_posts()
+        self.academic_posts = self.ref_posts[:, ACADEMIC].copy()  # funded academic posts, adjusted yearly
         self.frontier_weight = stocks / stocks.sum()
         self.attract_history: dict[int, np.ndarray] = {}
         self.attract_ref: np.ndarray | None = None
@@ -99,6 +102,7 @@ class CirculationModel(mesa.Model):
         self._flow_years: list[int] = []
         self._flow_rows: list[np.ndarray] = []
         self.cum_cost = np.zeros(self.n_countries)
+        self.academics_start: np.ndarray | None = None  # academics at the end of the start year (agents)
         self.latest: np.ndarray | None = None  # the last recorded year's (indicator x country) values
         self.last_log: YearLog | None = None  # what happened in the last simulated year
         #: the state the steps of the current (or last) year hand each other
@@ -111,6 +115,19 @@ class CirculationModel(mesa.Model):
         self.running = self.year <= p.end_year
 
     # --- set-up helpers ----------------------------------------------------------
+    def _start_year_intake(self, cp: list[CountryParams]) -> np.ndarray:
+        """Expected doctoral entrants per country at start-year conditions (agent units):
+        the doctorates of each country's reference year (``doctorates_per_million`` in
+        ``doctorates_ref_year``), taken back to the start year along its funded academic
+        posts (section 7.3)."""
+        p = self.p
+        states = [ctry.baseline_state(c.doctorates_ref_year) for ctry, c in zip(self.country_list, cp, strict=True)]
+        base = np.array([s.base_index for s in states])
+        competitive = np.array([s.competitive_index for s in states])
+        at_ref = academic_post_index(base, competitive, p, self.fixed_share_ref)
+        doctorates = np.array([c.doctorates_per_million for c in cp]) * self.population_m
+        return doctorates / p.doctoral_completion_share / p.scale / at_ref**p.doctoral_capacity_elasticity
+
     def _reference_posts(self) -> np.ndarray:
         """Posts at the start year: occupied posts grossed up by the initial vacancy share."""
         holds = is_post(self.pop.sector)
@@ -142,6 +159,9 @@ class CirculationModel(mesa.Model):
         """Step 9 of a recorded year: indicators, flows, the career panel."""
         self.cum_cost += now.cost_yen
         now.log.lever_cost = now.cost_yen
+        if self.academics_start is None:  # the first recorded year: the base of academic_posts_index
+            occupied = self.occupied_posts()
+            self.academics_start = (occupied[:, Sector.ACAD_PERM] + occupied[:, Sector.ACAD_FIXED]).astype(float)
         self.latest = observation.compute(self, now.log, self.cum_cost.copy())
         self._ind_years.append(self.year)
         self._ind_values.append(self.latest)

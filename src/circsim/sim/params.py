@@ -89,6 +89,12 @@ class ModelParams(_Strict):
     doctoral_intake_elasticity: float = Field(
         0.3, ge=0, le=5, description="elasticity of doctoral intake to career attractiveness; assumed"
     )
+    doctoral_capacity_elasticity: float = Field(
+        1.0,
+        ge=0,
+        le=5,
+        description="elasticity of doctoral intake to the country's funded academic posts (supervisors and the grants that pay doctoral students), relative to the year of its doctorates figure; assumed",
+    )
     doctoral_intake_lag_years: int = Field(
         3, ge=0, le=10, description="lag of intake behind perceived prospects; assumed"
     )
@@ -194,11 +200,17 @@ class ModelParams(_Strict):
     )
     research_time_industry: float = Field(0.5, ge=0, le=1, description="assumed")
     research_time_startup: float = Field(0.5, ge=0, le=1, description="assumed")
-    fixed_term_posts_elasticity: float = Field(
-        0.8,
+    fixed_term_external_share: float = Field(
+        0.5,
         ge=0,
-        le=3,
-        description="elasticity of fixed-term posts to competitive/external funds: not all external money pays people; assumed, to calibrate",
+        le=1,
+        description="share of the start year's fixed-term posts paid from competitive/external funds (the rest from base funding): fixed-term posts follow (1 - share) * base_index + share * competitive_index, so external money turns into posts only for the part of the posts it pays; assumed, to calibrate",
+    )
+    academic_posts_adjustment_per_year: float = Field(
+        0.3,
+        gt=0,
+        le=1,
+        description="share of the gap between funded and current academic posts closed in a year: universities open and close posts with a lag (hiring rounds, permanent staff not dismissed); assumed",
     )
     permanent_posts_elasticity: float = Field(
         1.0,
@@ -238,10 +250,7 @@ class ModelParams(_Strict):
     visit_tie_gain: float = Field(0.6, ge=0, le=5, description="tie gained with the host country per visit; assumed")
 
     # --- returns (assumed) --------------------------------------------------------
-    return_logit_base: float = Field(-2.0, ge=-20, le=20, description="assumed")
-    return_visibility: float = Field(
-        2.0, ge=-10, le=10, description="per unit visible home vacancy rate (x10); assumed"
-    )
+    return_logit_base: float = Field(-4.0, ge=-20, le=20, description="assumed")
     return_valuation: float = Field(
         1.0, ge=-10, le=10, description="per unit home valuation of overseas experience; assumed"
     )
@@ -250,15 +259,29 @@ class ModelParams(_Strict):
 
     # --- research production, ties, topics (assumed) ------------------------------
     papers_per_year: float = Field(
-        1.5, gt=0, le=20, description="fractional papers per academic-year at reference conditions; assumed"
+        0.45,
+        gt=0,
+        le=20,
+        description="fractional papers of an academic in a year at reference conditions (a paper's credit shared among its authors, as in NISTEP's fractional counts [NISTEP-Indicators-2021]); assumed, to calibrate",
+    )
+    authors_per_paper_growth_per_year: float = Field(
+        0.08,
+        ge=-1,
+        le=1,
+        description="yearly growth of the mean authors per paper after the last year of its series: the 1988-2009 trend (series.csv [NSF-SEI-2008] [THE-2010-Authors]) continued; assumed",
     )
     papers_talent: float = Field(0.4, ge=0, le=5, description="log-papers per sd of talent; assumed")
     papers_research_time_elasticity: float = Field(1.0, ge=0, le=5, description="assumed")
     papers_funding_elasticity: float = Field(0.3, ge=0, le=5, description="assumed")
     papers_stability: float = Field(0.15, ge=-5, le=5, description="log-papers bonus of a permanent post; assumed")
-    papers_weight_industry: float = Field(0.08, ge=0, le=1, description="relative publication rate; assumed")
-    papers_weight_government: float = Field(0.6, ge=0, le=1, description="assumed")
-    papers_weight_startup: float = Field(0.1, ge=0, le=1, description="assumed")
+    papers_weight_industry: float = Field(
+        0.015,
+        ge=0,
+        le=1,
+        description="publication rate of industry researchers relative to academics: most of a country's papers come from universities; assumed, to calibrate",
+    )
+    papers_weight_government: float = Field(0.5, ge=0, le=1, description="assumed")
+    papers_weight_startup: float = Field(0.03, ge=0, le=1, description="assumed")
     impact_talent: float = Field(0.5, ge=0, le=5, description="log-impact per sd of talent; assumed")
     impact_international: float = Field(
         0.6, ge=0, le=5, description="log-impact gain of international co-authorship; assumed"
@@ -267,7 +290,22 @@ class ModelParams(_Strict):
     impact_log_funding: float = Field(0.3, ge=0, le=5, description="assumed")
     impact_noise: float = Field(0.5, ge=0, le=5, description="sd of yearly impact noise; assumed")
     intl_coauthor_per_tie: float = Field(
-        1.3, ge=0, le=20, description="hazard of international co-authorship per unit foreign tie; assumed"
+        0.15,
+        ge=0,
+        le=100,
+        description="pull of a foreign partner pool per unit of tie with its country, relative to the pull of the home pool of the same size; assumed, to calibrate",
+    )
+    foreign_partner_base: float = Field(
+        0.007,
+        ge=0,
+        le=10,
+        description="pull of a foreign partner pool without any tie with its country, relative to the home pool of the same size; assumed, to calibrate",
+    )
+    partner_pool_elasticity: float = Field(
+        0.5,
+        ge=0,
+        le=2,
+        description="elasticity of a partner pool's pull to the country's output: below 1, a large system finds fewer of its co-authors at home than its size alone would give; assumed, to calibrate",
     )
     tie_decay_per_year: float = Field(0.15, ge=0, le=1, description="assumed")
     tie_move_gain: float = Field(1.0, ge=0, le=5, description="tie kept with the country one leaves; assumed")
@@ -324,13 +362,14 @@ class CountryParams(_Strict):
     startup_share_of_business: float = Share
     fixed_term_share_init: float = Share
     foreign_share_init: float = Field(ge=0, lt=1)
-    diaspora_propensity: float = Share
     intl_doctoral_share: float = Share
     doctoral_years: int = Field(ge=1, le=10)
     doctorates_per_million: float = Field(ge=0, le=5000)
+    doctorates_ref_year: int = Field(ge=1950, le=2100, description="year of the doctorates_per_million figure")
     pay_index: float = Field(gt=0, le=10)
     research_time_share: float = Field(gt=0, le=1)
     funding_per_researcher_rel: float = Field(gt=0, le=10)
+    base_money_share: float = Share
     overseas_valuation: float = Field(ge=-5, le=5)
     insider_preference: float = Field(ge=0, le=10)
     foreign_permanent_penalty: float = Field(ge=0, le=50)

@@ -36,12 +36,12 @@ class Field:
 FIELDS: dict[str, Field] = {
     "pid": Field(np.int64, -1, doc="unique person id"),
     "gone": Field(np.bool_, False, doc="leaves the population at the end of this year"),
-    "nationality": Field(np.int8, -1, doc="country index of nationality"),
+    "nationality": Field(np.int8, -1, doc="country index of nationality: the country of origin, where education began"),
     "country": Field(np.int8, -1, doc="country index where the person works or studies"),
-    "first_country": Field(np.int8, -1, doc="country of first affiliation (doctorate or first post)"),
     "sector": Field(np.int8, 0, doc="circsim.sim.sectors.Sector"),
     "age": Field(np.int16, 25, doc="years"),
     "phd_year": Field(np.int16, -1, doc="year of doctorate, -1 if none"),
+    "phd_country": Field(np.int8, -1, doc="country index of the doctorate, -1 if none"),
     "doctoral_left": Field(np.int8, 0, doc="years of doctoral study left"),
     "contract_end": Field(
         np.int16, 0, doc="last year of the current fixed-term contract (it ends before the next year's market)"
@@ -194,8 +194,7 @@ class Population:
         An international move is counted (``moves``, ``last_move_year``) and leaves a tie
         of ``tie_gain`` with the country left; ties with the country of work are zero
         (ties are international only). Holding a post ends a spell without one
-        (``unemployed_years``) and any time out of research (``left_year``); the first
-        post or doctorate fixes ``first_country``. Contract terms are the caller's
+        (``unemployed_years``) and any time out of research (``left_year``). Contract terms are the caller's
         (:mod:`circsim.sim.steps.contracts`).
         """
         old = self.country[rows]
@@ -208,8 +207,6 @@ class Population:
         self.sector[rows] = sector
         self.unemployed_years[rows] = 0
         self.left_year[rows] = -1
-        first = self.first_country[rows] < 0
-        self.first_country[rows[first]] = np.broadcast_to(country, rows.shape)[first]
         self.ties[country, rows] = 0.0
 
     def release(self, rows: np.ndarray) -> None:

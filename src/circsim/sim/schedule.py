@@ -39,8 +39,8 @@ class YearState:
     cost_yen: np.ndarray  # (C,) this year's lever cost per country
     countries: CountryArrays = field(init=False)  # 1. every country's state after levers, stacked
     posts: np.ndarray = field(init=False)  # 2. funded posts (C x sectors, agents)
-    market: MarketContext = field(init=False)  # 5. the job market's country- and cell-level terms
-    vacancies: np.ndarray = field(init=False)  # 5. open posts left after the market (C x N_POST), used by returns
+    homeward: np.ndarray = field(init=False)  # 5. nationals abroad looking for a post at home (rows)
+    market: MarketContext = field(init=False)  # 6. the job market's country- and cell-level terms
 
 
 def begin_year(m: CirculationModel, record: bool) -> YearState:
@@ -67,13 +67,12 @@ def funding_and_policy(m: CirculationModel, now: YearState) -> None:
             ctry = m.country_list[m.lever_countries[name]]
             ctry.state.lever_cost_yen[name] = c = float(lever.apply(m, ctry))
             now.cost_yen[ctry.index] += c
-    now.countries = stack_states(m.country_list, p.permanent_posts_elasticity, p.fixed_term_posts_elasticity)
+    now.countries = stack_states(m.country_list, p, m.fixed_share_ref)
 
 
 def posts_and_vacancies(m: CirculationModel, now: YearState) -> None:
     """2. Funded posts from the funding streams (vacancies are taken after steps 3-4)."""
-    p = m.p
-    funded = posts_from_funding(m.ref_posts, now.countries, p.permanent_posts_elasticity, p.fixed_term_posts_elasticity)
+    funded, m.academic_posts = posts_from_funding(m.ref_posts, now.countries, m.p, m.academic_posts)
     now.posts = stochastic_round(funded, m.rng)
 
 
@@ -95,8 +94,14 @@ def contract_ends_step(m: CirculationModel, now: YearState) -> None:
     contracts.fellowship_ends(m)
 
 
+def return_decisions(m: CirculationModel, now: YearState) -> None:
+    """5. Nationals abroad decide whether to look for a post at home this year (if enabled)."""
+    now.homeward = returns.homeward(m)
+
+
 def job_market(m: CirculationModel, now: YearState) -> None:
-    """5. The two-sided job market, then non-doctoral entry into what it leaves."""
+    """6. The two-sided job market (with the nationals abroad looking homeward), then
+    non-doctoral entry into what it leaves."""
     pop, p, n, log = m.pop, m.p, m.n_countries, now.log
     now.market = build_context(now.countries, p, diaspora_matrix(pop, n), m.distance_km)
     capacity = post_columns(vacancies(now.posts, m.occupied_posts()))
@@ -106,33 +111,27 @@ def job_market(m: CirculationModel, now: YearState) -> None:
     nonacademic = capacity[:, NONACADEMIC_POST_COLUMNS]
     reserved = nonacademic - stochastic_round(nonacademic * open_share, m.rng)
     nonacademic -= reserved
-    seekers = market.find_seekers(m)
-    hired = market.apply_hires(m, seekers, market.run_market(m, seekers, capacity))
+    seekers = np.union1d(market.find_seekers(m), now.homeward)
+    homeward = np.isin(seekers, now.homeward, assume_unique=True)
+    hired = market.apply_hires(m, seekers, market.run_market(m, seekers, capacity, homeward))
     nonacademic += reserved
     log.market_hires = np.bincount(
         pop.country[hired].astype(np.int64) * N_POST + pop.sector[hired] - 1, minlength=n * N_POST
     ).reshape(n, N_POST)
     demography.direct_entry(m, capacity)
-    now.vacancies = capacity
 
 
 def long_visits(m: CirculationModel, now: YearState) -> None:
-    """6. Long visits abroad (travellers), if enabled."""
+    """7. Long visits abroad (travellers), if enabled."""
     now.log.visits = visits.long_visits(m) if m.p.enable_long_visits else np.zeros(0, dtype=np.int64)
-
-
-def returns_step(m: CirculationModel, now: YearState) -> None:
-    """7. Nationals abroad weigh returning, if enabled."""
-    if m.p.enable_returns:
-        returns.returns(m, now.vacancies, now.posts)
 
 
 def research_production(m: CirculationModel, now: YearState) -> None:
     """8. Papers, impact, country output and network, ties and standing, topic
     diffusion; the year's counters; the career's attractiveness for doctoral intake."""
     log, p = now.log, m.p
-    producing = research.produce(m)
-    log.output = research.country_output(m, producing)
+    producing, pools = research.produce(m)
+    log.output = research.country_output(m, producing, pools)
     log.centrality = research.eigenvector_centrality(log.output["collab"])
     research.update_ties(m)
     demography.end_of_year_counters(m)
@@ -165,9 +164,9 @@ YEAR: tuple[Step, ...] = (
     Step(2, "posts and vacancies", posts_and_vacancies),
     Step(3, "demography", demography_step),
     Step(4, "contract ends", contract_ends_step),
-    Step(5, "job market", job_market),
-    Step(6, "long visits abroad", long_visits),
-    Step(7, "returns", returns_step),
+    Step(5, "return decisions", return_decisions),
+    Step(6, "job market", job_market),
+    Step(7, "long visits abroad", long_visits),
     Step(8, "research production", research_production),
     Step(9, "observation", observation_step),
 )

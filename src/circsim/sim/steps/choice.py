@@ -108,16 +108,15 @@ def build_context(ca: CountryArrays, p: ModelParams, diaspora: np.ndarray, dista
 
 
 def seeker_country_terms(
-    ctx: MarketContext, p: ModelParams, pop: Population, rows: np.ndarray, home_only: bool = False
+    ctx: MarketContext, p: ModelParams, pop: Population, rows: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Seeker x country part of the utility (home, diaspora, ties, moving, overseas value)
     and the probability that each seeker sees the vacancies of each country, both n x C,
-    for the people in ``rows`` (one compiled pass). With ``home_only`` only the column of
-    each one's nationality is computed (the others are zero)."""
+    for the people in ``rows`` (one compiled pass)."""
     countries = market_kernels.CountryTerms(
         ctx.diaspora, ctx.distance_1e4km, ctx.overseas_value, ctx.home_visibility_abroad
     )
-    return market_kernels.seeker_country_terms(pop.people, rows, countries, seeker_weights(p), home_only)
+    return market_kernels.seeker_country_terms(pop.people, rows, countries, seeker_weights(p))
 
 
 def seeker_weights(p: ModelParams) -> market_kernels.SeekerWeights:

@@ -62,8 +62,9 @@ def perm_share_under40(m: CirculationModel) -> np.ndarray:
 
 def intake_per_country(m: CirculationModel) -> np.ndarray:
     """Expected doctoral entrants per country this year (agent units)."""
-    p = m.p
-    base = m.base_intake * m.this_year.countries.doctoral_intake_multiplier
+    p, ca = m.p, m.this_year.countries
+    # doctoral places follow the academic posts (supervisors, the grants paying students)
+    base = m.base_intake * ca.academic_post_index**p.doctoral_capacity_elasticity * ca.doctoral_intake_multiplier
     hist = m.attract_history
     lagged_year = m.year - p.doctoral_intake_lag_years
     if not p.enable_intake_response or m.attract_ref is None or lagged_year not in hist:
@@ -74,15 +75,14 @@ def intake_per_country(m: CirculationModel) -> np.ndarray:
 
 def draw_nationality(m: CirculationModel, host: np.ndarray, p_foreign: np.ndarray) -> np.ndarray:
     """Nationality of people entering ``host`` countries: the host's own, or with
-    probability ``p_foreign`` (per row) another country weighted by its researcher
-    stock times its diaspora propensity."""
+    probability ``p_foreign`` (per row) another country drawn from where the host's
+    foreign students and researchers come from (``origins.csv``). A nationality is a
+    country of origin: where the person's education began."""
     rng = m.rng
     nat = host.astype(np.int8).copy()
     foreign = rng.random(host.size) < p_foreign
     if foreign.any():
-        w = np.tile(m.origin_weights, (int(foreign.sum()), 1))
-        w[np.arange(w.shape[0]), host[foreign]] = 0.0
-        nat[foreign] = categorical_rows(w, rng)
+        nat[foreign] = categorical_rows(m.origin_mix[host[foreign]], rng)
     return nat
 
 
@@ -106,7 +106,6 @@ def add_entrants(
         n,
         nationality=nat,
         country=host.astype(np.int8),
-        first_country=host.astype(np.int8),
         sector=sector,
         age=age,
         talent=rng.normal(talent_mean, 1.0, n),
@@ -137,6 +136,7 @@ def graduations(m: CirculationModel) -> np.ndarray:
     rows = demography_kernels.graduations(pop.people)
     pop.sector[rows] = Sector.UNEMPLOYED
     pop.phd_year[rows] = m.year
+    pop.phd_country[rows] = pop.country[rows]
     pop.unemployed_years[rows] = 0
     return rows
 

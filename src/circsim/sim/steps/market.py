@@ -42,33 +42,36 @@ def find_seekers(m: CirculationModel) -> np.ndarray:
     return market_kernels.seekers(pop.people, draws, rules, m.year)
 
 
-def run_market(m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, home_only: bool = False) -> np.ndarray:
+def run_market(
+    m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, homeward: np.ndarray | None = None
+) -> np.ndarray:
     """Match seekers ``idx`` to open posts. Returns the matched cell per seeker
     (``country * N_POST + post column``) or -1.
 
     Each seeker ranks the cells of the countries they see (random utility) and applies
     to them in order, at most ``options_per_seeker``, while they beat the outside
     option; cells hold the best applicants by hiring score (deferred acceptance).
-    ``capacity`` (C x N_POST) is decreased in place by the hires. With ``home_only``,
-    seekers only consider posts in their country of nationality (returns).
+    ``capacity`` (C x N_POST) is decreased in place by the hires. Seekers flagged in
+    ``homeward`` (nationals abroad who have decided to return, step 5) consider only
+    posts in their country of nationality.
     """
     if idx.size == 0:
         return np.zeros(0, dtype=np.int64)
     pop, p, rng, ctx = m.pop, m.p, m.rng, m.this_year.market
     n, c = idx.size, m.n_countries
+    homeward = np.zeros(n, dtype=bool) if homeward is None else homeward
     nat = pop.nationality[idx].astype(np.int64)
     cur = pop.country[idx].astype(np.int64)
     has_phd = pop.phd_year[idx] >= 0
-    pc, vis = seeker_country_terms(ctx, p, pop, idx, home_only)
+    pc, vis = seeker_country_terms(ctx, p, pop, idx)
     seen = rng.random((n, c), dtype=np.float32) < vis
-    if home_only:
-        seen &= nat[:, None] == np.arange(c)[None, :]
+    seen &= ~homeward[:, None] | (nat[:, None] == np.arange(c)[None, :])
     seen &= (capacity > 0).any(axis=1)[None, :]
     # outside option: the current post for the employed, staying without a post otherwise;
     # someone who has decided to return home compares home posts with having none
     col = sector_column(pop.sector[idx])
     outside = p.utility_unemployed + gumbel(n, rng)
-    holds = np.flatnonzero((col >= 0) & (not home_only))
+    holds = np.flatnonzero((col >= 0) & ~homeward)
     outside[holds] += (
         pc[holds, cur[holds]] + ctx.cell_utility[cur[holds], col[holds]] + p.utility_switch_cost - p.utility_unemployed
     )

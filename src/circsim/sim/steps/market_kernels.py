@@ -113,10 +113,9 @@ class SeekerWeights(NamedTuple):
 
 @jit
 def seeker_country_terms(
-    people: People, rows: np.ndarray, countries: CountryTerms, w: SeekerWeights, home_only: bool
+    people: People, rows: np.ndarray, countries: CountryTerms, w: SeekerWeights
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Seeker x country utility and visibility (float64, n x C) for the people in ``rows``
-    (with ``home_only``, only in their country of nationality; zero elsewhere).
+    """Seeker x country utility and visibility (float64, n x C) for the people in ``rows``.
 
     With ``nat, cur = nationality[rows], country[rows]``, ``t = ties[:, rows].T``, ``d =
     np.arange(C)``, ``home = nat[:, None] == d``, ``dia = diaspora[nat]`` and the float32
@@ -130,7 +129,7 @@ def seeker_country_terms(
                                (w.visibility_base + w.visibility_ties * t) + w.visibility_diaspora * dia)
         vis = np.clip(np.where(cur[:, None] == d, 1.0, from_abroad), 0, 1)
 
-    (``vis`` is 1 without information frictions), both zero off home with ``home_only``.
+    (``vis`` is 1 without information frictions).
     """
     nationality, country, age, ties = people.nationality, people.country, people.age, people.ties
     diaspora, distance, overseas_value = countries.diaspora, countries.distance_1e4km, countries.overseas_value
@@ -146,8 +145,6 @@ def seeker_country_terms(
         )
         for d in range(n_c):
             home = nat == d
-            if home_only and not home:
-                continue
             t = ties[d, r]
             move = np.float64(age_cost) + w.move_per_1e4km * distance[cur, d]
             pc[i, d] = (

@@ -15,6 +15,7 @@ import numpy as np
 from ..indicators import INDICATORS
 from ..sectors import POST_SECTORS, SECTOR_NAMES, Sector, is_post
 from . import observation_kernels
+from .market_kernels import post_holders_by_nationality
 
 if TYPE_CHECKING:
     from ..model import CirculationModel
@@ -40,6 +41,10 @@ class YearLog:
     lever_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
     market_vacancies: np.ndarray = field(default_factory=lambda: np.zeros(0))
     market_hires: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+#: Years after the doctorate at which foreign doctorates' stay is measured (as NSF's SED follow-up).
+STAY_RATE_YEARS = 5
 
 
 def _count(idx: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -69,10 +74,14 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     v["doctoral_students"] = by_sector[:, Sector.DOCTORAL] * s
     v["unemployed"] = by_sector[:, Sector.UNEMPLOYED] * s
     v["nationals_abroad"] = observation_kernels.nationals_abroad(pop.people).astype(float) * s
+    holders = post_holders_by_nationality(pop.people).astype(float)  # (nationality, country of work)
+    v["nationals_abroad_share"] = _share(holders.sum(axis=1) - np.diag(holders), holders.sum(axis=1))
     v["visits_abroad_long"] = _count(country[log.visits], n) * s
     v["visits_received_long"] = _count(pop.visit_dest[log.visits], n) * s
     perm, fixed = census[:, Sector.ACAD_PERM], census[:, Sector.ACAD_FIXED]
-    v["fixed_term_share"] = _share(fixed.sum(axis=(1, 2, 3)), (perm + fixed).sum(axis=(1, 2, 3)))
+    academics = (perm + fixed).sum(axis=(1, 2, 3))
+    v["academic_posts_index"] = _share(academics, m.academics_start)
+    v["fixed_term_share"] = _share(fixed.sum(axis=(1, 2, 3)), academics)
     v["fixed_term_share_under40"] = _share(fixed[:, 1].sum(axis=(1, 2)), (perm + fixed)[:, 1].sum(axis=(1, 2)))
     v["overseas_experience_share"] = _share(emp[..., 1].sum(axis=(1, 2, 3)), researchers)
     v["overseas_experience_share_under40"] = _share(
@@ -81,21 +90,26 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     v["foreign_share"] = _share(emp[:, :, :, 1].sum(axis=(1, 2, 3)), researchers)
     v["phd_intake"] = log.intake * s
     grads = _count(log.graduate_country, n)
+    v["doctorates"] = grads * s
     v["doctorates_per_million"] = grads * s / m.population_m
     gs = sector[log.graduates]
     gc = log.graduate_country
     v["new_phd_placement_rate"] = _share(_count(gc[is_post(gs)], n), grads)
     for sec in (*POST_SECTORS, Sector.UNEMPLOYED):
         v[f"phd_dest_{SECTOR_NAMES[int(sec)]}"] = _share(_count(gc[gs == sec], n), grads)
+    # foreign doctorates of five years ago still in the country (in research or having left it)
+    cohort = alive & (pop.phd_year == year - STAY_RATE_YEARS) & (pop.phd_country >= 0) & (nat != pop.phd_country)
+    where = pop.phd_country[cohort]
+    v["foreign_phd_stay_rate"] = _share(_count(where[country[cohort] == where], n), _count(where, n))
     v["phd_dest_abroad"] = _share(_count(gc[country[log.graduates] != gc], n), grads)
     # international moves this year among people present at the start of the year
     n0 = log.n_start
     rows = np.flatnonzero(alive[:n0] & (log.country_start != country[:n0]))
     c0, c1 = log.country_start[rows], country[rows]
-    first = pop.first_country[rows]
+    home = nat[rows]
     s0 = log.sector_start[rows]
     was_researching = is_post(s0) | (s0 == Sector.UNEMPLOYED) | (s0 == Sector.DOCTORAL)
-    v["return_rate"] = _share(_count(c1[(c1 == nat[rows]) & was_researching], n), log.nationals_abroad_start)
+    v["return_rate"] = _share(_count(c1[(c1 == home) & was_researching], n), log.nationals_abroad_start)
     v["exits_from_research"] = _count(log.exit_country, n) * s
     out = log.output
     v["papers"] = out["papers"] * s
@@ -106,8 +120,8 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     v["network_centrality"] = log.centrality
     v["topic_lag_years"] = log.topic_lag
     v["stayers"] = stayers.astype(float) * s
-    v["inflows"] = _count(c1[first != c1], n) * s
-    v["returnees"] = _count(c1[first == c1], n) * s
+    v["inflows"] = _count(c1[home != c1], n) * s
+    v["returnees"] = _count(c1[home == c1], n) * s
     v["outflows"] = _count(c0, n) * s
     v["travellers"] = v["visits_abroad_long"] + v["visits_received_long"]
     v["migrants"] = v["inflows"] + v["returnees"] + v["outflows"]

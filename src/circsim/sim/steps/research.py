@@ -1,11 +1,18 @@
 """Step 8: research production, ties, standing and the country collaboration network.
 
-Per researcher holding a post (fractional papers per year)::
+Per researcher holding a post (fractional papers per year: a paper's credit is shared
+among its authors, so a researcher's share of the papers does not grow with team size)::
 
     papers = base * sector_weight * exp(w_talent*talent + w_stab*[permanent])
              * (research_time/0.4)**e_rt * funding**(e_fund*[academic])
-    intl   = 1 - exp(-k * sum of foreign ties)          (share co-authored abroad)
+    q      = F / (pool[c] + F),  F = sum over d != c of (base_d + w_tie*ties[d]) * pool[d]
+    intl   = 1 - (1 - q)**(authors(year) - 1)        (a paper with a co-author abroad)
     impact = w_t*talent + w_intl*intl + w_rt*research_time + w_f*log funding*[academic] + noise
+
+where ``pool[d]`` is country d's output this year to the power ``partner_pool_elasticity``
+and ``authors(year)`` the world's mean authors per paper (a data series): co-authors come
+from the partner pools at home and abroad, so a large system finds more of them at home,
+ties with a country draw more of them from it, and growing teams bring more of them.
 
 Ties decay every year and grow with visits, moves, foreign colleagues at the place of
 work (co-location), the country's openness, being a national abroad, and information
@@ -20,7 +27,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..inputs import authors_per_paper
 from ..kernel_common import post_holders
+from ..sectors import N_POST
 from . import research_kernels
 from .choice import research_time
 
@@ -30,9 +39,21 @@ if TYPE_CHECKING:
 ACADEMIC = np.array([1.0, 1.0, 0.0, 0.0, 0.0])  # post columns that are academic
 
 
-def produce(m: CirculationModel) -> np.ndarray:
+def partners(m: CirculationModel, papers_by_country: np.ndarray) -> research_kernels.Partners:
+    """This year's partner pools: each country's fractional papers to the pool
+    elasticity, and the weights of ties (:func:`research_kernels.international_shares`)."""
+    p = m.p
+    return research_kernels.Partners(
+        pool=np.maximum(papers_by_country, 0.0) ** p.partner_pool_elasticity,
+        base=p.foreign_partner_base,
+        per_tie=p.intl_coauthor_per_tie,
+        coauthors=authors_per_paper(m.year, p.authors_per_paper_growth_per_year) - 1.0,
+    )
+
+
+def produce(m: CirculationModel) -> tuple[np.ndarray, research_kernels.Partners]:
     """Papers, impact and international co-authorship of every post holder this year.
-    Returns the producing rows."""
+    Returns the producing rows and the year's partner pools."""
     pop, p, ca, rng = m.pop, m.p, m.this_year.countries, m.rng
     rows = post_holders(pop.people, False)
     # country x sector terms once, then one lookup per researcher
@@ -46,19 +67,19 @@ def produce(m: CirculationModel) -> np.ndarray:
         * fund**p.papers_funding_elasticity
     ).ravel()
     impact_base = (p.impact_research_time * rt + p.impact_log_funding * np.log(fund)).ravel()
-    # the per-person sums run compiled; exp and expm1 stay numpy's (bit-for-bit the same results)
-    paper_weights = research_kernels.PaperWeights(
-        np.float32(p.papers_talent), p.papers_stability, np.float32(-p.intl_coauthor_per_tie)
+    cell, log_papers = research_kernels.paper_rates(
+        pop.people, rows, log_rate, research_kernels.PaperWeights(np.float32(p.papers_talent), p.papers_stability)
     )
-    cell, log_papers, tie_term = research_kernels.production_exponents(pop.people, rows, log_rate, paper_weights)
     papers = np.exp(log_papers)
-    intl = -np.expm1(tie_term)
+    # co-authors are drawn from this year's output at home and abroad
+    pools = partners(m, np.bincount(cell // N_POST, papers, minlength=m.n_countries))
+    intl = research_kernels.international_shares(pop.people, rows, pools)
     output = research_kernels.Production(cell, papers, intl, rng.standard_normal(rows.size, dtype=np.float32))
     impact_weights = research_kernels.ImpactWeights(
         impact_base, np.float32(p.impact_talent), np.float32(p.impact_international), np.float32(p.impact_noise)
     )
     research_kernels.store_production(pop.people, rows, output, impact_weights)
-    return rows
+    return rows, pools
 
 
 def update_ties(m: CirculationModel) -> None:
@@ -99,13 +120,13 @@ def top_threshold(impact: np.ndarray, papers: np.ndarray, share: float = 0.10, b
     return float(edges[min(k, bins - 1)])
 
 
-def country_output(m: CirculationModel, rows: np.ndarray) -> dict[str, np.ndarray]:
+def country_output(m: CirculationModel, rows: np.ndarray, pools: research_kernels.Partners) -> dict[str, np.ndarray]:
     """Per-country papers, top-10% papers, internationally co-authored papers, and the
     collaboration matrix (expected co-authored papers between country pairs)."""
     pop, n = m.pop, m.n_countries
     # researchers grouped by country, so country sums are sums over contiguous runs;
-    # collaboration: each researcher's co-authored papers spread over their foreign ties
-    starts, values, impact, coauthored = research_kernels.output_by_country(pop.people, rows)
+    # collaboration: each researcher's co-authored papers spread over the partner countries
+    starts, values, impact, coauthored = research_kernels.output_by_country(pop.people, rows, pools)
     papers = values[0]
     values[1] = papers * (impact >= top_threshold(impact, papers))  # top-10% papers
     sums = np.hstack([coauthored, _group_sums(values, starts)])

@@ -14,29 +14,25 @@ from ..sectors import N_POST
 
 
 class PaperWeights(NamedTuple):
-    """Weights of a post holder's log paper rate and co-authored share."""
+    """Weights of a post holder's log paper rate."""
 
     talent: np.float32  # per unit of talent (numpy's float32 product)
     permanent: float  # for a permanent post
-    per_tie: np.float32  # times the sum of ties: the exponent of the share not co-authored abroad
 
 
 @jit
-def production_exponents(
+def paper_rates(
     people: People, rows: np.ndarray, log_rate: np.ndarray, w: PaperWeights
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per post holder in ``rows``: the cell (``country * N_POST + post column``), the log of
-    their paper rate and ``per_tie`` times the sum of their ties (float32)::
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per post holder in ``rows``: the cell (``country * N_POST + post column``) and the log
+    of their fractional paper rate::
 
         cell = country[rows] * N_POST + (sector[rows] - ACAD_PERM)
         log_papers = (log_rate[cell] + w.talent * talent[rows]) + w.permanent * (sector[rows] == ACAD_PERM)
-        tie_term = w.per_tie * ties[:, rows].sum(axis=0)   # float32, summed in country order
     """
-    country, sector, talent, ties = people.country, people.sector, people.talent, people.ties
-    n_c = ties.shape[0]
+    country, sector, talent = people.country, people.sector, people.talent
     cell = np.empty(rows.size, np.int64)
     log_papers = np.empty(rows.size)
-    tie_term = np.empty(rows.size, np.float32)
     for j in range(rows.size):
         r = rows[j]
         s = sector[r]
@@ -44,11 +40,48 @@ def production_exponents(
         log_papers[j] = (log_rate[cell[j]] + np.float64(w.talent * talent[r])) + w.permanent * np.float64(
             s == ACAD_PERM
         )
-        total = np.float32(0.0)
-        for d in range(n_c):
-            total += ties[d, r]
-        tie_term[j] = w.per_tie * total
-    return cell, log_papers, tie_term
+    return cell, log_papers
+
+
+class Partners(NamedTuple):
+    """Where co-authors come from: each country's pull as a partner pool, and how a
+    researcher's ties with a country add to the pull of its pool."""
+
+    pool: np.ndarray  # (C,) float64: a country's output to the pool elasticity
+    base: float  # weight of a foreign pool without any tie with it
+    per_tie: float  # weight added per unit of tie
+    coauthors: float  # co-authors per paper (authors per paper - 1)
+
+
+@jit
+def _foreign_pull(ties: np.ndarray, r: int, c: int, partners: Partners) -> float:
+    """The pull of the foreign pools on researcher ``r`` working in ``c``:
+    ``sum over d != c of (base + per_tie * ties[d, r]) * pool[d]``."""
+    total = 0.0
+    for d in range(ties.shape[0]):
+        if d != c:
+            total += (partners.base + partners.per_tie * np.float64(ties[d, r])) * partners.pool[d]
+    return total
+
+
+@jit
+def international_shares(people: People, rows: np.ndarray, partners: Partners) -> np.ndarray:
+    """Per post holder in ``rows`` (working in ``c``): the probability that a paper has a
+    co-author abroad, each of its ``coauthors`` co-authors being foreign with probability
+    ``q = F / (pool[c] + F)``, ``F`` the pull of the foreign pools (:func:`_foreign_pull`)::
+
+        intl = 1 - (1 - q) ** coauthors     (float32)
+    """
+    country, ties = people.country, people.ties
+    out = np.empty(rows.size, np.float32)
+    for j in range(rows.size):
+        r = rows[j]
+        c = country[r]
+        f = _foreign_pull(ties, r, c, partners)
+        den = partners.pool[c] + f
+        q = f / den if den > 0 else 0.0
+        out[j] = 1.0 - (1.0 - q) ** partners.coauthors
+    return out
 
 
 class Production(NamedTuple):
@@ -174,18 +207,20 @@ def pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
 
 
 @jit
-def output_by_country(people: People, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def output_by_country(
+    people: People, rows: np.ndarray, partners: Partners
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The producing ``rows`` grouped by country (stable), for sums over contiguous runs.
 
     With ``order = rows[np.argsort(country[rows], kind="stable")]``: returns where each
     country's run of ``order`` starts (``np.searchsorted(country[order], np.arange(C))``),
     the (3 x rows) float32 ``[papers[order], zeros (for the top papers), papers[order] *
     intl[order]]`` (the last: co-authored papers), ``impact[order]``, and the (countries
-    x partners) sums of the co-authored papers spread over each one's ties in proportion,
-    ``spread = ties[:, order] * (coauthored / np.maximum(ties[:, order].sum(axis=0),
-    np.float32(1e-12)))`` (float32, C order), as ``spread[:, a:b].sum(axis=1, dtype=np.float64)``
-    over each country's run ``a:b``, without storing the spread: each country's values
-    pass through a buffer of numpy's size and are summed pairwise as numpy does.
+    x partners) sums of the co-authored papers spread over the partner countries in
+    proportion to their pull, ``pull[d] = (base + per_tie * ties[d]) * pool[d]`` for
+    ``d`` other than the country of work (0 for it): ``spread[d] = coauthored * pull[d] /
+    max(sum(pull), 1e-300)`` (float64), summed over each country's run pairwise as numpy
+    does, through buffers of numpy's size, without storing the spread.
     """
     country, papers, impact, intl, ties = people.country, people.papers, people.impact, people.intl, people.ties
     n_countries = n_c = ties.shape[0]
@@ -200,7 +235,6 @@ def output_by_country(people: People, rows: np.ndarray) -> tuple[np.ndarray, np.
     buf = np.empty((n_countries, n_c, _SUM_BUFFER))
     in_buf = np.zeros(n_countries, np.int64)
     sums = np.zeros((n_countries, n_c))
-    tiny = np.float32(1e-12)
     # rows are read in order and written to their country's run (a write stream per
     # country), rather than gathered in country order by random reads
     for i in range(rows.size):
@@ -212,13 +246,11 @@ def output_by_country(people: People, rows: np.ndarray) -> tuple[np.ndarray, np.
         values[0, j] = papers[r]
         values[2, j] = coauth
         impact_out[j] = impact[r]
-        total = np.float32(0.0)
-        for d in range(n_c):
-            total += ties[d, r]
-        w = coauth / max(total, tiny)
+        w = np.float64(coauth) / max(_foreign_pull(ties, r, c, partners), 1e-300)
         k = in_buf[c]
         for d in range(n_c):
-            buf[c, d, k] = ties[d, r] * w  # the float32 product, cast as numpy's buffer does
+            pull = 0.0 if d == c else (partners.base + partners.per_tie * np.float64(ties[d, r])) * partners.pool[d]
+            buf[c, d, k] = pull * w
         in_buf[c] = k + 1
         if k + 1 == _SUM_BUFFER:
             for d in range(n_c):
