@@ -150,12 +150,7 @@ class ResultStore:
         self._lock()
         if resuming:
             self._check_same_experiment(experiment_text)  # again, now that no one else writes
-            for table in TABLES:
-                folder = self.path / f"{table}.parquet"
-                if folder.exists() and (folder.is_symlink() or not folder.is_dir()):
-                    raise InputError(
-                        "is not a directory of parts", source=str(folder), allowed="a store's part directory"
-                    )
+            self._check_part_folders()
             self._clean_temporary_files()
             self._drop_torn_line()
             for rid in [rid for rid, problem in self.verify().items() if problem]:
@@ -346,9 +341,17 @@ class ResultStore:
                 source=str(self.path),
                 allowed="a directory written by 'circsim batch'",
             )
+        self._check_part_folders()
         self._tables.clear()
         self._merge_journal()
         return self
+
+    def _check_part_folders(self) -> None:
+        """InputError if a table's part folder is there but is a file or a link."""
+        for table in TABLES:
+            folder = self.path / f"{table}.parquet"
+            if folder.exists() and (folder.is_symlink() or not folder.is_dir()):
+                raise InputError("is not a directory of parts", source=str(folder), allowed="a store's part directory")
 
     @property
     def sealed(self) -> bool:
