@@ -295,3 +295,21 @@ def test_verify_compare_and_resume_on_the_command_line(reference, copy, capsys):
     assert main(["batch", str(exp), "--out", str(copy), "--resume", "--executor", "serial", "--quiet"]) == 0
     assert "4 of 4 runs done" in capsys.readouterr().out
     assert main(["verify", str(copy)]) == 0
+
+
+@pytest.mark.parametrize("table", ["indicators", "flows"])
+def test_a_part_folder_that_is_a_file_is_refused_before_a_resume_says_anything(reference, copy, capsys, table):
+    from circsim.cli.main import main
+
+    exp, _ = reference
+    folder = copy / f"{table}.parquet"
+    shutil.rmtree(folder)
+    folder.write_bytes(b"not a folder")
+    assert main(["batch", str(exp), "--out", str(copy), "--resume", "--executor", "serial"]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("circsim: error:") and "is not a directory of parts" in err[0]
+    assert captured.out == "" and folder.read_bytes() == b"not a folder"  # nothing run, nothing touched
+    for command in (["verify", str(copy)], ["compare", str(copy), "--out", str(copy.parent / "r")]):
+        assert main(command) == 2
+        assert "is not a directory of parts" in capsys.readouterr().err
