@@ -168,12 +168,17 @@ def test_minimum_contract_length_lengthens_contracts(paired):
     )
 
 
-def test_startup_support_adds_startup_researchers(paired):
+def test_startup_support_adds_startup_researchers_and_brings_phds_into_startups(paired):
     for v in paired("startup_support"):
         assert jp_state(v).extra_posts[Sector.STARTUP] == pytest.approx(1e11 / 1.5e7 / SCALE)
+        assert jp_state(v).market_posts[Sector.STARTUP] == jp_state(v).extra_posts[Sector.STARTUP]
     base, lever, diffs = effect(paired, "startup_support", "researchers_startup")
     assert all(d > 0 for d in diffs)
     assert lever > 1.5 * base
+    # the supported posts hire through the market: new PhDs go to startups, which the
+    # non-doctoral entrants filling ordinary startup vacancies never are
+    base, lever, diffs = effect(paired, "startup_support", "phd_dest_startup")
+    assert all(d > 0 for d in diffs) and lever > 2 * base
 
 
 # --- mobility levers -------------------------------------------------------------------------

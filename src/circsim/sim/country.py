@@ -39,6 +39,8 @@ class PolicyState:
     phd_hiring_bonus: float = 0.0  # hiring-score bonus of PhDs outside academia (diverse careers)
     nonacademic_access: float = 1.0  # multiplier on the share of non-academic vacancies open to the market
     extra_posts: np.ndarray = field(default_factory=lambda: np.zeros(N_SECTORS))  # agent units
+    # of extra_posts, those that hire researchers through the market, never non-doctoral entrants
+    market_posts: np.ndarray = field(default_factory=lambda: np.zeros(N_SECTORS))  # agent units
     # information channels for nationals abroad, per host country (embassy fellows, contact window)
     home_visibility_abroad: np.ndarray | None = None  # extra visibility of home vacancies
     home_tie_gain_abroad: np.ndarray | None = None  # extra yearly tie gain with home
@@ -147,6 +149,7 @@ class CountryArrays:
     phd_hiring_bonus: np.ndarray
     nonacademic_access: np.ndarray
     extra_posts: np.ndarray  # (C, S)
+    market_posts: np.ndarray  # (C, S)
     home_visibility_abroad: np.ndarray  # (C home, C host)
     home_tie_gain_abroad: np.ndarray  # (C home, C host)
     mean_contract_years: np.ndarray

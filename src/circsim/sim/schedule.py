@@ -18,7 +18,7 @@ import numpy as np
 
 from .country import CountryArrays, stack_states
 from .groups import stochastic_round
-from .sectors import N_POST, NONACADEMIC_POST_COLUMNS, post_columns
+from .sectors import N_POST, NONACADEMIC_POST_COLUMNS, NONACADEMIC_SECTORS, post_columns
 from .steps import contracts, demography, market, research, returns, visits
 from .steps.choice import MarketContext, build_context, diaspora_matrix
 from .steps.funding import posts_from_funding, vacancies
@@ -106,9 +106,14 @@ def job_market(m: CirculationModel, now: YearState) -> None:
     now.market = build_context(now.countries, p, diaspora_matrix(pop, n), m.distance_km)
     capacity = post_columns(vacancies(now.posts, m.occupied_posts()))
     log.market_vacancies = capacity.copy()
-    # most non-academic vacancies go to non-doctoral entrants, outside this market
-    open_share = np.minimum(p.nonacademic_market_share * now.countries.nonacademic_access, 1.0)[:, None]
     nonacademic = capacity[:, NONACADEMIC_POST_COLUMNS]
+    # most non-academic vacancies go to non-doctoral entrants, outside this market; a
+    # vacancy is one of the lever posts that hire through the market (startup support)
+    # in proportion to their share of the funded posts
+    open_share = np.minimum(p.nonacademic_market_share * now.countries.nonacademic_access, 1.0)[:, None]
+    funded = now.posts[:, NONACADEMIC_SECTORS]
+    lever_share = np.minimum(now.countries.market_posts[:, NONACADEMIC_SECTORS] / np.maximum(funded, 1), 1.0)
+    open_share = lever_share + (1.0 - lever_share) * open_share
     reserved = nonacademic - stochastic_round(nonacademic * open_share, m.rng)
     nonacademic -= reserved
     seekers = np.union1d(market.find_seekers(m), now.homeward)

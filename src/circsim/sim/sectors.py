@@ -33,6 +33,8 @@ N_POST = len(POST_SECTORS)
 #: Their academic (permanent, fixed-term) and non-academic (industry, government, startup) columns.
 ACADEMIC_POST_COLUMNS = slice(0, 2)
 NONACADEMIC_POST_COLUMNS = slice(2, N_POST)
+#: The same non-academic posts as columns of a (country x sector) table.
+NONACADEMIC_SECTORS = slice(int(Sector.INDUSTRY), int(Sector.STARTUP) + 1)
 
 
 #: The post sectors are the contiguous values ACAD_PERM..STARTUP.

@@ -67,12 +67,17 @@ class CompetitiveFunding(Lever):
 
 
 class StartupSupport(Lever):
-    """Public money for research-intensive startups, paying extra startup posts."""
+    """Public money for research-intensive startups: it pays startup research posts that
+    hire through the researchers' job market (doctorate holders, returners, researchers
+    changing post), not the non-doctoral entrants who fill most startup vacancies, so it
+    changes who enters startups as well as how many posts there are."""
 
     yen_per_year: float = Field(1.0e10, ge=0, description="yearly support (100 億円 default)")
     cost_per_post_year_yen: float = Field(1.5e7, gt=0, description="cost of one startup research post a year; assumed")
 
     def apply(self, m: CirculationModel, ctry: Country) -> float:
-        """Add startup posts paid by the support."""
-        ctry.state.extra_posts[Sector.STARTUP] += self.yen_per_year / self.cost_per_post_year_yen / m.p.scale
+        """Add startup posts paid by the support, open to the researchers' market."""
+        posts = self.yen_per_year / self.cost_per_post_year_yen / m.p.scale
+        ctry.state.extra_posts[Sector.STARTUP] += posts
+        ctry.state.market_posts[Sector.STARTUP] += posts
         return self.yen_per_year
