@@ -593,10 +593,13 @@ def test_international_shares(case):
     p, partners = pop.people, random_partners(rng, case.countries)
     rows = rows_of(rng, is_post(p.sector))
     f = foreign_pull_reference(p, rows, partners).sum(axis=1)
+    pulls = research_kernels.foreign_pulls(p, rows, partners)
+    np.testing.assert_allclose(pulls, f, rtol=1e-12, atol=1e-12)
     den = partners.pool[p.country[rows]] + f
     q = np.where(den > 0, f / np.where(den > 0, den, 1.0), 0.0)
-    expected = (1.0 - (1.0 - q) ** partners.coauthors).astype(F32)
-    np.testing.assert_allclose(research_kernels.international_shares(p, rows, partners), expected, rtol=1e-6)
+    expected = (F32(1) - (F32(1) - q.astype(F32)) ** F32(partners.coauthors)).astype(F32)
+    got = research_kernels.international_shares(p, rows, pulls, partners)
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
 @on_random_populations
@@ -622,63 +625,15 @@ def test_store_production(case):
     assert_same_people(pop.people, e)
 
 
-@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 127, 128, 129, 136, 1000, 8191, 8192])
-def test_pairwise_sum(n):
-    a = np.random.default_rng(n).random(n + 3) ** 4
-    expected = np.add.reduce(a[3:])
-    assert research_kernels.pairwise_sum(a, 3, n) + 0.0 == expected  # numpy's sum starts from 0.0, not -0.0
-    if n <= 128:  # one leaf of the pairwise sum
-        assert research_kernels._pairwise_leaf(a, 3, n) + 0.0 == expected
-
-
-def output_by_country_reference(p: People, rows: np.ndarray, partners: research_kernels.Partners):
-    """The kernel's docstring in numpy: runs by country, the values and the group sums."""
-    order = rows[np.argsort(p.country[rows], kind="stable")]
-    c = n_countries(p)
-    starts = np.searchsorted(p.country[order], np.arange(c))
-    coauthored = p.papers[order] * p.intl[order]
-    values = np.stack([p.papers[order], np.zeros(order.size, F32), coauthored])
-    # C order, as the docstring means (countries x rows, each row summed pairwise)
-    pull = np.ascontiguousarray(foreign_pull_reference(p, order, partners).T)
-    spread = np.ascontiguousarray(pull * (coauthored.astype(np.float64) / np.maximum(pull.sum(axis=0), 1e-300)))
-    ends = np.r_[starts[1:], order.size]
-    sums = np.array([spread[:, a:b].sum(axis=1, dtype=np.float64) for a, b in zip(starts, ends, strict=True)])
-    return starts, values, p.impact[order], sums.reshape(c, c)
-
-
 @on_random_populations
-def test_output_by_country(case):
+def test_weighted_ties(case):
     pop, rng = random_population(case)
-    partners = random_partners(rng, case.countries)
-    rows = rows_of(rng, is_post(pop.sector))
-    got = research_kernels.output_by_country(pop.people, rows, partners)
-    expected = output_by_country_reference(pop.people, rows, partners)
-    for g, e in zip(got[:3], expected[:3], strict=True):
-        assert_same(g, e)
-    # the spread: the kernel adds pull * w per row, numpy scales the pull by w per row
-    np.testing.assert_allclose(got[3], expected[3], rtol=1e-9, atol=1e-12)
-
-
-def test_output_by_country_sums_past_numpys_cast_buffer():
-    """Country runs longer than numpy's 8192-element cast buffer are summed as numpy does."""
-    rng = np.random.default_rng(0)
-    n, c = 60_000, 4
-    pop = Population(c)
-    pop.append(
-        n,
-        country=rng.choice(c, n, p=[0.6, 0.3, 0.1, 0.0]),
-        papers=rng.random(n, dtype=F32) * 5,
-        impact=rng.random(n, dtype=F32),
-        intl=rng.random(n, dtype=F32),
-        ties=rng.random((n, c), dtype=F32) * (rng.random((n, c)) < 0.5),
-    )
-    rows = np.flatnonzero(rng.random(n) < 0.9)
-    partners = research_kernels.Partners(np.array([50.0, 20.0, 5.0, 0.0]), 0.01, 0.5, 3.0)
-    got = research_kernels.output_by_country(pop.people, rows, partners)
-    expected = output_by_country_reference(pop.people, rows, partners)
-    for g, e in zip(got[:3], expected[:3], strict=True):
-        assert_same(g, e)
-    np.testing.assert_allclose(got[3], expected[3], rtol=1e-9)
+    p, c = pop.people, case.countries
+    rows = rows_of(rng, is_post(p.sector))
+    weights = rng.exponential(1.0, rows.size)
+    expected = np.zeros((c, c))
+    np.add.at(expected, p.country[rows], weights[:, None] * p.ties[:, rows].T.astype(np.float64))
+    np.testing.assert_allclose(research_kernels.weighted_ties(p, rows, weights), expected, rtol=1e-12, atol=1e-12)
 
 
 @on_random_populations

@@ -40,7 +40,7 @@ def test_papers_rise_with_talent_and_only_post_holders_publish(tiny):
     add_rows(tiny, 2, **_academics(tiny, 2, sector=Sector.UNEMPLOYED))
     add_rows(tiny, 2, **_academics(tiny, 2, sector=Sector.DOCTORAL, phd_year=-1))
     start_policy_year(tiny)
-    rows, _ = research.produce(tiny)
+    rows, _, _ = research.produce(tiny)
     np.testing.assert_array_equal(rows, np.arange(5))
     pop = tiny.pop
     assert np.all(np.diff(pop.papers[:5]) > 0)
@@ -64,7 +64,7 @@ def test_international_share_rises_with_foreign_ties(tiny):
     t[1, US] = 0.5
     t[2, US], t[2, UK] = 1.0, 1.0
     start_policy_year(tiny)
-    _, pools = research.produce(tiny)
+    _, _, pools = research.produce(tiny)
     intl = tiny.pop.intl
     assert 0 < intl[0] < intl[1] < intl[2] < 1  # some co-authors abroad even without ties
     # the formula of the module docstring for the researcher with two ties
@@ -83,7 +83,7 @@ def _produced(m, n_jp: int = 2, year: int | None = None, **tied: float):
     if year is not None:
         m.year = year
     start_policy_year(m, year)
-    return research.produce(m)[1]
+    return research.produce(m)[2]
 
 
 def test_no_partners_abroad_no_international_papers():
@@ -131,8 +131,8 @@ def test_country_output_adds_up(tiny):
     ties(tiny.pop)[:30, US] = 1.0
     ties(tiny.pop)[30:, JP] = 0.5
     start_policy_year(tiny)
-    rows, pools = research.produce(tiny)
-    out = research.country_output(tiny, rows, pools)
+    rows, pulls, pools = research.produce(tiny)
+    out = research.country_output(tiny, rows, pulls, pools)
     pop = tiny.pop
     assert out["papers"][JP] == pytest.approx(pop.papers[:30].sum(), rel=1e-5)
     assert out["papers"][US] == pytest.approx(pop.papers[30:].sum(), rel=1e-5)

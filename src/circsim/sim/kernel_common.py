@@ -4,16 +4,17 @@ jit decorator, sector values as constants, and the one kernel two steps call.
 The kernels live next to the steps whose formulas they implement
 (``circsim.sim.steps.<step>_kernels``, :mod:`circsim.sim.population_kernels`). Each
 does in one pass over the people what would otherwise be a chain of numpy operations
-with a temporary array each (masks, gathers, bincounts). The arithmetic is numpy's, in
-the same order and dtypes (float32 where numpy computes in float32: a Python float
-times a float32 array), so results are bit-for-bit those of the plain numpy expressions
-written in the docstrings (``tests/unit/test_kernels_reference.py`` checks every kernel
-against its expression). Anything transcendental (exp, log, arctan) and every random
-draw stays in numpy, in the callers: numba's math library may differ from numpy's in
-the last bit, and the draws must keep their order. Sums that numpy computes pairwise
-(over country groups) stay in numpy, except the co-authored papers per country pair,
-which :func:`circsim.sim.steps.research_kernels.pairwise_sum` adds in numpy's exact
-order; sorting keeps numpy's stable order
+with a temporary array each (masks, gathers, bincounts). Most keep numpy's arithmetic,
+in the same order and dtypes (float32 where numpy computes in float32: a Python float
+times a float32 array), so their results are bit-for-bit those of the plain numpy
+expressions written in their docstrings; the kernels of international co-authorship
+(:mod:`circsim.sim.steps.research_kernels`: the pull of the partner pools, the shares
+co-authored abroad, the ties summed by country) sum in their own order and compute the
+share's power in float32, and equal their expressions to a stated tolerance
+(``tests/unit/test_kernels_reference.py`` checks every kernel against its expression).
+Every random draw stays in numpy, in the callers, so the draws keep their order, and so
+do the transcendental functions of the kernels kept bit for bit (numba's math library
+may differ from numpy's in the last bit); sorting keeps numpy's stable order
 (:func:`circsim.sim.steps.market_kernels.radix_argsort`).
 
 Arguments are few and named: the population's columns come as one
@@ -23,9 +24,9 @@ weights and rules as a small ``NamedTuple`` declared next to its kernel.
 Kernels are compiled on first use and cached on disk (``cache=True``, in the
 ``__pycache__`` next to their module). numba invalidates a cached kernel when its own
 file changes, not when a jitted function it calls from another file does: so a kernel
-calls jitted helpers of its own module only (the exact sum and sort sit beside their
-one caller), and the constants below are read when a kernel is compiled (after
-changing :class:`circsim.sim.sectors.Sector`, clear the caches).
+calls jitted helpers of its own module only (the sort sits beside its one caller),
+and the constants below are read when a kernel is compiled (after changing
+:class:`circsim.sim.sectors.Sector`, clear the caches).
 """
 
 from __future__ import annotations

@@ -116,14 +116,21 @@ def job_market(m: CirculationModel, now: YearState) -> None:
     open_share = lever_share + (1.0 - lever_share) * open_share
     reserved = nonacademic - stochastic_round(nonacademic * open_share, m.rng)
     nonacademic -= reserved
-    seekers = np.union1d(market.find_seekers(m), now.homeward)
-    homeward = np.isin(seekers, now.homeward, assume_unique=True)
+    seekers, homeward = _with_homeward(market.find_seekers(m), now.homeward, len(pop))
     hired = market.apply_hires(m, seekers, market.run_market(m, seekers, capacity, homeward))
     nonacademic += reserved
     log.market_hires = np.bincount(
         pop.country[hired].astype(np.int64) * N_POST + pop.sector[hired] - 1, minlength=n * N_POST
     ).reshape(n, N_POST)
     demography.direct_entry(m, capacity)
+
+
+def _with_homeward(seekers: np.ndarray, homeward: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The seekers and those looking homeward, in row order, and which of them look homeward."""
+    seeking, home = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+    seeking[seekers] = seeking[homeward] = home[homeward] = True
+    rows = np.flatnonzero(seeking)
+    return rows, home[rows]
 
 
 def long_visits(m: CirculationModel, now: YearState) -> None:
@@ -135,8 +142,8 @@ def research_production(m: CirculationModel, now: YearState) -> None:
     """8. Papers, impact, country output and network, ties and standing, topic
     diffusion; the year's counters; the career's attractiveness for doctoral intake."""
     log, p = now.log, m.p
-    producing, pools = research.produce(m)
-    log.output = research.country_output(m, producing, pools)
+    producing, pulls, pools = research.produce(m)
+    log.output = research.country_output(m, producing, pulls, pools)
     log.centrality = research.eigenvector_centrality(log.output["collab"])
     research.update_ties(m)
     demography.end_of_year_counters(m)

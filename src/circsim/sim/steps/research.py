@@ -51,9 +51,9 @@ def partners(m: CirculationModel, papers_by_country: np.ndarray) -> research_ker
     )
 
 
-def produce(m: CirculationModel) -> tuple[np.ndarray, research_kernels.Partners]:
+def produce(m: CirculationModel) -> tuple[np.ndarray, np.ndarray, research_kernels.Partners]:
     """Papers, impact and international co-authorship of every post holder this year.
-    Returns the producing rows and the year's partner pools."""
+    Returns the producing rows, their foreign pulls and the year's partner pools."""
     pop, p, ca, rng = m.pop, m.p, m.this_year.countries, m.rng
     rows = post_holders(pop.people, False)
     # country x sector terms once, then one lookup per researcher
@@ -73,13 +73,14 @@ def produce(m: CirculationModel) -> tuple[np.ndarray, research_kernels.Partners]
     papers = np.exp(log_papers)
     # co-authors are drawn from this year's output at home and abroad
     pools = partners(m, np.bincount(cell // N_POST, papers, minlength=m.n_countries))
-    intl = research_kernels.international_shares(pop.people, rows, pools)
+    pulls = research_kernels.foreign_pulls(pop.people, rows, pools)
+    intl = research_kernels.international_shares(pop.people, rows, pulls, pools)
     output = research_kernels.Production(cell, papers, intl, rng.standard_normal(rows.size, dtype=np.float32))
     impact_weights = research_kernels.ImpactWeights(
         impact_base, np.float32(p.impact_talent), np.float32(p.impact_international), np.float32(p.impact_noise)
     )
     research_kernels.store_production(pop.people, rows, output, impact_weights)
-    return rows, pools
+    return rows, pulls, pools
 
 
 def update_ties(m: CirculationModel) -> None:
@@ -120,32 +121,30 @@ def top_threshold(impact: np.ndarray, papers: np.ndarray, share: float = 0.10, b
     return float(edges[min(k, bins - 1)])
 
 
-def country_output(m: CirculationModel, rows: np.ndarray, pools: research_kernels.Partners) -> dict[str, np.ndarray]:
+def country_output(
+    m: CirculationModel, rows: np.ndarray, pulls: np.ndarray, pools: research_kernels.Partners
+) -> dict[str, np.ndarray]:
     """Per-country papers, top-10% papers, internationally co-authored papers, and the
     collaboration matrix (expected co-authored papers between country pairs)."""
     pop, n = m.pop, m.n_countries
-    # researchers grouped by country, so country sums are sums over contiguous runs;
-    # collaboration: each researcher's co-authored papers spread over the partner countries
-    starts, values, impact, coauthored = research_kernels.output_by_country(pop.people, rows, pools)
-    papers = values[0]
-    values[1] = papers * (impact >= top_threshold(impact, papers))  # top-10% papers
-    sums = np.hstack([coauthored, _group_sums(values, starts)])
+    country = pop.country[rows].astype(np.int64)
+    papers = pop.papers[rows].astype(np.float64)
+    impact = pop.impact[rows]
+    coauth = papers * pop.intl[rows]
+    # each researcher's co-authored papers spread over the partner countries in proportion
+    # to their pull, (base + per_tie * tie) * pool, summed by country of work
+    weights = coauth / np.maximum(pulls, 1e-300)
+    ties = research_kernels.weighted_ties(pop.people, rows, weights)
+    coauthored = pools.pool[None, :] * (pools.base * np.bincount(country, weights, n)[:, None] + pools.per_tie * ties)
+    np.fill_diagonal(coauthored, 0.0)
+    top = impact >= top_threshold(impact, papers)
     return {
-        "coauthored": sums[:, :n],  # [c, d]: c's internationally co-authored papers with partners in d
-        "papers": sums[:, n],
-        "top10": sums[:, n + 1],
-        "intl": sums[:, n + 2],
-        "collab": sums[:, :n] + sums[:, :n].T,  # symmetric collaboration network
+        "coauthored": coauthored,  # [c, d]: c's internationally co-authored papers with partners in d
+        "papers": np.bincount(country, papers, n),
+        "top10": np.bincount(country, papers * top, n),
+        "intl": np.bincount(country, coauth, n),
+        "collab": coauthored + coauthored.T,  # symmetric collaboration network
     }
-
-
-def _group_sums(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Sums of the columns of ``values`` (k x rows) over runs beginning at ``starts``
-    (one per group, sorted; a group with no rows starts where the next one does).
-    Returns (groups x k)."""
-    ends = np.r_[starts[1:], values.shape[1]]
-    # a loop over countries (pairwise float64 sums of contiguous slices), not over people
-    return np.array([values[:, a:b].sum(axis=1, dtype=np.float64) for a, b in zip(starts, ends, strict=True)])
 
 
 def eigenvector_centrality(w: np.ndarray) -> np.ndarray:

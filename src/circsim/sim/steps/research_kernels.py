@@ -1,6 +1,7 @@
 """Compiled (numba) loops of step 8, research production (:mod:`circsim.sim.steps.research`):
-paper rates, this year's output, country sums (with numpy's exact pairwise sum) and the
-yearly tie update (rules in :mod:`circsim.sim.kernel_common`)."""
+paper rates, the pull of the partner pools and international co-authorship, this year's
+output, the co-authorship ties summed by country, and the yearly tie update (rules in
+:mod:`circsim.sim.kernel_common`)."""
 
 from __future__ import annotations
 
@@ -54,33 +55,44 @@ class Partners(NamedTuple):
 
 
 @jit
-def _foreign_pull(ties: np.ndarray, r: int, c: int, partners: Partners) -> float:
-    """The pull of the foreign pools on researcher ``r`` working in ``c``:
-    ``sum over d != c of (base + per_tie * ties[d, r]) * pool[d]``."""
-    total = 0.0
-    for d in range(ties.shape[0]):
-        if d != c:
-            total += (partners.base + partners.per_tie * np.float64(ties[d, r])) * partners.pool[d]
-    return total
-
-
-@jit
-def international_shares(people: People, rows: np.ndarray, partners: Partners) -> np.ndarray:
-    """Per post holder in ``rows`` (working in ``c``): the probability that a paper has a
-    co-author abroad, each of its ``coauthors`` co-authors being foreign with probability
-    ``q = F / (pool[c] + F)``, ``F`` the pull of the foreign pools (:func:`_foreign_pull`)::
-
-        intl = 1 - (1 - q) ** coauthors     (float32)
-    """
+def foreign_pulls(people: People, rows: np.ndarray, partners: Partners) -> np.ndarray:
+    """Per post holder in ``rows`` (working in ``c``), the pull of the foreign pools:
+    ``sum over d != c of (base + per_tie * ties[d, r]) * pool[d]`` (float64). Computed as
+    the sum over every country minus the own country's term, the sum taken country by
+    country over the rows so that the country-major ties are read in order (no branch)."""
     country, ties = people.country, people.ties
-    out = np.empty(rows.size, np.float32)
+    pool, base, per_tie = partners.pool, partners.base, partners.per_tie
+    total = 0.0
+    for d in range(pool.size):
+        total += base * pool[d]
+    out = np.empty(rows.size)
     for j in range(rows.size):
         r = rows[j]
         c = country[r]
-        f = _foreign_pull(ties, r, c, partners)
-        den = partners.pool[c] + f
-        q = f / den if den > 0 else 0.0
-        out[j] = 1.0 - (1.0 - q) ** partners.coauthors
+        out[j] = total - (base + per_tie * np.float64(ties[c, r])) * pool[c]
+    for d in range(ties.shape[0]):
+        weight = per_tie * pool[d]
+        for j in range(rows.size):
+            out[j] += weight * np.float64(ties[d, rows[j]])
+    return out
+
+
+@jit
+def international_shares(people: People, rows: np.ndarray, pulls: np.ndarray, partners: Partners) -> np.ndarray:
+    """Per post holder in ``rows`` (working in ``c``, with the foreign pull ``F`` of
+    :func:`foreign_pulls`): the probability that a paper has a co-author abroad, each of
+    its ``coauthors`` co-authors being foreign with probability ``q = F / (pool[c] + F)``::
+
+        intl = 1 - (1 - q) ** coauthors     (q and the power in float32)
+    """
+    country = people.country
+    out = np.empty(rows.size, np.float32)
+    one, coauthors = np.float32(1.0), np.float32(partners.coauthors)  # float32 power: 2-3 times faster
+    for j in range(rows.size):
+        f = max(pulls[j], 0.0)  # a difference of sums: may be a rounding error below 0
+        den = partners.pool[country[rows[j]]] + f
+        q = np.float32(f / den) if den > 0 else np.float32(0.0)
+        out[j] = one - (one - q) ** coauthors
     return out
 
 
@@ -132,135 +144,22 @@ def store_production(people: People, rows: np.ndarray, out: Production, w: Impac
         intl_now[r] = intl[j]
 
 
-# numpy reduces a float32 array with dtype=float64 through cast buffers of this many
-# elements, summing each buffer pairwise (blocks of 8, at most 128 unrolled) into the total
-_SUM_BUFFER = 8192
-_PW_BLOCK = 128
-
-
 @jit
-def _pairwise_leaf(a: np.ndarray, lo: int, n: int) -> float:
-    """numpy's sum of at most 128 elements ``a[lo:lo + n]``: eight running sums, combined
-    pairwise, then the remainder (fewer than 8 elements: in order from -0.0)."""
-    if n < 8:
-        res = -0.0
-        for i in range(lo, lo + n):
-            res += a[i]
-        return res
-    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
-    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
-    i = 8
-    while i < n - n % 8:
-        r0 += a[lo + i]
-        r1 += a[lo + i + 1]
-        r2 += a[lo + i + 2]
-        r3 += a[lo + i + 3]
-        r4 += a[lo + i + 4]
-        r5 += a[lo + i + 5]
-        r6 += a[lo + i + 6]
-        r7 += a[lo + i + 7]
-        i += 8
-    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < n:
-        res += a[lo + i]
-        i += 1
-    return res
+def weighted_ties(people: People, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(country of work x partner country) sums of ``weights`` times ties over the rows::
 
+        T[c, d] = sum over j with country[rows[j]] == c of weights[j] * ties[d, rows[j]]
 
-@jit
-def pairwise_sum(a: np.ndarray, lo: int, n: int) -> float:
-    """numpy's pairwise sum of ``a[lo:lo + n]`` (float64), in its exact order of additions:
-    above 128 elements, the sum of the halves split at a multiple of 8 below n / 2.
-
-    The recursion runs on an explicit stack (numba's cache does not hold recursive functions).
-    """
-    if n <= _PW_BLOCK:
-        return _pairwise_leaf(a, lo, n)
-    seg_lo = np.empty(64, np.int64)
-    seg_n = np.empty(64, np.int64)
-    stage = np.empty(64, np.int64)  # 0: left half next, 1: right half next, 2: add them
-    vals = np.empty(64)
-    seg_lo[0], seg_n[0], stage[0] = lo, n, 0
-    sp, vp = 0, 0
-    while sp >= 0:
-        m = seg_n[sp]
-        if m <= _PW_BLOCK:
-            vals[vp] = _pairwise_leaf(a, seg_lo[sp], m)
-            vp += 1
-            sp -= 1
-            continue
-        half = m // 2
-        half -= half % 8
-        if stage[sp] == 0:
-            stage[sp] = 1
-            seg_lo[sp + 1], seg_n[sp + 1], stage[sp + 1] = seg_lo[sp], half, 0
-            sp += 1
-        elif stage[sp] == 1:
-            stage[sp] = 2
-            seg_lo[sp + 1], seg_n[sp + 1], stage[sp + 1] = seg_lo[sp] + half, m - half, 0
-            sp += 1
-        else:
-            vals[vp - 2] = vals[vp - 2] + vals[vp - 1]
-            vp -= 1
-            sp -= 1
-    return vals[0]
-
-
-@jit
-def output_by_country(
-    people: People, rows: np.ndarray, partners: Partners
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The producing ``rows`` grouped by country (stable), for sums over contiguous runs.
-
-    With ``order = rows[np.argsort(country[rows], kind="stable")]``: returns where each
-    country's run of ``order`` starts (``np.searchsorted(country[order], np.arange(C))``),
-    the (3 x rows) float32 ``[papers[order], zeros (for the top papers), papers[order] *
-    intl[order]]`` (the last: co-authored papers), ``impact[order]``, and the (countries
-    x partners) sums of the co-authored papers spread over the partner countries in
-    proportion to their pull, ``pull[d] = (base + per_tie * ties[d]) * pool[d]`` for
-    ``d`` other than the country of work (0 for it): ``spread[d] = coauthored * pull[d] /
-    max(sum(pull), 1e-300)`` (float64), summed over each country's run pairwise as numpy
-    does, through buffers of numpy's size, without storing the spread.
-    """
-    country, papers, impact, intl, ties = people.country, people.papers, people.impact, people.intl, people.ties
-    n_countries = n_c = ties.shape[0]
-    starts = np.zeros(n_countries + 1, np.int64)
-    for j in range(rows.size):
-        starts[country[rows[j]] + 1] += 1
-    for c in range(n_countries):
-        starts[c + 1] += starts[c]
-    filled = starts[:n_countries].copy()
-    values = np.zeros((3, rows.size), np.float32)
-    impact_out = np.empty(rows.size, np.float32)
-    buf = np.empty((n_countries, n_c, _SUM_BUFFER))
-    in_buf = np.zeros(n_countries, np.int64)
-    sums = np.zeros((n_countries, n_c))
-    # rows are read in order and written to their country's run (a write stream per
-    # country), rather than gathered in country order by random reads
-    for i in range(rows.size):
-        r = rows[i]
-        c = country[r]
-        j = filled[c]
-        filled[c] += 1
-        coauth = papers[r] * intl[r]
-        values[0, j] = papers[r]
-        values[2, j] = coauth
-        impact_out[j] = impact[r]
-        w = np.float64(coauth) / max(_foreign_pull(ties, r, c, partners), 1e-300)
-        k = in_buf[c]
-        for d in range(n_c):
-            pull = 0.0 if d == c else (partners.base + partners.per_tie * np.float64(ties[d, r])) * partners.pool[d]
-            buf[c, d, k] = pull * w
-        in_buf[c] = k + 1
-        if k + 1 == _SUM_BUFFER:
-            for d in range(n_c):
-                sums[c, d] += pairwise_sum(buf[c, d], 0, _SUM_BUFFER)
-            in_buf[c] = 0
-    for c in range(n_countries):
-        if in_buf[c] > 0:
-            for d in range(n_c):
-                sums[c, d] += pairwise_sum(buf[c, d], 0, in_buf[c])
-    return starts[:n_countries], values, impact_out, sums
+    (float64), summed country by country over the rows, so the country-major ties are
+    read in order."""
+    country, ties = people.country, people.ties
+    n_c = ties.shape[0]
+    out = np.zeros((n_c, n_c))
+    for d in range(n_c):
+        for j in range(rows.size):
+            r = rows[j]
+            out[country[r], d] += weights[j] * np.float64(ties[d, r])
+    return out
 
 
 class TieGrowth(NamedTuple):
