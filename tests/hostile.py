@@ -350,14 +350,14 @@ def _alarm(signum: int, frame: object) -> None:
     raise _Timeout
 
 
-def check(case: Case) -> Outcome:
-    """Run one case in this process; an escaped exception, a hang, a bad status or a
-    failing status without its one error line is a problem."""
+def check(case: Case, limit: float = TIME_LIMIT_S) -> Outcome:
+    """Run one case in this process; an escaped exception, a hang (over ``limit``
+    seconds), a bad status or a failing status without its one error line is a problem."""
     from circsim.cli.main import main
 
     out, err = io.StringIO(), io.StringIO()
     previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT_S)
+    signal.setitimer(signal.ITIMER_REAL, limit)
     began = time.perf_counter()
     status: int | None = None
     problem = ""
@@ -365,7 +365,7 @@ def check(case: Case) -> Outcome:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             status = main(case.argv)
     except _Timeout:
-        problem = f"hang: over {TIME_LIMIT_S:g} s"
+        problem = f"hang: over {limit:g} s"
     except BaseException as exc:
         problem = f"traceback: {type(exc).__name__}: {str(exc)[:200]}"
     finally:

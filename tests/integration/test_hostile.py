@@ -10,12 +10,16 @@ import pytest
 from hostile import all_cases, check, split
 
 SAMPLE = 250
+#: A hang detector, not a speed test: the slowest case takes about 4.5 s on a quiet
+#: machine (docs/reliability.md, where the full run holds every case to 10 s); a loaded
+#: test machine must not turn a slow case into a failure.
+LIMIT_S = 30.0
 
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory: pytest.TempPathFactory) -> list:
     work = tmp_path_factory.mktemp("hostile")
-    return [check(case) for case in all_cases(20261204, split(SAMPLE), work)]
+    return [check(case, LIMIT_S) for case in all_cases(20261204, split(SAMPLE), work)]
 
 
 def test_no_hostile_input_gives_a_traceback_a_hang_or_a_bad_message(outcomes):
