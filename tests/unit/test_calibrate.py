@@ -168,7 +168,8 @@ def _synthetic_targets(path: Path) -> pd.DataFrame:
         for y in years:
             v = sims.loc[(indicator, y)]
             rows.append({"indicator": indicator, "country": "JP", "year": y, "value": float(v.mean()),
-                         "tolerance": float(max(2 * v.std(), 0.01)), "source": "synthetic"})  # fmt: skip
+                         "tolerance": float(max(2 * v.std(), 0.01)), "status": "target", "group": indicator[:8],
+                         "source": "synthetic"})  # fmt: skip
     targets = pd.DataFrame(rows)
     targets.to_csv(path, index=False)
     return targets
@@ -203,8 +204,9 @@ def test_calibration_recovers_known_parameters_from_synthetic_data(tmp_path):
 def test_calibrate_command_writes_a_calibration_file_the_model_then_uses(tmp_path, monkeypatch, capsys):
     targets = tmp_path / "t.csv"
     pd.DataFrame(
-        {"indicator": ["fixed_term_share"], "country": ["JP"], "year": [2008], "value": [0.25], "tolerance": [0.05]}
-    ).to_csv(targets, index=False)
+        {"indicator": ["fixed_term_share"], "country": ["JP"], "year": [2008], "value": [0.25], "tolerance": [0.05],
+         "status": ["target"], "group": ["careers"], "source": ["test"]}
+    ).to_csv(targets, index=False)  # fmt: skip
     body = RANGES + "[calibration]\nwaves = 2\npoints_per_wave = 3\nconfirm_points = 1\nconfirm_replicates = 1\n"
     body += 'targets = "t.csv"\n'
     path = _write_calibration(tmp_path, body, scale=5000, end_year=2008)

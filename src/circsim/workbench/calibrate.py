@@ -45,11 +45,11 @@ from pydantic import Field, ValidationError
 from .. import __version__
 from ..errors import InputError
 from ..sim.input_files import read_toml
-from ..sim.inputs import load_targets
 from ..sim.scenario import scenario_from_dict, validation_error
 from .experiment import Experiment, Keep, _Strict, load_experiment
 from .runner import ExecutorKind, run_experiment
 from .store import atomic_write, atomic_write_text, git_commit
+from .targets import patterns, read_targets
 
 #: Implausibility cut-off (three-sigma rule, Pukelsheim 1994).
 CUTOFF = 3.0
@@ -155,28 +155,14 @@ def load_calibration(path: str | Path, budget: int | None = None) -> Calibration
 
 
 def _targets(settings: CalibrationSettings, path: Path, exp: Experiment) -> pd.DataFrame:
-    """Targets inside the calibration's horizon."""
-    if settings.targets is None:
-        targets = load_targets()
-    else:
-        tpath = path.parent / settings.targets
-        try:
-            targets = pd.read_csv(tpath)
-        except (OSError, pd.errors.ParserError) as exc:
-            raise InputError(
-                f"cannot be read: {exc}", source=str(path), key="calibration.targets", value=str(tpath)
-            ) from None
-        need = {"indicator", "country", "year", "value", "tolerance"}
-        if not need <= set(targets):
-            raise InputError(
-                "missing columns",
-                source=str(tpath),
-                value=", ".join(sorted(need - set(targets))),
-                allowed="indicator, country, year, value, tolerance",
-            )
+    """The patterns (status ``target``) of the targets file inside the calibration's horizon."""
+    tpath = None if settings.targets is None else path.parent / settings.targets
+    if tpath is not None and not tpath.is_file():
+        raise InputError("file not found", source=str(path), key="calibration.targets", value=str(tpath))
+    targets = patterns(read_targets(tpath))
     horizon = scenario_from_dict(exp.packages[next(iter(exp.packages))], str(path)).model
     first, last = horizon.start_year, horizon.end_year
-    inside = targets[(targets["year"] >= first) & (targets["year"] <= last) & (targets["tolerance"] > 0)]
+    inside = targets[(targets["year"] >= first) & (targets["year"] <= last)]
     if inside.empty:
         raise InputError(
             "no target lies inside the horizon",
