@@ -82,7 +82,7 @@ class CalibrationSettings(_Strict):
     targets: str | None = Field(None, description="targets CSV (relative to the file); default: data/targets.csv")
     confirm_points: int = Field(5, ge=1, le=1000, description="best simulated points re-run before choosing")
     confirm_replicates: int = Field(4, ge=0, le=1000, description="fresh replicates of each of them")
-    gp_restarts: int = Field(1, ge=0, le=20, description="random restarts of a Gaussian process fitted afresh")
+    gp_restarts: int = Field(1, ge=0, le=20, description="random optimiser restarts of each Gaussian-process fit")
 
 
 class ScreeningSettings(_Strict):
@@ -489,7 +489,7 @@ def _simulate_wave(
     result: CalibrationResult, simulate: Simulate, number: int, design_u: np.ndarray, name: str, n_jobs: int
 ) -> Wave:
     """Simulate a wave's design and fit the emulators of the fitted targets on every
-    point simulated so far (starting from the last wave's hyperparameters)."""
+    point simulated so far."""
     cal, fit = result.calibration, result.fit
     points = _from_unit(design_u, cal.bounds)
     t0 = time.perf_counter()
@@ -502,8 +502,7 @@ def _simulate_wave(
     u = np.vstack([_to_unit(w.points, cal.bounds) for w in result.waves] + [design_u])
     y = np.vstack([w.mean for w in result.waves] + [mean])[:, fit]
     rows = np.isfinite(y).any(axis=1)
-    previous = result.waves[-1].emulator if result.waves else None
-    emulator = fit_emulator(u[rows], y[rows], cal.settings.gp_restarts, cal.experiment.spec.seed, previous, n_jobs)
+    emulator = fit_emulator(u[rows], y[rows], cal.settings.gp_restarts, cal.experiment.spec.seed, n_jobs)
     return Wave(number, points, mean, within, emulator, 0.0, len(per_run), seconds)
 
 

@@ -9,9 +9,10 @@ Both are fitted to the replicate-mean outputs on the inputs scaled to [-1, 1]:
 - **Gaussian process** (scikit-learn's ``GaussianProcessRegressor``): constant x ARD
   squared-exponential kernel (one length scale per parameter) plus a white-noise term
   (the replicate noise of the means), ``normalize_y``; hyperparameters by maximum
-  marginal likelihood with a few random restarts, started from the previous wave's
-  values. Its predictive variance depends on the point: small near design points,
-  large far from them.
+  marginal likelihood from unit length scales, plus a few random restarts. Its
+  predictive variance depends on the point: small near design points, large far from
+  them. (Starting from the previous wave's hyperparameters saved no time and sometimes
+  stayed in a worse optimum, so every wave starts afresh.)
 
 The choice, per target: the smaller mean squared leave-one-out error on the points
 simulated so far. The quadratic's is exact (leverages); the GP's is exact for its fitted
@@ -30,7 +31,7 @@ from joblib import Parallel, delayed
 from scipy.linalg import cho_solve
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.gaussian_process import GaussianProcessRegressor
-from sklearn.gaussian_process.kernels import RBF, ConstantKernel, Kernel, WhiteKernel
+from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
 #: Bounds of the GP hyperparameters on inputs in [-1, 1] and outputs scaled to sd 1.
 LENGTH_SCALE_BOUNDS = (0.05, 1e3)  # above ~10 a parameter barely matters to the target
@@ -91,24 +92,17 @@ def fit_quadratic(u: np.ndarray, y: np.ndarray) -> Quadratic:
     return Quadratic(kind, coef, var)
 
 
-def fit_gp(
-    u: np.ndarray, y: np.ndarray, restarts: int, seed: int, start: Kernel | None = None
-) -> tuple[GaussianProcessRegressor | None, float]:
+def fit_gp(u: np.ndarray, y: np.ndarray, restarts: int, seed: int) -> tuple[GaussianProcessRegressor | None, float]:
     """A Gaussian process of one target on the rows where it is finite, with its mean
-    squared leave-one-out error; ``(None, inf)`` with fewer than 3 such rows. ``start``: a
-    fitted kernel (the last wave's) whose hyperparameters the optimiser starts from, with
-    no random restarts (a start near the optimum needs none; each restart costs a fit)."""
+    squared leave-one-out error; ``(None, inf)`` with fewer than 3 such rows."""
     ok = np.isfinite(y)
     if ok.sum() < 3:
         return None, np.inf
     u, y = u[ok], y[ok]
-    if start is None:
-        start = ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.ones(u.shape[1]), LENGTH_SCALE_BOUNDS) + WhiteKernel(
-            1e-2, NOISE_BOUNDS
-        )
-    else:
-        restarts = 0
-    gp = GaussianProcessRegressor(start, normalize_y=True, n_restarts_optimizer=restarts, random_state=seed)
+    kernel = ConstantKernel(1.0, (1e-3, 1e3)) * RBF(np.ones(u.shape[1]), LENGTH_SCALE_BOUNDS) + WhiteKernel(
+        1e-2, NOISE_BOUNDS
+    )
+    gp = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=restarts, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # a length scale at its upper bound: an inert parameter
         gp.fit(u, y)
@@ -154,15 +148,10 @@ class Emulator:
         return mean, var
 
 
-def fit_emulator(
-    u: np.ndarray, y: np.ndarray, restarts: int = 1, seed: int = 0, previous: Emulator | None = None, n_jobs: int = 1
-) -> Emulator:
-    """Both emulators of every target (columns of ``y``) on scaled inputs ``u``, the GPs
-    in ``n_jobs`` processes (joblib) and started from ``previous``'s hyperparameters."""
+def fit_emulator(u: np.ndarray, y: np.ndarray, restarts: int = 1, seed: int = 0, n_jobs: int = 1) -> Emulator:
+    """Both emulators of every target (columns of ``y``) on scaled inputs ``u``; the GPs
+    (``restarts`` random restarts each) in ``n_jobs`` processes (joblib)."""
     t0 = time.perf_counter()
     quadratic = fit_quadratic(u, y)
-    starts = [None] * y.shape[1] if previous is None else [gp and gp.kernel_ for gp in previous.gps]
-    fits = Parallel(n_jobs=n_jobs)(delayed(fit_gp)(u, y[:, t], restarts, seed, starts[t]) for t in range(y.shape[1]))
-    gps = [gp for gp, _ in fits]
-    cv_gp = np.array([cv for _, cv in fits])
-    return Emulator(quadratic, gps, cv_gp, time.perf_counter() - t0)
+    fits = Parallel(n_jobs=n_jobs)(delayed(fit_gp)(u, y[:, t], restarts, seed) for t in range(y.shape[1]))
+    return Emulator(quadratic, [gp for gp, _ in fits], np.array([cv for _, cv in fits]), time.perf_counter() - t0)
