@@ -233,6 +233,23 @@ def test_screening_measures_effects_in_tolerances_per_group(tmp_path):
     assert all(p.stat().st_size > 0 for p in paths)
 
 
+def test_screening_discounts_what_replicate_noise_alone_would_give(tmp_path):
+    """A target that is pure noise has a large mu* and no excess; its noise floor is the
+    mu* noise alone gives: 2/sqrt(pi) x sd of a point mean / step of 2/3."""
+    cal = _calibration(tmp_path, [("noisy", 0.0, 0.1)], extra=SCREENING)
+    exp = screening_experiment(cal)
+    rng = np.random.default_rng(5)
+    sd = 0.3
+    per_run = pd.DataFrame({target_keys(cal.targets)[0]: rng.normal(0, sd, 2 * len(exp.points))})
+    per_run = per_run.assign(point=np.repeat(range(len(exp.points)), 2), replicate=[0, 1] * len(exp.points))
+    table = screening_table(cal, exp, per_run.set_index(["point", "replicate"]))
+    floor = 2 / np.sqrt(np.pi) * sd / np.sqrt(2) / (2 / 3) / 0.1
+    assert table["noise_floor_per_tolerance"].iloc[0] == pytest.approx(floor, rel=0.2)
+    assert table["mu_star_per_tolerance"].min() > 0.5 * floor  # mu* alone would call every parameter influential
+    assert (table["excess_per_tolerance"] < 0.5).all()
+    assert not group_summary(table, cal.names, 0.5)["influential"].any()
+
+
 def test_a_screened_candidate_must_not_be_a_free_parameter(tmp_path):
     clash = SCREENING.replace("utility_move_cost]", "tie_move_gain]")
     cal = _calibration(tmp_path, [("g", 0.0, 0.5)], extra=clash)

@@ -82,7 +82,7 @@ class CalibrationSettings(_Strict):
     targets: str | None = Field(None, description="targets CSV (relative to the file); default: data/targets.csv")
     confirm_points: int = Field(5, ge=1, le=1000, description="best simulated points re-run before choosing")
     confirm_replicates: int = Field(4, ge=0, le=1000, description="fresh replicates of each of them")
-    gp_restarts: int = Field(1, ge=0, le=20, description="random optimiser restarts of each Gaussian-process fit")
+    gp_restarts: int = Field(0, ge=0, le=20, description="random optimiser restarts of each Gaussian-process fit")
 
 
 class ScreeningSettings(_Strict):

@@ -9,7 +9,7 @@ Both are fitted to the replicate-mean outputs on the inputs scaled to [-1, 1]:
 - **Gaussian process** (scikit-learn's ``GaussianProcessRegressor``): constant x ARD
   squared-exponential kernel (one length scale per parameter) plus a white-noise term
   (the replicate noise of the means), ``normalize_y``; hyperparameters by maximum
-  marginal likelihood from unit length scales, plus a few random restarts. Its
+  marginal likelihood from unit length scales, plus optional random restarts. Its
   predictive variance depends on the point: small near design points, large far from
   them. (Starting from the previous wave's hyperparameters saved no time and sometimes
   stayed in a worse optimum, so every wave starts afresh.)
@@ -148,7 +148,7 @@ class Emulator:
         return mean, var
 
 
-def fit_emulator(u: np.ndarray, y: np.ndarray, restarts: int = 1, seed: int = 0, n_jobs: int = 1) -> Emulator:
+def fit_emulator(u: np.ndarray, y: np.ndarray, restarts: int = 0, seed: int = 0, n_jobs: int = 1) -> Emulator:
     """Both emulators of every target (columns of ``y``) on scaled inputs ``u``; the GPs
     (``restarts`` random restarts each) in ``n_jobs`` processes (joblib)."""
     t0 = time.perf_counter()
