@@ -231,7 +231,7 @@ def test_calibrate_holdout_writes_a_calibration_file_the_model_and_validate_then
     path = _write_calibration(tmp_path, TINY, scale=5000, end_year=2008)
     written, out = tmp_path / "calibrated.toml", tmp_path / "out"
     argv = ["calibrate", str(path), "--out", str(out), "--write", str(written), "--executor", "serial"]
-    assert main([*argv, "--quiet", "--holdout"]) == 0
+    assert main([*argv, "--quiet", "--holdout", "--budget", "6"]) == 0  # 2 waves x 3 points x 1 replicate
     printed = capsys.readouterr().out
     assert "in-sample: the estimate holds" in printed and "out-of-sample (group k-fold): " in printed
     doc = tomllib.loads(written.read_text(encoding="utf-8"))

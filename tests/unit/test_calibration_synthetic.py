@@ -250,8 +250,12 @@ def test_screening_discounts_what_replicate_noise_alone_would_give(tmp_path):
     assert not group_summary(table, cal.names, 0.5)["influential"].any()
 
 
-def test_a_screened_candidate_must_not_be_a_free_parameter(tmp_path):
+def test_a_screened_candidate_must_be_a_parameter_and_not_a_free_one(tmp_path):
     clash = SCREENING.replace("utility_move_cost]", "tie_move_gain]")
     cal = _calibration(tmp_path, [("g", 0.0, 0.5)], extra=clash)
     with pytest.raises(InputError, match=r"screening.candidates.tie_move_gain.*already a free parameter"):
+        screening_experiment(cal)
+    unknown = SCREENING.replace("utility_move_cost]", "no_such_parameter]")
+    cal = _calibration(tmp_path, [("g", 0.0, 0.5)], extra=unknown)
+    with pytest.raises(InputError, match=r"key 'screening.candidates.no_such_parameter': not a valid parameter value"):
         screening_experiment(cal)

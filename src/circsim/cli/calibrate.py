@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .parser import Commands, add_command, check_scheduler, executor_options, path, positive_int
+
+if TYPE_CHECKING:
+    from ..workbench.calibrate import Calibration
 
 
 def register(commands: Commands) -> None:
@@ -97,7 +102,7 @@ def calibrate_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def _screen(cal, out: Path, args: argparse.Namespace, log) -> int:
+def _screen(cal: Calibration, out: Path, args: argparse.Namespace, log: Callable[[str], None]) -> int:
     """``--screen``: the Morris screening of the calibration file's parameters and candidates."""
     from ..workbench.screening import screen, write_screening
 

@@ -58,7 +58,15 @@ def screening_experiment(cal: Calibration) -> Experiment:
     data["uncertainties"] = {**data.get("uncertainties", {}), **candidates}
     data["design"] = {"method": "morris", "samples": cal.screening.trajectories, "levels": LEVELS}
     data["keep"] = cal.experiment.spec.keep.model_dump()
-    return load_experiment(cal.experiment.path, data)
+    try:
+        return load_experiment(cal.experiment.path, data)
+    except InputError as exc:  # name the candidate where the file has it, not as an uncertainty
+        name = (exc.key or "").removeprefix("uncertainties.")
+        if name not in candidates:
+            raise
+        raise InputError(
+            exc.detail, source=exc.source, key=f"screening.candidates.{name}", value=exc.value, allowed=exc.allowed
+        ) from None
 
 
 def screening_table(cal: Calibration, exp: Experiment, per_run: pd.DataFrame) -> pd.DataFrame:
