@@ -125,8 +125,8 @@ KFOLD_TARGETS = [("a", TRUTH[0], 0.1), ("a", TRUTH[1], 0.1), ("b", TRUTH[0] + TR
 def test_the_group_kfold_scores_what_the_other_groups_pin_down(tmp_path):
     cal = _calibration(tmp_path, KFOLD_TARGETS)
     calls: list[str] = []
-    result = calibrate(cal, tmp_path / "out", log=_quiet, holdout=True, simulate=_simulator(cal, _kfold_response,
-                       calls=calls))  # fmt: skip
+    simulate = _simulator(cal, _kfold_response, calls=calls)
+    result = calibrate(cal, tmp_path / "out", "serial", log=_quiet, holdout=True, simulate=simulate)
     h = result.holdout.set_index("target")
     assert h["in_sample_holds"].all()  # the full calibration fits all four
     assert h.loc["papers JP 2007", "out_of_sample_holds"]  # b: u0 + u1, pinned down by a
@@ -181,8 +181,8 @@ def test_degeneracy_finds_a_planted_ridge(tmp_path):
     """Only u0 + u1 matters to the first target and u2 to the second: the NROY sample lies
     on a ridge where u0 and u1 trade off, and u2 is pinned down."""
     cal = _calibration(tmp_path, [("ridge", 0.0, 0.1), ("other", 0.5, 0.1)], waves=3)
-    result = calibrate(cal, tmp_path / "out", log=_quiet, simulate=_simulator(
-        cal, lambda u: np.column_stack([u[:, 0] + u[:, 1], u[:, 2]])))  # fmt: skip
+    simulate = _simulator(cal, lambda u: np.column_stack([u[:, 0] + u[:, 1], u[:, 2]]))
+    result = calibrate(cal, tmp_path / "out", "serial", log=_quiet, simulate=simulate)
     pairs = result.degeneracy()
     assert len(pairs) == 1, pairs
     pair = pairs.iloc[0]
