@@ -21,6 +21,7 @@ TARGETS = pd.DataFrame(
         "value": [4000.0, 0.7, 1.0],
         "tolerance": [500.0, 0.05, 0.1],
         "status": ["target"] * 3,
+        "group": ["mobility", "coauthorship", "papers"],
         "source": ["a", "b", "c"],
     }
 )
@@ -61,8 +62,9 @@ def test_validate_runs_replicates_and_writes_the_table(tmp_path, monkeypatch, ca
     assert (table["runs"] == 2).all()
     assert (out / "patterns.png").stat().st_size > 0
     assert (out / "series.png").stat().st_size > 0
-    assert "targets hold" in capsys.readouterr().out
-    assert "checked targets hold" in (out / "patterns.md").read_text(encoding="utf-8")
+    printed = capsys.readouterr().out
+    assert "in-sample: " in printed and "targets hold; out-of-sample" in printed and "input checks: " in printed
+    assert "in-sample: " in (out / "patterns.md").read_text(encoding="utf-8")
 
 
 def test_validate_store_with_an_unknown_scenario_is_bad_input(tiny_store, tmp_path, capsys):

@@ -16,16 +16,18 @@ from circsim.errors import InputError
 from circsim.sim import inputs
 from circsim.sim.model import CirculationModel
 from circsim.sim.scenario import country_params, scenario_from_dict
-from circsim.workbench.calibrate import calibrate, calibrated_toml, fit_emulator, kth_largest, load_calibration
+from circsim.workbench.calibrate import calibrate, kth_largest, load_calibration
+from circsim.workbench.calibration_outputs import calibrated_toml
+from circsim.workbench.emulators import fit_quadratic
 
 BASELINE = (Path(__file__).parents[2] / "scenarios" / "baseline.toml").as_posix()
 
 
-def test_emulator_recovers_a_quadratic_surface():
+def test_quadratic_regression_recovers_a_quadratic_surface():
     rng = np.random.default_rng(0)
     u = rng.uniform(-1, 1, size=(60, 2))
     y = np.column_stack([1 + 2 * u[:, 0] - u[:, 1] ** 2 + 0.5 * u[:, 0] * u[:, 1], 3 - u[:, 1]])
-    em = fit_emulator(u, y + rng.normal(0, 0.01, size=y.shape))
+    em = fit_quadratic(u, y + rng.normal(0, 0.01, size=y.shape))
     assert em.kind == "full"
     test = rng.uniform(-1, 1, size=(200, 2))
     truth = np.column_stack([1 + 2 * test[:, 0] - test[:, 1] ** 2 + 0.5 * test[:, 0] * test[:, 1], 3 - test[:, 1]])
@@ -33,19 +35,19 @@ def test_emulator_recovers_a_quadratic_surface():
     assert np.all(em.variance < 0.001)  # leave-one-out residuals at the noise level (sd 0.01)
 
 
-def test_emulator_variance_reflects_misfit_and_falls_back_to_fewer_terms():
+def test_quadratic_variance_reflects_misfit_and_falls_back_to_fewer_terms():
     rng = np.random.default_rng(1)
     u = rng.uniform(-1, 1, size=(8, 3))
-    em = fit_emulator(u, np.sin(4 * u[:, :1]))
+    em = fit_quadratic(u, np.sin(4 * u[:, :1]))
     assert em.kind == "linear"  # 8 points cannot support 10 quadratic terms
     assert em.variance[0] > 0.05
 
 
-def test_emulator_ignores_missing_outputs():
+def test_quadratic_regression_ignores_missing_outputs():
     u = np.linspace(-1, 1, 20)[:, None]
     y = (2 * u).copy()
     y[3] = np.nan
-    em = fit_emulator(u, y)
+    em = fit_quadratic(u, y)
     assert np.isfinite(em.coef).all()
     assert np.allclose(em.predict(np.array([[0.5]])), 1.0, atol=1e-3)
 
@@ -178,7 +180,8 @@ def _synthetic_targets(path: Path) -> pd.DataFrame:
         for y in years:
             v = sims.loc[(indicator, y)]
             rows.append({"indicator": indicator, "country": "JP", "year": y, "value": float(v.mean()),
-                         "tolerance": float(max(2 * v.std(), 0.01)), "source": "synthetic"})  # fmt: skip
+                         "tolerance": float(max(2 * v.std(), 0.01)), "status": "target", "group": indicator[:8],
+                         "source": "synthetic"})  # fmt: skip
     targets = pd.DataFrame(rows)
     targets.to_csv(path, index=False)
     return targets
@@ -209,28 +212,89 @@ def test_calibration_recovers_known_parameters_from_synthetic_data(tmp_path):
                                            for y in (2009, 2011, 2013)}  # fmt: skip
 
 
+def _two_targets(path: Path, groups: tuple[str, str] = ("careers", "coauthorship")) -> None:
+    """Two targets of 2008 in ``groups``."""
+    pd.DataFrame({
+        "indicator": ["fixed_term_share", "intl_coauthorship_share"], "country": ["JP", "JP"], "year": [2008, 2008],
+        "value": [0.25, 0.3], "tolerance": [0.05, 0.08], "status": ["target", "target"], "group": list(groups),
+        "source": ["test", "test"],
+    }).to_csv(path, index=False)  # fmt: skip
+
+
+TINY = (
+    RANGES
+    + """[calibration]
+waves = 2
+points_per_wave = 3
+confirm_points = 1
+confirm_replicates = 1
+targets = "t.csv"
+"""
+)
+
+
 @pytest.mark.integration
-def test_calibrate_command_writes_a_calibration_file_the_model_then_uses(tmp_path, monkeypatch, capsys):
-    targets = tmp_path / "t.csv"
-    pd.DataFrame(
-        {"indicator": ["fixed_term_share"], "country": ["JP"], "year": [2008], "value": [0.25], "tolerance": [0.05]}
-    ).to_csv(targets, index=False)
-    body = RANGES + "[calibration]\nwaves = 2\npoints_per_wave = 3\nconfirm_points = 1\nconfirm_replicates = 1\n"
-    body += 'targets = "t.csv"\n'
-    path = _write_calibration(tmp_path, body, scale=5000, end_year=2008)
-    written = tmp_path / "calibrated.toml"
-    argv = ["calibrate", str(path), "--out", str(tmp_path / "out"), "--write", str(written), "--executor", "serial"]
-    assert main([*argv, "--quiet"]) == 0
-    assert "of 1 targets" in capsys.readouterr().out
+def test_calibrate_holdout_writes_a_calibration_file_the_model_and_validate_then_use(
+    tmp_path, monkeypatch, capsys, tiny_store
+):
+    _two_targets(tmp_path / "t.csv")
+    path = _write_calibration(tmp_path, TINY, scale=5000, end_year=2008)
+    written, out = tmp_path / "calibrated.toml", tmp_path / "out"
+    argv = ["calibrate", str(path), "--out", str(out), "--write", str(written), "--executor", "serial"]
+    assert main([*argv, "--quiet", "--holdout", "--budget", "6"]) == 0  # 2 waves x 3 points x 1 replicate
+    printed = capsys.readouterr().out
+    assert "in-sample: the estimate holds" in printed and "out-of-sample (group k-fold): " in printed
     doc = tomllib.loads(written.read_text(encoding="utf-8"))
     assert set(doc) == {"parameters", "provenance", "discrepancy", "spread"}
-    assert doc["provenance"]["command"].startswith("circsim ")
+    provenance = doc["provenance"]
+    assert provenance["command"].startswith("circsim ") and provenance["in_sample_targets"] == 2
+    assert provenance["out_of_sample_targets"] == 2 and provenance["holdout_groups"] == ["careers", "coauthorship"]
     assert set(doc["spread"]) == {"countries.JP.collab_openness", "fixed_term_external_share"}
-    for name in ("points.csv", "confirmed.csv", "spread.csv", "discrepancy.csv", "nroy.csv", "nroy.png"):
-        assert (tmp_path / "out" / name).stat().st_size > 0
+    for name in ("points.csv", "confirmed.csv", "spread.csv", "discrepancy.csv", "nroy.csv", "nroy.png", "summary.md",
+                 "emulators.csv", "degeneracy.csv", "holdout.csv", "holdout-folds.csv"):  # fmt: skip
+        assert (out / name).stat().st_size > 0, name
+    holdout = pd.read_csv(out / "holdout.csv")
+    assert holdout["group"].tolist() == ["careers", "coauthorship"]
+    assert holdout["out_of_sample_holds"].sum() == provenance["out_of_sample_held"]
+    # each fold ran its own later waves and confirmation; wave 1 is the full calibration's
+    assert (out / "holdout" / "careers" / "wave-2" / "manifest.json").is_file()
+    assert (out / "holdout" / "coauthorship" / "confirm" / "manifest.json").is_file()
+    assert not (out / "holdout" / "careers" / "wave-1").exists()
     monkeypatch.setattr(inputs, "CALIBRATED_FILE", written)
     model = CirculationModel(rng=0, scale=50000, burn_in_years=0, end_year=2004)
     assert model.p.fixed_term_external_share == doc["parameters"]["model"]["fixed_term_external_share"]
     # the written uncertainties are valid experiment uncertainties
-    snippet = tomllib.loads((tmp_path / "out" / "uncertainties.toml").read_text(encoding="utf-8"))
+    snippet = tomllib.loads((out / "uncertainties.toml").read_text(encoding="utf-8"))
     assert set(snippet["uncertainties"]) == set(doc["spread"])
+    # and validate prints the calibration's out-of-sample score
+    assert main(["validate", "--store", str(tiny_store), "--out", str(tmp_path / "validate")]) == 0
+    assert f"out-of-sample (group k-fold, from the calibration of {provenance['date'][:10]}): " in (
+        capsys.readouterr().out
+    )
+
+
+def test_holdout_needs_two_target_groups(tmp_path, capsys):
+    _two_targets(tmp_path / "t.csv", ("careers", "careers"))
+    path = _write_calibration(tmp_path, TINY, scale=5000, end_year=2008)
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "out"), "--holdout", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"circsim: error: {tmp_path / 't.csv'}: key 'group': the group k-fold needs targets of at")
+    assert err.count("\n") == 1 and not (tmp_path / "out").exists()
+
+
+@pytest.mark.integration
+def test_calibrate_screen_ranks_parameters_by_target_group(tmp_path, capsys):
+    _two_targets(tmp_path / "t.csv")
+    screening = "[screening]\ntrajectories = 2\n[screening.candidates.utility_move_cost]\nlow = 2.0\nhigh = 4.0\n"
+    path = _write_calibration(tmp_path, TINY + screening, scale=5000, end_year=2008)
+    out = tmp_path / "out"
+    argv = ["calibrate", str(path), "--screen", "--out", str(out), "--executor", "serial", "--quiet"]
+    assert main(argv) == 0
+    summary = pd.read_csv(out / "screening-groups.csv")
+    assert set(summary["parameter"]) == {"countries.JP.collab_openness", "fixed_term_external_share",
+                                         "utility_move_cost"}  # fmt: skip
+    assert {"group careers", "group coauthorship", "largest", "free", "influential"} <= set(summary.columns)
+    assert summary.loc[summary["parameter"] == "utility_move_cost", "free"].tolist() == [False]
+    assert len(pd.read_csv(out / "screening.csv")) == 2 * 3  # targets x parameters
+    assert (out / "screening.png").stat().st_size > 0 and "utility_move_cost" in capsys.readouterr().out
+    assert not (tmp_path / "calibrated.toml").exists()

@@ -17,8 +17,10 @@ def register(commands: Commands) -> None:
         "validate",
         "the baseline against every observed target: pattern table and figure",
         "Run baseline replicates (or read them from a result store) and write the pattern\n"
-        "table: every target of src/circsim/sim/data/targets.csv with its observed value and source,\n"
-        "the simulated mean and 90% interval across runs, the tolerance and whether it holds.",
+        "table: every row of src/circsim/sim/data/targets.csv with its observed value and source,\n"
+        "the simulated mean and 90% interval across runs, the tolerance and whether it holds.\n"
+        "Prints the targets held (in-sample), the out-of-sample score of the calibration file\n"
+        "(circsim calibrate --holdout) and, on a line of their own, the input checks.",
         "examples:\n  circsim validate --replicates 5 --scale 100 --out results/validate\n"
         "  circsim validate --uncalibrated --replicates 10 --out results/validate-before\n"
         "  circsim validate --store results/levers --out results/validate-levers",
@@ -40,19 +42,25 @@ def register(commands: Commands) -> None:
 def validate_command(args: argparse.Namespace) -> int:
     """``circsim validate``: the pattern table of the baseline."""
     from ..workbench.store import open_store
+    from ..workbench.targets import read_targets
     from ..workbench.validate import (
         pattern_table,
         patterns_figure,
         run_baseline,
         scenario_indicators,
+        score_lines,
         series_figure,
+        store_calibrated,
         write_patterns,
     )
 
     if args.store and args.uncalibrated:
         raise UsageError("--uncalibrated applies to runs made here, not to the runs of --store", "circsim validate")
+    targets = read_targets()  # a bad targets file stops before anything runs
     if args.store:
-        indicators, n_runs = scenario_indicators(open_store(args.store), args.scenario)
+        store = open_store(args.store)
+        indicators, n_runs = scenario_indicators(store, args.scenario)
+        calibrated = store_calibrated(store)
         title = f"Pattern table: scenario {args.scenario} of {args.store} ({n_runs} runs)"
     else:
         baseline = DEFAULT_SCENARIO.resolve()
@@ -60,15 +68,14 @@ def validate_command(args: argparse.Namespace) -> int:
             raise InputError("file not found", source=str(baseline), allowed="run from the repository root")
         store = run_baseline(baseline, args.out, args.replicates, args.scale, not args.uncalibrated, args.workers)
         indicators = store.indicators()
+        calibrated = not args.uncalibrated
         which = "raw defaults (before calibration)" if args.uncalibrated else "calibrated"
         title = f"Pattern table: baseline ({which}), {args.replicates} replicates at scale {args.scale:g}"
-    table = pattern_table(indicators)
-    csv_path, md_path = write_patterns(table, args.out, title)
+    table = pattern_table(indicators, targets)
+    score = score_lines(table, calibrated)
+    csv_path, md_path = write_patterns(table, args.out, title, score)
     patterns_figure(table, args.out / "patterns.png")
-    series_figure(indicators, args.out / "series.png")
-    checked = table["holds"].notna()
-    print(
-        f"{int(table.loc[checked, 'holds'].astype(bool).sum())} of {int(checked.sum())} targets hold; "
-        f"wrote {md_path}, {csv_path}, {args.out / 'patterns.png'}, {args.out / 'series.png'}"
-    )
+    series_figure(indicators, args.out / "series.png", targets)
+    print("\n".join(score))
+    print(f"wrote {md_path}, {csv_path}, {args.out / 'patterns.png'}, {args.out / 'series.png'}")
     return 0

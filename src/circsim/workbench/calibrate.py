@@ -1,4 +1,4 @@
-"""Calibration of the free parameters by history matching with regression emulators.
+"""Calibration of the free parameters by history matching, with an out-of-sample score.
 
 The method follows Vernon et al. (2010, Bayesian Analysis 5:619) and Andrianakis et al.
 (2015, PLoS Comput Biol 11:e1003968), as used for a migration ABM by Bijak et al. (2021,
@@ -7,16 +7,17 @@ The method follows Vernon et al. (2010, Bayesian Analysis 5:619) and Andrianakis
 1. **Wave 1**: a Latin hypercube of the prior box (the ``[uncertainties]`` ranges of the
    calibration file); every point runs ``replicates`` times on the batch runner (local
    process pool, Dask, or serial), on the raw parameter defaults (``calibrated = false``).
-2. **Emulators**: for each target *t*, a quadratic regression of the replicate-mean
-   output on the inputs scaled to [-1, 1], fitted on every point simulated so far; its
-   leave-one-out residual variance is the emulator variance ``V_em``.
+2. **Emulators** (:mod:`.emulators`): for each target *t*, a quadratic regression and a
+   Gaussian process of the replicate-mean output on the inputs scaled to [-1, 1], fitted
+   on every point simulated so far; the one with the smaller leave-one-out error is
+   used, and its predictive variance is the emulator variance ``V_em(x)``.
 3. **Implausibility** of a parameter point *x*:
-   ``I_t(x) = |E_t(x) - z_t| / sqrt(V_obs + V_ens + V_em)``, where ``z_t`` is the observed
-   value, ``V_obs = (tolerance_t / 3)^2`` (the tolerance of ``targets.csv`` read as three
-   standard deviations of observation error plus model discrepancy) and ``V_ens`` the
-   pooled variance between replicates (the model's own stochasticity).
+   ``I_t(x) = |E_t(x) - z_t| / sqrt(V_obs + V_ens + V_em(x))``, where ``z_t`` is the
+   observed value, ``V_obs = (tolerance_t / 3)^2`` (the tolerance of ``targets.csv`` read
+   as three standard deviations of observation error plus model discrepancy) and
+   ``V_ens`` the pooled variance between replicates (the model's own stochasticity).
 4. **Not ruled out yet (NROY)**: a point whose ``k``-th largest implausibility is at most
-   the cut-off (3, Pukelsheim's three-sigma rule) under every wave's emulator, with
+   the cut-off (3, Pukelsheim's three-sigma rule) under every wave's emulators, with
    ``k = misfits_allowed + 1``, so a target the model cannot reach does not rule out
    everything.
 5. **Next wave**: design points drawn from a large Latin-hypercube candidate set
@@ -25,15 +26,26 @@ The method follows Vernon et al. (2010, Bayesian Analysis 5:619) and Andrianakis
    tolerance), then by the smallest sum of squared standardised errors; the best few are
    re-run with fresh seeds (against the winner's curse) and the best on the pooled means
    is the estimate. **Spread**: mean, sd and 5-95% of the last NROY sample, per parameter
-   (history matching bounds the plausible region; it is not a Bayesian posterior).
+   (history matching bounds the plausible region; it is not a Bayesian posterior), and
+   the share of its prior range each parameter keeps.
+7. **Out-of-sample score** (``holdout``): group k-fold over the targets' groups. For each
+   group, steps 1-6 on the other groups' targets alone (wave 1 is shared: its design does
+   not depend on the targets), then whether each of the group's targets holds at that
+   estimate. Nothing of the held-out group enters a fold's designs, emulators or choice.
+8. **Degeneracy**: parameter pairs correlated (Pearson or Spearman) beyond 0.5 over the
+   last NROY sample: the targets constrain their combination more than each one.
+
+The simulation step is a function (:data:`Simulate`): :class:`ModelSimulator` runs the
+model on the batch runner; tests put a cheap function with a known answer in its place.
 """
 
 from __future__ import annotations
 
+import copy
 import json
-import math
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,17 +54,21 @@ import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError
 
-from .. import __version__
 from ..errors import InputError
 from ..sim.input_files import read_toml
-from ..sim.inputs import load_targets
 from ..sim.scenario import scenario_from_dict, validation_error
-from .experiment import Experiment, Keep, _Strict, load_experiment
+from .emulators import Emulator, fit_emulator
+from .experiment import Experiment, Keep, Uncertainty, _Strict, load_experiment
 from .runner import ExecutorKind, run_experiment
-from .store import atomic_write, atomic_write_text, git_commit
+from .store import ResultStore
+from .targets import patterns, read_targets
 
 #: Implausibility cut-off (three-sigma rule, Pukelsheim 1994).
 CUTOFF = 3.0
+#: |correlation| over the NROY sample above which a parameter pair is reported as degenerate.
+DEGENERATE = 0.5
+#: Fewest NROY points whose correlations are reported (fewer: none, rather than noise).
+MIN_CORRELATION_SAMPLE = 10
 
 
 class CalibrationSettings(_Strict):
@@ -66,16 +82,33 @@ class CalibrationSettings(_Strict):
     targets: str | None = Field(None, description="targets CSV (relative to the file); default: data/targets.csv")
     confirm_points: int = Field(5, ge=1, le=1000, description="best simulated points re-run before choosing")
     confirm_replicates: int = Field(4, ge=0, le=1000, description="fresh replicates of each of them")
+    gp_restarts: int = Field(0, ge=0, le=20, description="random optimiser restarts of each Gaussian-process fit")
+
+
+class ScreeningSettings(_Strict):
+    """The ``[screening]`` table: a Morris screening of the free parameters and further
+    candidates against the targets (``circsim calibrate --screen``)."""
+
+    trajectories: int = Field(10, ge=2, le=10_000, description="Morris trajectories (each: parameters + 1 points)")
+    threshold: float = Field(
+        0.5, gt=0, le=1000, description="mu* in tolerances per prior range above which a parameter is influential"
+    )
+    candidates: dict[str, Uncertainty] = Field(
+        default_factory=dict, description="[screening.candidates.PARAMETER] low/high: screened, not calibrated"
+    )
 
 
 @dataclass
 class Calibration:
     """A loaded calibration file: the experiment (one scenario, range uncertainties),
-    settings and the targets within its horizon."""
+    settings, the targets within its horizon, the screening table and the file's other
+    tables (``data``, to build the screening experiment from)."""
 
     experiment: Experiment
     settings: CalibrationSettings
     targets: pd.DataFrame
+    screening: ScreeningSettings = field(default_factory=ScreeningSettings)
+    data: dict[str, Any] = field(default_factory=dict)
 
     @property
     def names(self) -> list[str]:
@@ -87,6 +120,16 @@ class Calibration:
         """(parameters, 2) prior ranges."""
         return np.array([[u.low, u.high] for u in self.experiment.spec.uncertainties.values()])
 
+    @property
+    def targets_source(self) -> str:
+        """The targets file, as the calibration file names it."""
+        return self.settings.targets or "src/circsim/sim/data/targets.csv"
+
+    @property
+    def targets_path(self) -> Path | None:
+        """The targets file's path (None: the packaged one)."""
+        return None if self.settings.targets is None else self.experiment.path.parent / self.settings.targets
+
 
 def target_keys(targets: pd.DataFrame) -> list[str]:
     """Readable names of targets: ``indicator COUNTRY YEAR``."""
@@ -95,16 +138,20 @@ def target_keys(targets: pd.DataFrame) -> list[str]:
 
 def load_calibration(path: str | Path, budget: int | None = None) -> Calibration:
     """Load and validate a calibration file: an experiment file with one scenario,
-    ``calibrated = false``, range uncertainties (the prior box) and a ``[calibration]``
-    table. ``budget`` (total model runs) sets the points per wave."""
+    ``calibrated = false``, range uncertainties (the prior box), a ``[calibration]`` table
+    and an optional ``[screening]`` table. ``budget`` (total model runs of the waves) sets
+    the points per wave."""
     path = Path(path)
     source = str(path)
     data = read_toml(path)
-    raw = data.pop("calibration", {})
-    try:
-        settings = CalibrationSettings.model_validate(raw)
-    except ValidationError as exc:
-        raise validation_error(exc, source, CalibrationSettings, prefix="calibration") from None
+    tables = {}
+    for key, model in (("calibration", CalibrationSettings), ("screening", ScreeningSettings)):
+        try:
+            tables[key] = model.model_validate(data.pop(key, {}))
+        except ValidationError as exc:
+            raise validation_error(exc, source, model, prefix=key) from None
+    settings, screening = tables["calibration"], tables["screening"]
+    file_data = copy.deepcopy(data)  # the screening experiment is built from it
     data.setdefault("design", {"method": "latin_hypercube", "samples": settings.points_per_wave})
     exp = load_experiment(path, data)
     spec = exp.spec
@@ -151,32 +198,18 @@ def load_calibration(path: str | Path, budget: int | None = None) -> Calibration
     )
     spec = spec.model_copy(update={"keep": keep})
     exp = Experiment(exp.path, exp.text, spec, [], [], exp.packages)
-    return Calibration(exp, settings, targets)
+    return Calibration(exp, settings, targets, screening, file_data)
 
 
 def _targets(settings: CalibrationSettings, path: Path, exp: Experiment) -> pd.DataFrame:
-    """Targets inside the calibration's horizon."""
-    if settings.targets is None:
-        targets = load_targets()
-    else:
-        tpath = path.parent / settings.targets
-        try:
-            targets = pd.read_csv(tpath)
-        except (OSError, pd.errors.ParserError) as exc:
-            raise InputError(
-                f"cannot be read: {exc}", source=str(path), key="calibration.targets", value=str(tpath)
-            ) from None
-        need = {"indicator", "country", "year", "value", "tolerance"}
-        if not need <= set(targets):
-            raise InputError(
-                "missing columns",
-                source=str(tpath),
-                value=", ".join(sorted(need - set(targets))),
-                allowed="indicator, country, year, value, tolerance",
-            )
+    """The patterns (status ``target``) of the targets file inside the calibration's horizon."""
+    tpath = None if settings.targets is None else path.parent / settings.targets
+    if tpath is not None and not tpath.is_file():
+        raise InputError("file not found", source=str(path), key="calibration.targets", value=str(tpath))
+    targets = patterns(read_targets(tpath))
     horizon = scenario_from_dict(exp.packages[next(iter(exp.packages))], str(path)).model
     first, last = horizon.start_year, horizon.end_year
-    inside = targets[(targets["year"] >= first) & (targets["year"] <= last) & (targets["tolerance"] > 0)]
+    inside = targets[(targets["year"] >= first) & (targets["year"] <= last)]
     if inside.empty:
         raise InputError(
             "no target lies inside the horizon",
@@ -188,65 +221,50 @@ def _targets(settings: CalibrationSettings, path: Path, exp: Experiment) -> pd.D
     return inside.reset_index(drop=True)
 
 
-# --- emulators ---------------------------------------------------------------------
+# --- simulation --------------------------------------------------------------------
 
-
-def _features(u: np.ndarray, kind: str) -> np.ndarray:
-    """Regression features of scaled inputs: linear, diagonal quadratic or full quadratic."""
-    cols = [np.ones((len(u), 1)), u]
-    if kind != "linear":
-        cols.append(u**2)
-    if kind == "full":
-        i, j = np.triu_indices(u.shape[1], k=1)
-        cols.append(u[:, i] * u[:, j])
-    return np.hstack(cols)
-
-
-def _feature_kind(n: int, d: int) -> str:
-    """The richest regression that at least two points per coefficient support."""
-    if n >= 2 * (1 + 2 * d + d * (d - 1) // 2):
-        return "full"
-    if n >= 2 * (1 + 2 * d):
-        return "diagonal"
-    return "linear"
+#: The simulation step: ``(points, replicates, seed, name) -> per-run target values``.
+#: ``points`` (n, parameters) are in parameter units; the result has the index (point,
+#: replicate) and one column per target key (at least those of the calibration); ``name``
+#: says what the runs are for (``wave-2``, ``confirm``, ``holdout/GROUP/wave-2``).
+Simulate = Callable[[np.ndarray, int, int, str], pd.DataFrame]
 
 
 @dataclass
-class Emulator:
-    """Per-target quadratic regression emulators of one wave."""
+class ModelSimulator:
+    """The model on the batch runner: each call is one resumable result store, ``out/name``."""
 
-    kind: str
-    coef: np.ndarray  # (features, targets)
-    variance: np.ndarray  # (targets,) leave-one-out residual variance
+    calibration: Calibration
+    out: Path
+    executor: ExecutorKind = "local"
+    workers: int | None = None
+    scheduler: str | None = None
+    progress: bool = True
 
-    def predict(self, u: np.ndarray) -> np.ndarray:
-        """Emulated means, (points, targets)."""
-        return _features(u, self.kind) @ self.coef
-
-
-def fit_emulator(u: np.ndarray, y: np.ndarray) -> Emulator:
-    """Ridge-stabilised least squares per target (columns of ``y``), ignoring rows where a
-    target is missing; the variance is the mean squared leave-one-out residual."""
-    kind = _feature_kind(len(u), u.shape[1])
-    x = _features(u, kind)
-    coef = np.zeros((x.shape[1], y.shape[1]))
-    var = np.zeros(y.shape[1])
-    ridge = 1e-6 * np.eye(x.shape[1])
-    for t in range(y.shape[1]):
-        ok = np.isfinite(y[:, t])
-        xt, yt = x[ok], y[ok, t]
-        gram_inv = np.linalg.inv(xt.T @ xt + ridge * max(len(yt), 1))
-        coef[:, t] = gram_inv @ xt.T @ yt
-        leverage = np.einsum("ij,jk,ik->i", xt, gram_inv, xt)
-        loo = (yt - xt @ coef[:, t]) / np.clip(1.0 - leverage, 1e-3, None)
-        var[t] = float(np.mean(loo**2)) if len(yt) else np.inf
-    return Emulator(kind, coef, var)
+    def __call__(self, points: np.ndarray, replicates: int, seed: int, name: str) -> pd.DataFrame:
+        """Run every point ``replicates`` times (seeds from ``seed``); the target values per run."""
+        cal = self.calibration
+        point_dicts = [dict(zip(cal.names, map(float, p), strict=True)) for p in points]
+        spec = cal.experiment.spec.model_copy(update={"replicates": replicates, "seed": seed})
+        text = f"{cal.experiment.text}\n# circsim calibrate, {name}: {json.dumps(point_dicts)}\n"
+        exp = Experiment(cal.experiment.path, text, spec, [], [], cal.experiment.packages).at_points(point_dicts)
+        store = run_experiment(exp, self.out / name, self.executor, self.workers, self.scheduler, self.progress)
+        return store_target_values(store, cal.targets)
 
 
-def kth_largest(values: np.ndarray, k: int) -> np.ndarray:
-    """The k-th largest value of each row (k = 1 is the maximum)."""
-    k = min(k, values.shape[1])
-    return -np.partition(-values, k - 1, axis=1)[:, k - 1]
+def store_target_values(store: ResultStore, targets: pd.DataFrame) -> pd.DataFrame:
+    """Target values per finished run of a store: index (point, replicate), one column per target."""
+    keys = target_keys(targets)
+    runs = store.runs()
+    runs = runs[runs["status"] == "done"]
+    ind = store.indicators().merge(runs[["run_id", "point", "replicate"]], on="run_id")
+    ind = ind.set_index(["indicator", "country", "year"])
+    cols = {}
+    for key, t in zip(keys, targets.itertuples(), strict=True):
+        k = (t.indicator, t.country, int(t.year))
+        sel = ind.loc[[k]] if k in ind.index else ind.iloc[:0]
+        cols[key] = sel.set_index(["point", "replicate"])["value"]
+    return pd.DataFrame(cols).reindex(columns=keys)
 
 
 # --- the waves ---------------------------------------------------------------------
@@ -254,28 +272,36 @@ def kth_largest(values: np.ndarray, k: int) -> np.ndarray:
 
 @dataclass
 class Wave:
-    """One wave: its design, the simulated target values and its emulator."""
+    """One wave: its design, the simulated target values (every target of the
+    calibration, fitted or held out) and the emulators of the fitted ones."""
 
     number: int
     points: np.ndarray  # (n, parameters) in parameter units
     mean: np.ndarray  # (n, targets) replicate means
+    within: np.ndarray  # (n, targets) variance between replicates
     emulator: Emulator
     nroy_share: float  # share of the candidate set not ruled out after this wave
-    runs: int
+    runs: int  # model runs made for this wave (0: shared with the full calibration)
     seconds: float
 
 
 @dataclass
 class CalibrationResult:
-    """Everything a calibration found."""
+    """Everything a calibration (or one fold of its k-fold) found. ``fit`` marks the
+    targets it was fitted to; the others were simulated but never used."""
 
     calibration: Calibration
+    fit: np.ndarray  # (targets,) bool
     waves: list[Wave] = field(default_factory=list)
     ens_var: np.ndarray | None = None  # (targets,) pooled replicate variance
     nroy: np.ndarray | None = None  # last NROY sample, parameter units
+    nroy_empty: bool = False  # nothing was left NROY: ``nroy`` holds the least implausible candidates
     estimate: dict[str, float] = field(default_factory=dict)
     estimate_mean: np.ndarray | None = None  # (targets,) simulated means at the estimate
     confirmed: pd.DataFrame | None = None  # the re-run finalists, best first
+    confirm_runs: int = 0
+    holdout: pd.DataFrame | None = None  # group k-fold: one row per target
+    folds: pd.DataFrame | None = None  # group k-fold: one row per group
     started: str = ""
     finished: str = ""
 
@@ -292,12 +318,14 @@ class CalibrationResult:
         return self.scored(pd.concat(frames, ignore_index=True))
 
     def scored(self, table: pd.DataFrame) -> pd.DataFrame:
-        """``table`` (one column per target) with the targets held and the sum of squared
-        standardised errors (each capped at 100, so one hopeless target cannot dominate)."""
+        """``table`` (one column per target) with the fitted targets held and the sum of
+        their squared standardised errors (each capped at 100, so one hopeless target
+        cannot dominate)."""
         mean = table[target_keys(self.calibration.targets)].to_numpy(float)
-        z = self._standardised(mean)
+        z = self._standardised(mean)[:, self.fit]
         return table.assign(
-            targets_held=self._held(mean).sum(axis=1), sum_sq_std_error=np.nansum(np.minimum(z**2, 100.0), axis=1)
+            targets_held=self._held(mean)[:, self.fit].sum(axis=1),
+            sum_sq_std_error=np.nansum(np.minimum(z**2, 100.0), axis=1),
         )
 
     def _held(self, mean: np.ndarray) -> np.ndarray:
@@ -310,12 +338,13 @@ class CalibrationResult:
         return np.where(np.isfinite(mean), (mean - t["value"].to_numpy()) / sd, np.inf)
 
     def discrepancy(self, mean: np.ndarray) -> pd.DataFrame:
-        """Per target at the estimate: observed, simulated, tolerance, standardised error, holds."""
+        """Per target: group, observed, simulated, tolerance, standardised error, holds."""
         t = self.calibration.targets
         z = self._standardised(mean[None, :])[0]
         return pd.DataFrame({
-            "target": target_keys(t), "observed": t["value"].to_numpy(float), "simulated": mean,
-            "tolerance": t["tolerance"].to_numpy(float), "std_error": z, "holds": self._held(mean[None, :])[0],
+            "target": target_keys(t), "group": t["group"].to_numpy(), "observed": t["value"].to_numpy(float),
+            "simulated": mean, "tolerance": t["tolerance"].to_numpy(float), "std_error": z,
+            "holds": self._held(mean[None, :])[0],
         })  # fmt: skip
 
     def estimate_discrepancy(self) -> pd.DataFrame:
@@ -323,14 +352,54 @@ class CalibrationResult:
         return self.discrepancy(self.estimate_mean)
 
     def spread(self) -> pd.DataFrame:
-        """Per parameter: prior range, estimate, and the NROY sample's mean, sd, 5% and 95%."""
+        """Per parameter: prior range, estimate, the NROY sample's mean, sd, 5% and 95%,
+        and the share of the prior range its 5-95% interval keeps."""
         cal = self.calibration
         s = self.nroy
+        p05, p95 = np.percentile(s, 5, axis=0), np.percentile(s, 95, axis=0)
         return pd.DataFrame({
             "parameter": cal.names, "prior_low": cal.bounds[:, 0], "prior_high": cal.bounds[:, 1],
             "estimate": [self.estimate[n] for n in cal.names], "nroy_mean": s.mean(axis=0), "nroy_sd": s.std(axis=0),
-            "nroy_p05": np.percentile(s, 5, axis=0), "nroy_p95": np.percentile(s, 95, axis=0),
+            "nroy_p05": p05, "nroy_p95": p95, "kept_share": (p95 - p05) / (cal.bounds[:, 1] - cal.bounds[:, 0]),
         })  # fmt: skip
+
+    def degeneracy(self, threshold: float = DEGENERATE) -> pd.DataFrame:
+        """Parameter pairs whose Pearson or Spearman correlation over the last NROY
+        sample exceeds ``threshold`` in absolute value, strongest first: the targets pin
+        down a combination of the two more than either."""
+        sample = pd.DataFrame(self.nroy, columns=self.calibration.names)
+        i, j = np.triu_indices(len(sample.columns), k=1)
+        pairs = pd.DataFrame({
+            "parameter_a": sample.columns[i], "parameter_b": sample.columns[j],
+            "pearson": sample.corr("pearson").to_numpy()[i, j], "spearman": sample.corr("spearman").to_numpy()[i, j],
+        })  # fmt: skip
+        if len(sample) < MIN_CORRELATION_SAMPLE:
+            return pairs.iloc[:0]
+        strength = pairs[["pearson", "spearman"]].abs().max(axis=1)  # NaN (a constant column) is never degenerate
+        return (
+            pairs.assign(strength=strength)
+            .query("strength > @threshold")
+            .sort_values("strength", ascending=False, kind="stable")
+            .drop(columns="strength")
+        )
+
+    def emulator_table(self) -> pd.DataFrame:
+        """Per wave and fitted target: the leave-one-out RMSE of both emulators and the one used."""
+        keys = np.array(target_keys(self.calibration.targets))[self.fit]
+        frames = [
+            pd.DataFrame(
+                {
+                    "wave": w.number,
+                    "target": keys,
+                    "quadratic_kind": w.emulator.quadratic.kind,
+                    "cv_rmse_quadratic": np.sqrt(w.emulator.cv_quadratic),
+                    "cv_rmse_gp": np.sqrt(w.emulator.cv_gp),
+                    "emulator": np.where(w.emulator.use_gp, "gp", "quadratic"),
+                }
+            )
+            for w in self.waves
+        ]
+        return pd.concat(frames, ignore_index=True)
 
 
 def _to_unit(x: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -341,104 +410,103 @@ def _from_unit(u: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     return bounds[:, 0] + (u + 1.0) / 2.0 * (bounds[:, 1] - bounds[:, 0])
 
 
-def _wave_targets(store_indicators: pd.DataFrame, runs: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
-    """Target values per run: index (point, replicate), one column per target."""
-    keys = target_keys(targets)
-    ind = store_indicators.merge(runs[["run_id", "point", "replicate"]], on="run_id")
-    ind = ind.set_index(["indicator", "country", "year"])
-    cols = {}
-    for key, t in zip(keys, targets.itertuples(), strict=True):
-        k = (t.indicator, t.country, int(t.year))
-        sel = ind.loc[[k]] if k in ind.index else ind.iloc[:0]
-        cols[key] = sel.set_index(["point", "replicate"])["value"]
-    return pd.DataFrame(cols).reindex(columns=keys)
+def kth_largest(values: np.ndarray, k: int) -> np.ndarray:
+    """The k-th largest value of each row (k = 1 is the maximum)."""
+    k = min(k, values.shape[1])
+    return -np.partition(-values, k - 1, axis=1)[:, k - 1]
 
 
 def implausibility(result: CalibrationResult, u: np.ndarray, waves: list[Wave]) -> np.ndarray:
-    """k-th largest implausibility of scaled points ``u`` under each wave's emulator; the
-    largest over waves (a point must pass every wave)."""
-    cal = result.calibration
-    z = cal.targets["value"].to_numpy(float)
-    v_obs = (cal.targets["tolerance"].to_numpy(float) / 3) ** 2
+    """k-th largest implausibility over the fitted targets of scaled points ``u`` under each
+    wave's emulators; the largest over waves (a point must pass every wave)."""
+    cal, fit = result.calibration, result.fit
+    z = cal.targets["value"].to_numpy(float)[fit]
+    v_fixed = (cal.targets["tolerance"].to_numpy(float)[fit] / 3) ** 2 + result.ens_var[fit]
     k = cal.settings.misfits_allowed + 1
     worst = np.zeros(len(u))
     for w in waves:
-        imp = np.abs(w.emulator.predict(u) - z) / np.sqrt(v_obs + result.ens_var + w.emulator.variance)
+        mean, v_em = w.emulator.predict(u)
+        imp = np.abs(mean - z) / np.sqrt(v_fixed + v_em)
         worst = np.maximum(worst, kth_largest(np.nan_to_num(imp, nan=np.inf), k))
     return worst
 
 
-def calibrate(
+def history_match(
     cal: Calibration,
-    out: str | Path,
-    executor: ExecutorKind = "local",
-    workers: int | None = None,
-    scheduler: str | None = None,
-    progress: bool = True,
-    log=print,
+    simulate: Simulate,
+    fit: np.ndarray | None = None,
+    prefix: str = "",
+    first: Wave | None = None,
+    n_jobs: int = 1,
+    log: Callable[[str], None] = print,
 ) -> CalibrationResult:
-    """Run the history-matching waves into ``out/wave-N`` (each a resumable result store)."""
+    """The waves and the confirmation on the targets marked ``fit`` (default: all); the
+    runs are named ``{prefix}wave-N`` and ``{prefix}confirm``. ``first``: a wave 1 to take
+    over instead of simulating one (the full calibration's, in the k-fold)."""
     from scipy.stats import qmc
 
-    out = Path(out)
     s, bounds, d = cal.settings, cal.bounds, len(cal.names)
     seed = cal.experiment.spec.seed
-    result = CalibrationResult(cal, started=_now())
+    fit = np.ones(len(cal.targets), bool) if fit is None else fit
+    result = CalibrationResult(cal, fit, started=_now())
     rng = np.random.default_rng([seed, 1])
     cand_sampler = qmc.LatinHypercube(d=d, seed=np.random.default_rng([seed, 2]))
     design_u = qmc.LatinHypercube(d=d, seed=np.random.default_rng([seed, 0])).random(s.points_per_wave) * 2 - 1
-    all_u, all_mean, within = [], [], []
     nroy_u = design_u
     for number in range(1, s.waves + 1):
-        points = _from_unit(design_u, bounds)
-        point_dicts = [dict(zip(cal.names, map(float, p), strict=True)) for p in points]
-        text = f"{cal.experiment.text}\n# circsim calibrate, wave {number}: {json.dumps(point_dicts)}\n"
-        exp = cal.experiment.at_points(point_dicts, text)
-        t0 = time.perf_counter()
-        store = run_experiment(exp, out / f"wave-{number}", executor, workers, scheduler, progress)
-        runs = store.runs()
-        runs = runs[runs["status"] == "done"]
-        per_run = _wave_targets(store.indicators(), runs, cal.targets)
-        mean = per_run.groupby(level="point").mean().reindex(range(len(points))).to_numpy()
-        within.append(per_run.groupby(level="point").var(ddof=1).to_numpy())
-        all_u.append(design_u)
-        all_mean.append(mean)
-        # pooled replicate variance; none with one replicate (the emulator's variance carries the noise)
-        result.ens_var = pd.DataFrame(np.vstack(within)).mean().fillna(0.0).to_numpy()
-        u_fit, y_fit = np.vstack(all_u), np.vstack(all_mean)
-        keep_rows = np.isfinite(y_fit).any(axis=1)
-        emulator = fit_emulator(u_fit[keep_rows], y_fit[keep_rows])
-        wave = Wave(number, points, mean, emulator, 0.0, len(runs), time.perf_counter() - t0)
+        if number == 1 and first is not None:
+            wave = replace(first, emulator=first.emulator.subset(fit), runs=0, seconds=0.0)
+        else:
+            wave = _simulate_wave(result, simulate, number, design_u, f"{prefix}wave-{number}", n_jobs)
         result.waves.append(wave)
+        # pooled replicate variance; none with one replicate (the emulator's variance carries the noise)
+        result.ens_var = pd.DataFrame(np.vstack([w.within for w in result.waves])).mean().fillna(0.0).to_numpy()
         cand = cand_sampler.random(s.candidates) * 2 - 1
-        ok = implausibility(result, cand, result.waves) <= s.cutoff
+        imp = implausibility(result, cand, result.waves)
+        ok = imp <= s.cutoff
         wave.nroy_share = float(ok.mean())
+        em = wave.emulator
         log(
-            f"wave {number}: {len(points)} points, {len(runs)} runs in {wave.seconds:.0f} s; "
-            f"emulator {emulator.kind}; NROY {100 * wave.nroy_share:.1f}% of the prior box"
+            f"wave {number}: {len(wave.points)} points, {wave.runs} runs in {wave.seconds:.0f} s; emulators: GP for "
+            f"{int(em.use_gp.sum())} of {len(em.gps)} targets ({em.seconds:.1f} s); "
+            f"NROY {100 * wave.nroy_share:.1f}% of the prior box"
         )
         if ok.sum() == 0:
             log("no candidate is left not ruled out: stopping (see the discrepancy table for the misfits)")
-            nroy_u = cand[np.argsort(implausibility(result, cand, result.waves))[: s.points_per_wave]]
+            nroy_u = cand[np.argsort(imp)[: s.points_per_wave]]
+            result.nroy_empty = True
             break
         nroy_u = cand[ok]
         pick = rng.choice(len(nroy_u), size=min(s.points_per_wave, len(nroy_u)), replace=False)
         design_u = nroy_u[np.sort(pick)]
     result.nroy = _from_unit(nroy_u, bounds)
-    _confirm(result, out, executor, workers, scheduler, progress, log)
+    _confirm(result, simulate, prefix, log)
     result.finished = _now()
     return result
 
 
-def _confirm(
-    result: CalibrationResult,
-    out: Path,
-    executor: ExecutorKind,
-    workers: int | None,
-    scheduler: str | None,
-    progress: bool,
-    log,
-) -> None:
+def _simulate_wave(
+    result: CalibrationResult, simulate: Simulate, number: int, design_u: np.ndarray, name: str, n_jobs: int
+) -> Wave:
+    """Simulate a wave's design and fit the emulators of the fitted targets on every
+    point simulated so far."""
+    cal, fit = result.calibration, result.fit
+    points = _from_unit(design_u, cal.bounds)
+    t0 = time.perf_counter()
+    per_run = simulate(points, cal.experiment.spec.replicates, cal.experiment.spec.seed, name)
+    per_run = per_run.reindex(columns=target_keys(cal.targets))
+    by_point = per_run.groupby(level="point")
+    mean = by_point.mean().reindex(range(len(points))).to_numpy()
+    within = by_point.var(ddof=1).reindex(range(len(points))).to_numpy()
+    seconds = time.perf_counter() - t0
+    u = np.vstack([_to_unit(w.points, cal.bounds) for w in result.waves] + [design_u])
+    y = np.vstack([w.mean for w in result.waves] + [mean])[:, fit]
+    rows = np.isfinite(y).any(axis=1)
+    emulator = fit_emulator(u[rows], y[rows], cal.settings.gp_restarts, cal.experiment.spec.seed, n_jobs)
+    return Wave(number, points, mean, within, emulator, 0.0, len(per_run), seconds)
+
+
+def _confirm(result: CalibrationResult, simulate: Simulate, prefix: str, log: Callable[[str], None]) -> None:
     """Re-run the best simulated points with fresh seeds and pick the estimate on the
     pooled means: choosing the best of many noisy points alone would favour lucky
     replicates (the winner's curse)."""
@@ -448,16 +516,10 @@ def _confirm(
     keys = target_keys(cal.targets)
     mean = finalists[keys].to_numpy(float)
     if s.confirm_replicates:
-        point_dicts = [{n: float(row[n]) for n in cal.names} for _, row in finalists.iterrows()]
-        spec = cal.experiment.spec.model_copy(
-            update={"replicates": s.confirm_replicates, "seed": cal.experiment.spec.seed + 1}
-        )
-        text = f"{cal.experiment.text}\n# circsim calibrate, confirmation: {json.dumps(point_dicts)}\n"
-        exp = Experiment(cal.experiment.path, text, spec, [], [], cal.experiment.packages).at_points(point_dicts)
-        store = run_experiment(exp, out / "confirm", executor, workers, scheduler, progress)
-        runs = store.runs()
-        per_run = _wave_targets(store.indicators(), runs[runs["status"] == "done"], cal.targets)
-        fresh = per_run.groupby(level="point").mean().reindex(range(len(point_dicts))).to_numpy()
+        points = finalists[cal.names].to_numpy(float)
+        per_run = simulate(points, s.confirm_replicates, cal.experiment.spec.seed + 1, f"{prefix}confirm")
+        result.confirm_runs = len(per_run)
+        fresh = per_run.reindex(columns=keys).groupby(level="point").mean().reindex(range(len(points))).to_numpy()
         r0 = cal.experiment.spec.replicates
         mean = np.where(
             np.isfinite(fresh), (mean * r0 + fresh * s.confirm_replicates) / (r0 + s.confirm_replicates), mean
@@ -469,7 +531,7 @@ def _confirm(
     result.estimate = {n: float(confirmed.iloc[0][n]) for n in cal.names}
     result.estimate_mean = confirmed.iloc[0][keys].to_numpy(float)
     log(f"confirmation: best {len(confirmed)} points re-run {s.confirm_replicates} times; the estimate holds "
-        f"{int(confirmed.iloc[0]['targets_held'])} of {len(keys)} targets")  # fmt: skip
+        f"{int(confirmed.iloc[0]['targets_held'])} of {int(result.fit.sum())} targets")  # fmt: skip
 
 
 def _ranked(table: pd.DataFrame) -> pd.DataFrame:
@@ -481,135 +543,76 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-# --- outputs -----------------------------------------------------------------------
+# --- the whole calibration and its out-of-sample score ------------------------------
 
 
-def _sig(x: float, digits: int = 4) -> float:
-    """``x`` rounded to ``digits`` significant digits (readable values in the TOML file)."""
-    return float(f"{x:.{digits}g}") if math.isfinite(x) and x != 0 else float(x)
+def check_holdout(cal: Calibration) -> list[str]:
+    """The target groups of the k-fold, in file order; InputError if there are fewer than two."""
+    groups = list(dict.fromkeys(cal.targets["group"]))
+    if len(groups) < 2:
+        raise InputError(
+            "the group k-fold needs targets of at least two groups inside the horizon",
+            source=str(cal.targets_path or cal.targets_source),
+            key="group",
+            value=", ".join(groups),
+            allowed="two or more groups (one is held out at a time)",
+        )
+    return groups
 
 
-def calibrated_toml(result: CalibrationResult, command: str) -> str:
-    """The calibration file: ``[parameters]`` in scenario layout, then provenance,
-    discrepancy per target and spread per parameter."""
-    import tomli_w
+def calibrate(
+    cal: Calibration,
+    out: str | Path,
+    executor: ExecutorKind = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+    holdout: bool = False,
+    simulate: Simulate | None = None,
+) -> CalibrationResult:
+    """History matching on every target (runs in ``out/wave-N`` and ``out/confirm``, each a
+    resumable result store), then with ``holdout`` the group k-fold (``out/holdout/GROUP``).
+    ``simulate`` replaces the model (default: :class:`ModelSimulator` on ``executor``)."""
+    groups = check_holdout(cal) if holdout else []
+    simulate = simulate or ModelSimulator(cal, Path(out), executor, workers, scheduler, progress)
+    # the emulators are fitted between the waves' runs, on the cores the runs had
+    n_jobs = 1 if executor == "serial" else (workers or -1)
+    result = history_match(cal, simulate, n_jobs=n_jobs, log=log)
+    if groups:
+        group_kfold(result, simulate, groups, n_jobs, log)
+    result.finished = _now()
+    return result
 
+
+def group_kfold(
+    result: CalibrationResult, simulate: Simulate, groups: list[str], n_jobs: int, log: Callable[[str], None]
+) -> None:
+    """The out-of-sample score into ``result.holdout`` (per target) and ``result.folds``
+    (per group): each group's targets at the estimate of a calibration on the others."""
     cal = result.calibration
-    params: dict[str, Any] = {}
-    for name, value in result.estimate.items():
-        parts = name.split(".")
-        parts = ["model", *parts] if len(parts) == 1 else parts
-        node = params
-        for p in parts[:-1]:
-            node = node.setdefault(p, {})
-        node[parts[-1]] = _sig(value)
-    disc = result.estimate_discrepancy()
-    spread = result.spread()
-    doc = {
-        "parameters": params,
-        "provenance": {
-            "date": result.finished,
-            "command": command,
-            "method": "history matching with quadratic regression emulators (circsim.workbench.calibrate)",
-            "calibration_file": str(cal.experiment.path),
-            "targets_file": cal.settings.targets or "src/circsim/sim/data/targets.csv",
-            "calibration_file_content": cal.experiment.text,
-            "seed": cal.experiment.spec.seed,
-            "waves": len(result.waves),
-            "runs": int(sum(w.runs for w in result.waves)) + len(result.confirmed) * cal.settings.confirm_replicates,
-            "points_per_wave": cal.settings.points_per_wave,
-            "replicates": cal.experiment.spec.replicates,
-            "cutoff": cal.settings.cutoff,
-            "misfits_allowed": cal.settings.misfits_allowed,
-            "nroy_share_per_wave": [_sig(w.nroy_share) for w in result.waves],
-            "targets_held": int(disc["holds"].sum()),
-            "targets": len(disc),
-            "circsim_version": __version__,
-            "git_commit": git_commit() or "",
-            "started": result.started,
-        },
-        "discrepancy": {
-            r.target: {
-                "observed": _sig(r.observed),
-                "simulated": _sig(r.simulated),
-                "tolerance": _sig(r.tolerance),
-                "std_error": _sig(r.std_error),
-                "holds": bool(r.holds),
-            }
-            for r in disc.itertuples()
-        },
-        "spread": {
-            r.parameter: {
-                k: _sig(getattr(r, k))
-                for k in ("prior_low", "prior_high", "estimate", "nroy_mean", "nroy_sd", "nroy_p05", "nroy_p95")
-            }
-            for r in spread.itertuples()
-        },
-    }
-    header = (
-        "# Calibrated parameter values: written by 'circsim calibrate', read by every scenario\n"
-        "# (unless it says calibrated = false). [parameters] is in scenario layout; the other\n"
-        "# tables record how the values were found. Method: src/circsim/workbench/calibrate.py.\n"
-    )
-    return header + tomli_w.dumps(doc, multiline_strings=True)
-
-
-def write_outputs(result: CalibrationResult, out: Path) -> list[Path]:
-    """points.csv, confirmed.csv, spread.csv, discrepancy.csv, nroy.csv, nroy.png and
-    uncertainties.toml into ``out``."""
-    cal = result.calibration
-    out.mkdir(parents=True, exist_ok=True)
-    frames = {
-        "points.csv": result.points_table(),
-        "confirmed.csv": result.confirmed,
-        "spread.csv": result.spread(),
-        "discrepancy.csv": result.estimate_discrepancy(),
-        "nroy.csv": pd.DataFrame(result.nroy, columns=cal.names),
-    }
-    paths = []
-    for name, df in frames.items():
-        path = out / name
-        atomic_write(path, lambda p, df=df: df.to_csv(p, index=False, float_format="%.6g"))
-        paths.append(path)
-    paths.append(nroy_figure(result, out / "nroy.png"))
-    paths.append(out / "uncertainties.toml")
-    atomic_write_text(paths[-1], uncertainties_toml(result))
-    return paths
-
-
-def uncertainties_toml(result: CalibrationResult) -> str:
-    """``[uncertainties]`` tables spanning each parameter's NROY 5-95% range, to paste
-    into an experiment file so that calibration uncertainty feeds the comparison."""
-    lines = ["# Calibration uncertainty: each parameter's 5-95% range over the NROY sample (circsim calibrate)."]
-    for r in result.spread().itertuples():
-        lines += [f'[uncertainties."{r.parameter}"]', f"low = {_sig(r.nroy_p05)}", f"high = {_sig(r.nroy_p95)}"]
-    return "\n".join(lines) + "\n"
-
-
-def nroy_figure(result: CalibrationResult, path: Path) -> Path:
-    """Per parameter: the prior range, the last NROY sample (histogram) and the estimate."""
-    from .figures import plt, save
-
-    cal = result.calibration
-    n = len(cal.names)
-    cols = min(4, n)
-    rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.3 * rows), squeeze=False)
-    for ax, j in zip(axes.flat, range(n), strict=False):
-        lo, hi = cal.bounds[j]
-        ax.hist(result.nroy[:, j], bins=20, range=(lo, hi), color="tab:blue", alpha=0.7)
-        ax.axvline(result.estimate[cal.names[j]], color="tab:red", lw=1.5)
-        ax.set_xlim(lo, hi)
-        ax.set_title(cal.names[j], fontsize=8)
-        ax.tick_params(labelsize=7)
-        ax.set_yticks([])
-    for ax in list(axes.flat)[n:]:
-        ax.axis("off")
-    fig.suptitle("Not-ruled-out-yet sample after the last wave (red: estimate), over the prior range", fontsize=9)
-    return save(fig, path)
-
-
-def write_calibrated(result: CalibrationResult, path: Path, command: str) -> Path:
-    """Write the calibration file atomically."""
-    atomic_write_text(path, calibrated_toml(result, command))
-    return path
+    in_sample = result.estimate_discrepancy()
+    targets, folds = [], []
+    for group in groups:
+        held_out = (cal.targets["group"] == group).to_numpy()
+        fold = history_match(
+            cal, simulate, ~held_out, prefix=f"holdout/{group}/", first=result.waves[0], n_jobs=n_jobs,
+            log=lambda m, g=group: log(f"[{g}] {m}"),
+        )  # fmt: skip
+        out = fold.estimate_discrepancy()
+        rows = in_sample[held_out]
+        targets.append(pd.DataFrame({
+            "group": group, "target": rows["target"], "observed": rows["observed"], "tolerance": rows["tolerance"],
+            "in_sample_simulated": rows["simulated"], "in_sample_holds": rows["holds"],
+            "out_of_sample_simulated": out["simulated"][held_out], "out_of_sample_holds": out["holds"][held_out],
+        }))  # fmt: skip
+        folds.append({
+            "group": group, "held_out": int(held_out.sum()), "held_out_hold": int(out["holds"][held_out].sum()),
+            "fitted": int((~held_out).sum()), "fitted_hold": int(out["holds"][~held_out].sum()),
+            "runs": sum(w.runs for w in fold.waves) + fold.confirm_runs, **fold.estimate,
+        })  # fmt: skip
+        log(f"[{group}] held out: {folds[-1]['held_out_hold']} of {folds[-1]['held_out']} targets hold")
+    result.holdout = pd.concat(targets, ignore_index=True)
+    result.folds = pd.DataFrame(folds)
+    log(f"out-of-sample (group k-fold): {int(result.holdout['out_of_sample_holds'].sum())} of "
+        f"{len(result.holdout)} targets hold (in-sample: {int(result.holdout['in_sample_holds'].sum())})")  # fmt: skip

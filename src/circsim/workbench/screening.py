@@ -1,0 +1,158 @@
+"""Morris screening of the calibration's parameters against its targets: which
+parameters the targets can pin down, by target group (``circsim calibrate --screen``).
+
+The free parameters (``[uncertainties]``) and further candidates
+(``[screening.candidates]``) of a calibration file vary together in a Morris design
+(SALib; ``trajectories`` x (parameters + 1) points on a 4-level grid over their ranges),
+each point run ``replicates`` times on the calibration's scenario, scale and horizon.
+For every target, ``mu*`` (mean absolute elementary effect: the change of the target
+when the parameter moves across its whole range) is compared with its **noise floor**,
+the ``mu*`` that replicate noise alone gives (``2/sqrt(pi) x sd of a point mean / step``,
+the step being 2/3 of the range: a target simulated with a few agents, such as a count
+at a coarse scale, moves by chance as much as any parameter moves it). What exceeds
+twice the floor, in tolerances, is the parameter's **excess** on that target:
+``max(mu* - 2 x floor, 0) / tolerance``; 1 means the parameter moves the target by
+about a tolerance beyond the noise. Per group, the largest excess over its targets; a
+parameter whose largest over groups reaches ``threshold`` is *influential*: the targets
+can constrain it, and leaving it fixed would hide its uncertainty. With one replicate
+the floor cannot be estimated and is taken as 0.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from .calibrate import Calibration, store_target_values, target_keys
+from .experiment import Experiment, load_experiment
+from .runner import ExecutorKind, run_experiment
+from .sensitivity import indices, problem
+from .store import atomic_write
+
+#: SALib's Morris analysis assumes 4 grid levels unless told (sensitivity.indices does not tell it).
+LEVELS = 4
+#: An elementary effect's step, as a share of the range (SALib: levels / (2 (levels - 1))).
+STEP = LEVELS / (2 * (LEVELS - 1))
+#: mu* counts as signal beyond this many noise floors.
+NOISE_MARGIN = 2.0
+
+
+def screening_experiment(cal: Calibration) -> Experiment:
+    """The Morris experiment over the free parameters and the candidates: the calibration's
+    scenario, replicates, seed, scale, horizon and kept results."""
+    source = str(cal.experiment.path)
+    for name, u in cal.screening.candidates.items():
+        if name in cal.names or u.values is not None:
+            raise InputError(
+                "already a free parameter" if name in cal.names else "a screened candidate needs a range",
+                source=source,
+                key=f"screening.candidates.{name}",
+                allowed="a parameter not in [uncertainties], with low and high",
+            )
+    data = copy.deepcopy(cal.data)
+    candidates = {name: u.model_dump(exclude_none=True) for name, u in cal.screening.candidates.items()}
+    data["uncertainties"] = {**data.get("uncertainties", {}), **candidates}
+    data["design"] = {"method": "morris", "samples": cal.screening.trajectories, "levels": LEVELS}
+    data["keep"] = cal.experiment.spec.keep.model_dump()
+    try:
+        return load_experiment(cal.experiment.path, data)
+    except InputError as exc:  # name the candidate where the file has it, not as an uncertainty
+        name = (exc.key or "").removeprefix("uncertainties.")
+        if name not in candidates:
+            raise
+        raise InputError(
+            exc.detail, source=exc.source, key=f"screening.candidates.{name}", value=exc.value, allowed=exc.allowed
+        ) from None
+
+
+def screening_table(cal: Calibration, exp: Experiment, per_run: pd.DataFrame) -> pd.DataFrame:
+    """Morris indices of every target from its values per run of the experiment (index
+    (point, replicate), a column per target key; a target not simulated at every point
+    is left out): target, group, parameter, mu_star, mu_star_conf, sigma, noise_floor,
+    mu_star_per_tolerance, noise_floor_per_tolerance and excess_per_tolerance."""
+    x = np.array([[p[n] for n in exp.spec.uncertainties] for p in exp.points])
+    by_point = per_run.groupby(level="point")
+    values = by_point.mean().reindex(range(len(x)))
+    # sd of a point's mean from the pooled replicate variance (none with one replicate)
+    sd_mean = np.sqrt(by_point.var(ddof=1).mean().fillna(0.0) / by_point.size().mean())
+    prob = problem(exp)
+    tables = []
+    for key, t in zip(target_keys(cal.targets), cal.targets.itertuples(), strict=True):
+        y = values[key] if key in values else pd.Series(np.nan, index=values.index)
+        if y.isna().any():
+            continue
+        ind = indices(prob, "morris", x, y.to_numpy(float), exp.spec.seed)
+        floor = 2 / np.sqrt(np.pi) * sd_mean[key] / STEP  # E|e1 - e2| / step for two independent point means
+        tables.append(ind.assign(
+            target=key, group=t.group, noise_floor=floor, mu_star_per_tolerance=ind["mu_star"] / t.tolerance,
+            noise_floor_per_tolerance=floor / t.tolerance,
+            excess_per_tolerance=np.maximum(ind["mu_star"] - NOISE_MARGIN * floor, 0.0) / t.tolerance,
+        ))  # fmt: skip
+    if not tables:
+        raise InputError(
+            "no target was simulated at every design point",
+            source=str(exp.path),
+            allowed="a horizon covering the targets, and every run finished (run again to resume)",
+        )
+    table = pd.concat(tables, ignore_index=True)
+    return table[["target", "group", "parameter", "mu_star", "mu_star_conf", "sigma", "noise_floor",
+                  "mu_star_per_tolerance", "noise_floor_per_tolerance", "excess_per_tolerance"]]  # fmt: skip
+
+
+def group_summary(table: pd.DataFrame, free: list[str], threshold: float) -> pd.DataFrame:
+    """Per parameter: the largest excess over the noise (in tolerances) in each target
+    group and over all, whether it is free (calibrated) and whether it is influential;
+    most influential first."""
+    grid = table.pivot_table(index="parameter", columns="group", values="excess_per_tolerance", aggfunc="max")
+    grid.columns = [f"group {g}" for g in grid.columns]
+    top = grid.max(axis=1)
+    summary = grid.assign(largest=top, free=[p in free for p in grid.index], influential=top >= threshold)
+    return summary.sort_values("largest", ascending=False, kind="stable").reset_index()
+
+
+def screen(
+    cal: Calibration,
+    out: Path,
+    executor: ExecutorKind = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = True,
+    log=print,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run the screening experiment into the result store ``out/store`` (resumable) and
+    return the per-target indices and the per-group summary."""
+    exp = screening_experiment(cal)
+    log(
+        f"screening: {len(exp.spec.uncertainties)} parameters ({len(cal.names)} free, "
+        f"{len(cal.screening.candidates)} candidates), {len(exp.points)} points x {exp.spec.replicates} replicates"
+    )
+    store = run_experiment(exp, out / "store", executor, workers, scheduler, progress)
+    table = screening_table(cal, exp, store_target_values(store, cal.targets))
+    return table, group_summary(table, cal.names, cal.screening.threshold)
+
+
+def write_screening(table: pd.DataFrame, summary: pd.DataFrame, threshold: float, out: Path) -> list[Path]:
+    """screening.csv (per target), screening-groups.csv (per parameter and group) and
+    screening.png (heat map of the excess over the noise, parameter by group)."""
+    from .figures import plt, save
+
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, df in (("screening.csv", table), ("screening-groups.csv", summary)):
+        atomic_write(out / name, lambda p, df=df: df.to_csv(p, index=False, float_format="%.6g"))
+        paths.append(out / name)
+    grid = summary.set_index("parameter")[[c for c in summary.columns if c.startswith("group ")]]
+    fig, ax = plt.subplots(figsize=(1.1 * grid.shape[1] + 4, 0.32 * grid.shape[0] + 1.5))
+    im = ax.imshow(np.log1p(grid.to_numpy(float)), cmap="viridis", vmin=0, vmax=np.log1p(10), aspect="auto")
+    ax.set_xticks(range(grid.shape[1]), [c.removeprefix("group ") for c in grid.columns], rotation=30, ha="right",
+                  fontsize=7)  # fmt: skip
+    labels = [f"{p}{'' if free else ' (candidate)'}" for p, free in zip(grid.index, summary["free"], strict=True)]
+    ax.set_yticks(range(grid.shape[0]), labels, fontsize=7)
+    fig.colorbar(im, ax=ax, label="log(1 + excess): mu* beyond the noise, in tolerances (largest of the group)")
+    ax.set_title(f"Morris screening against the targets (influential: excess >= {threshold:g})", fontsize=9)
+    paths.append(save(fig, out / "screening.png"))
+    return paths

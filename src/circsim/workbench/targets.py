@@ -1,0 +1,98 @@
+"""The targets file: observed values with tolerances, a status and a group, validated.
+
+Columns: ``indicator, country, year, value, tolerance, status, group, source``.
+
+- ``status`` is ``target`` (a pattern: fitted by ``circsim calibrate``, counted by
+  ``circsim validate``) or ``input check`` (a figure the model also takes as an input, or
+  derives from one: never fitted, never counted as a pattern; validation reports how
+  many lie within tolerance on a line of their own).
+- ``group`` names the family of a target (e.g. ``careers``, ``mobility``); the group
+  k-fold of ``circsim calibrate --holdout`` holds out one group at a time, so it also
+  names an output folder.
+
+The file is checked as a whole before anything runs; a bad row gives one
+:class:`InputError` naming the file, the line, the column, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import InputError
+from ..sim.indicators import INDICATORS
+from ..sim.input_files import read_bytes
+from ..sim.inputs import DATA_DIR, load_regions
+
+#: The packaged targets file.
+TARGETS_FILE = DATA_DIR / "targets.csv"
+COLUMNS = ("indicator", "country", "year", "value", "tolerance", "status", "group", "source")
+TARGET, INPUT_CHECK = "target", "input check"
+STATUSES = (TARGET, INPUT_CHECK)
+#: A group name: it names the folder of its fold (holdout/GROUP/).
+GROUP = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
+
+
+def read_targets(path: str | Path | None = None) -> pd.DataFrame:
+    """The targets file (default: the packaged ``data/targets.csv``), validated, with
+    ``year`` as int and ``value``/``tolerance`` as float; rows in file order."""
+    path = Path(path) if path is not None else TARGETS_FILE
+    source = str(path)
+    allowed = f"a CSV file with columns {', '.join(COLUMNS)}"
+    data = read_bytes(path, allowed)
+    try:
+        table = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+    except (ValueError, UnicodeDecodeError) as exc:  # never the parser's message: it quotes the file
+        raise InputError(f"is not a CSV table ({type(exc).__name__})", source=source, allowed=allowed) from None
+    missing = [c for c in COLUMNS if c not in table.columns]
+    if missing:
+        raise InputError("missing columns", source=source, value=", ".join(missing), allowed=allowed)
+    if table.empty:
+        raise InputError("has no rows", source=source, allowed="one row per observed value")
+    codes = [r.code for r in load_regions()]
+    rules = {
+        "indicator": (lambda v: v in INDICATORS, "an indicator of docs/indicators.md"),
+        "country": (lambda v: v in codes, ", ".join(codes)),
+        "year": (lambda v: v.strip().isdigit(), "a year (an integer)"),
+        "value": (_finite, "a finite number"),
+        "tolerance": (lambda v: _finite(v) and float(v) > 0, "a positive number"),
+        "status": (lambda v: v in STATUSES, " or ".join(repr(s) for s in STATUSES)),
+        "group": (lambda v: GROUP.fullmatch(v) is not None, "a group name: lower-case letters, digits, - and _"),
+    }
+    for line, row in enumerate(table.itertuples(index=False), start=2):
+        for column, (ok, what) in rules.items():
+            value = getattr(row, column)
+            if not ok(value):
+                what_is_wrong = "missing" if not value.strip() else "bad"
+                raise InputError(
+                    f"line {line}: {what_is_wrong} {column}", source=source, key=column, value=value, allowed=what
+                )
+    table = table.assign(year=table["year"].map(int), value=table["value"].map(float),
+                         tolerance=table["tolerance"].map(float))  # fmt: skip
+    keys = table[["indicator", "country", "year"]]
+    dup = keys.duplicated()
+    if dup.any():
+        first = int(dup.to_numpy().argmax())
+        raise InputError(
+            f"line {first + 2}: the same indicator, country and year twice",
+            source=source,
+            value=" ".join(map(str, keys.iloc[first])),
+            allowed="one row per indicator, country and year",
+        )
+    return table
+
+
+def _finite(text: str) -> bool:
+    try:
+        return math.isfinite(float(text))
+    except ValueError:
+        return False
+
+
+def patterns(targets: pd.DataFrame) -> pd.DataFrame:
+    """The rows that are patterns (status ``target``), re-indexed from 0."""
+    return targets[targets["status"] == TARGET].reset_index(drop=True)

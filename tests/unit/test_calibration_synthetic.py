@@ -1,0 +1,261 @@
+"""Calibration on synthetic problems with known answers: a cheap function of the
+parameters stands in for the model (``calibrate(..., simulate=...)``). The emulator
+choice (a Gaussian process where the response is not quadratic), the group k-fold (a
+held-out target the other groups pin down holds; one nothing constrains, observed off
+centre, does not; nothing of the held-out group leaks into its fold), the degeneracy
+report (a planted ridge: only the sum of two parameters matters) and the Morris
+screening (known elementary effects, in tolerances)."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.gaussian_process import GaussianProcessRegressor
+
+from circsim.errors import InputError
+from circsim.workbench.calibrate import Calibration, calibrate, history_match, load_calibration, target_keys
+from circsim.workbench.calibration_outputs import calibrated_toml, write_outputs
+from circsim.workbench.emulators import fit_emulator, fit_gp
+from circsim.workbench.screening import group_summary, screening_experiment, screening_table, write_screening
+from circsim.workbench.validate import score_lines
+
+BASELINE = (Path(__file__).parents[2] / "scenarios" / "baseline.toml").as_posix()
+#: Three free parameters; the synthetic responses see them scaled to [-1, 1] as u0, u1, u2.
+PRIOR = {"visit_logit_base": (-4.5, -3.0), "tie_move_gain": (0.3, 1.5), "topic_diffusion_external": (0.1, 0.8)}
+Response = Callable[[np.ndarray], np.ndarray]
+
+
+def _calibration(tmp_path: Path, targets: list[tuple[str, float, float]], extra: str = "", **settings) -> Calibration:
+    """A calibration of PRIOR against synthetic targets (group, observed, tolerance), one a
+    year from 2005 (indicator ``papers`` of Japan, which no test simulates); ``extra``:
+    more tables for the file."""
+    rows = [
+        {"indicator": "papers", "country": "JP", "year": 2005 + k, "value": v, "tolerance": tol, "status": "target",
+         "group": g, "source": "synthetic"}
+        for k, (g, v, tol) in enumerate(targets)
+    ]  # fmt: skip
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows).to_csv(tmp_path / "synthetic.csv", index=False)
+    table = {"waves": 2, "points_per_wave": 24, "misfits_allowed": 0, "candidates": 4000, "confirm_points": 3,
+             "confirm_replicates": 2, "targets": "synthetic.csv", **settings}  # fmt: skip
+    lines = [f'name = "synthetic"\nbaseline = "{BASELINE}"\ncalibrated = false\nreplicates = 2\nseed = 3',
+             "end_year = 2013\n[scenarios.baseline]\n[calibration]"]  # fmt: skip
+    lines += [f"{k} = {v!r}".replace("'", '"') for k, v in table.items()]
+    for name, (low, high) in PRIOR.items():
+        lines.append(f'[uncertainties."{name}"]\nlow = {low}\nhigh = {high}')
+    path = tmp_path / "synthetic.toml"
+    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    return load_calibration(path)
+
+
+def _simulator(cal: Calibration, response: Response, noise: float = 0.01, calls: list[str] | None = None):
+    """``response(u)`` (points x targets) plus replicate noise, as the simulation step."""
+    bounds = cal.bounds
+
+    def simulate(points: np.ndarray, replicates: int, seed: int, name: str) -> pd.DataFrame:
+        if calls is not None:
+            calls.append(name)
+        u = 2 * (points - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0]) - 1
+        rng = np.random.default_rng([seed, len(name), len(points)])
+        keys = target_keys(cal.targets)
+        frames = [
+            pd.DataFrame(response(u) + rng.normal(0, noise, (len(u), len(keys))), columns=keys).assign(
+                point=range(len(u)), replicate=r
+            )
+            for r in range(replicates)
+        ]
+        return pd.concat(frames).set_index(["point", "replicate"])
+
+    return simulate
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+# --- emulators ---------------------------------------------------------------------
+
+
+def test_the_gp_is_chosen_where_the_response_is_not_quadratic():
+    rng = np.random.default_rng(0)
+    u = rng.uniform(-1, 1, size=(60, 2))
+    wavy = np.sin(3 * u[:, 0]) * np.cos(2 * u[:, 1])
+    em = fit_emulator(u, np.column_stack([wavy, 1 + u[:, 0] - 0.5 * u[:, 1]]) + rng.normal(0, 0.01, (60, 2)))
+    assert em.use_gp[0] and em.cv_gp[0] < 0.1 * em.cv_quadratic[0]  # the quadratic cannot follow the waves
+    test = rng.uniform(-1, 1, size=(200, 2))
+    mean, var = em.predict(test)
+    truth = np.sin(3 * test[:, 0]) * np.cos(2 * test[:, 1])
+    assert np.sqrt(np.mean((mean[:, 0] - truth) ** 2)) < 0.05
+    far = em.predict(np.array([[3.0, 3.0]]))[1][0, 0]  # outside the design: the GP says it does not know
+    assert far > 20 * var[:, 0].mean()
+
+
+def test_the_gp_leave_one_out_error_is_that_of_refitting_without_each_point():
+    rng = np.random.default_rng(2)
+    u = rng.uniform(-1, 1, size=(25, 2))
+    y = np.sin(2 * u[:, 0]) + u[:, 1] ** 2 + rng.normal(0, 0.05, 25)
+    gp, cv = fit_gp(u, y, restarts=0, seed=0)
+    residuals = []
+    for i in range(len(y)):
+        rest = np.arange(len(y)) != i
+        # the fitted kernel without point i (the mean is linear in y, so y's scale does not matter)
+        one = GaussianProcessRegressor(gp.kernel_, optimizer=None, normalize_y=False).fit(u[rest], y[rest] - y.mean())
+        residuals.append(y[i] - y.mean() - one.predict(u[i : i + 1])[0])
+    assert cv == pytest.approx(np.mean(np.square(residuals)), rel=1e-6)
+
+
+# --- the group k-fold ---------------------------------------------------------------
+
+TRUTH = np.array([0.3, -0.2, 0.9])  # u0, u1, u2
+
+
+def _kfold_response(u: np.ndarray) -> np.ndarray:
+    """a: u0 and u1 each; b: their sum; c: u2, which nothing else sees."""
+    return np.column_stack([u[:, 0], u[:, 1], u[:, 0] + u[:, 1], u[:, 2]])
+
+
+KFOLD_TARGETS = [("a", TRUTH[0], 0.1), ("a", TRUTH[1], 0.1), ("b", TRUTH[0] + TRUTH[1], 0.1), ("c", TRUTH[2], 0.08)]
+
+
+def test_the_group_kfold_scores_what_the_other_groups_pin_down(tmp_path):
+    cal = _calibration(tmp_path, KFOLD_TARGETS)
+    calls: list[str] = []
+    simulate = _simulator(cal, _kfold_response, calls=calls)
+    result = calibrate(cal, tmp_path / "out", "serial", log=_quiet, holdout=True, simulate=simulate)
+    h = result.holdout.set_index("target")
+    assert h["in_sample_holds"].all()  # the full calibration fits all four
+    assert h.loc["papers JP 2007", "out_of_sample_holds"]  # b: u0 + u1, pinned down by a
+    assert not h.loc["papers JP 2008", "out_of_sample_holds"]  # c: u2 observed at 0.9, seen by no other group
+    assert h.loc["papers JP 2008", "group"] == "c"
+    folds = result.folds.set_index("group")
+    assert folds.loc["b", "held_out_hold"] == 1 and folds.loc["c", "held_out_hold"] == 0
+    assert abs(result.estimate["topic_diffusion_external"] - folds.loc["c", "topic_diffusion_external"]) > 0.05
+    # wave 1 is shared: the folds simulate only their later waves and confirmations
+    assert calls == ["wave-1", "wave-2", "confirm"] + [
+        f"holdout/{g}/{step}" for g in "abc" for step in ("wave-2", "confirm")
+    ]
+
+    written = tomllib.loads(calibrated_toml(result, "test"))["provenance"]
+    assert (written["in_sample_held"], written["in_sample_targets"]) == (4, 4)
+    held = int(h["out_of_sample_holds"].sum())
+    assert (written["out_of_sample_held"], written["out_of_sample_targets"]) == (held, 4)
+    assert written["holdout_groups"] == ["a", "b", "c"]
+    paths = {p.name for p in write_outputs(result, tmp_path / "out")}
+    assert {"holdout.csv", "holdout-folds.csv", "emulators.csv", "degeneracy.csv", "summary.md"} <= paths
+    table = pd.read_csv(tmp_path / "out" / "holdout.csv")
+    assert list(table.columns) == ["group", "target", "observed", "tolerance", "in_sample_simulated",
+                                   "in_sample_holds", "out_of_sample_simulated", "out_of_sample_holds"]  # fmt: skip
+    summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+    assert f"{held} of 4 targets hold out of sample, 4 in sample" in summary
+
+    calibration_file = tmp_path / "calibrated.toml"
+    calibration_file.write_text(calibrated_toml(result, "test"), encoding="utf-8")
+    patterns = pd.DataFrame({"status": ["target"] * 2, "holds": [True, False]})
+    assert (
+        f"from the calibration of {result.finished[:10]}): {held} of 4"
+        in score_lines(patterns, True, calibration_file)[0]
+    )
+
+
+def test_nothing_of_the_held_out_group_enters_its_fold(tmp_path):
+    """The fold without group c is the same whatever c's observation says."""
+    estimates = []
+    for observed in (TRUTH[2], -0.7):
+        targets = [*KFOLD_TARGETS[:3], ("c", observed, 0.08)]
+        cal = _calibration(tmp_path / f"c{observed}", targets, waves=2, points_per_wave=16)
+        fit = (cal.targets["group"] != "c").to_numpy()
+        fold = history_match(cal, _simulator(cal, _kfold_response), fit, prefix="holdout/c/", log=_quiet)
+        estimates.append(fold.estimate)
+    assert estimates[0] == estimates[1]
+
+
+# --- degeneracy --------------------------------------------------------------------
+
+
+def test_degeneracy_finds_a_planted_ridge(tmp_path):
+    """Only u0 + u1 matters to the first target and u2 to the second: the NROY sample lies
+    on a ridge where u0 and u1 trade off, and u2 is pinned down."""
+    cal = _calibration(tmp_path, [("ridge", 0.0, 0.1), ("other", 0.5, 0.1)], waves=3)
+    simulate = _simulator(cal, lambda u: np.column_stack([u[:, 0] + u[:, 1], u[:, 2]]))
+    result = calibrate(cal, tmp_path / "out", "serial", log=_quiet, simulate=simulate)
+    pairs = result.degeneracy()
+    assert len(pairs) == 1, pairs
+    pair = pairs.iloc[0]
+    assert {pair.parameter_a, pair.parameter_b} == {"visit_logit_base", "tie_move_gain"}
+    assert pair.pearson < -0.8 and pair.spearman < -0.8
+    kept = result.spread().set_index("parameter")["kept_share"]
+    assert kept["topic_diffusion_external"] < 0.3  # pinned down by the second target
+    assert kept["visit_logit_base"] > 0.6 and kept["tie_move_gain"] > 0.6  # each alone: barely
+    written = tomllib.loads(calibrated_toml(result, "test"))
+    assert len(written["provenance"]["degenerate_pairs"]) == 1
+    assert 0 < written["spread"]["topic_diffusion_external"]["kept_share"] < 0.3
+
+
+# --- Morris screening ---------------------------------------------------------------
+
+SCREENING = """
+[screening]
+trajectories = 6
+threshold = 0.5
+[screening.candidates.utility_move_cost]
+low = 2.0
+high = 4.0
+"""
+
+
+def test_screening_measures_effects_in_tolerances_per_group(tmp_path):
+    """Linear responses of the parameters scaled to [0, 1] (x): mu* is the slope, exactly."""
+    cal = _calibration(tmp_path, [("steep", 0.0, 0.5), ("flat", 0.0, 1.0)], extra=SCREENING)
+    exp = screening_experiment(cal)
+    names = list(exp.spec.uncertainties)
+    assert names == [*PRIOR, "utility_move_cost"] and len(exp.points) == 6 * 5
+    box = np.array([[exp.spec.uncertainties[n].low, exp.spec.uncertainties[n].high] for n in names])
+    x = (np.array([[p[n] for n in names] for p in exp.points]) - box[:, 0]) / (box[:, 1] - box[:, 0])
+    values = np.column_stack([2.0 * x[:, 0] - 0.4 * x[:, 3], 0.1 * x[:, 1]])
+    per_run = pd.DataFrame(values, columns=target_keys(cal.targets)).assign(point=range(len(x)), replicate=0)
+    table = screening_table(cal, exp, per_run.set_index(["point", "replicate"]))
+    mu = table.set_index(["target", "parameter"])["mu_star_per_tolerance"]
+    assert mu[("papers JP 2005", "visit_logit_base")] == pytest.approx(4.0)  # 2.0 per range / tolerance 0.5
+    assert mu[("papers JP 2005", "utility_move_cost")] == pytest.approx(0.8)
+    assert mu[("papers JP 2006", "tie_move_gain")] == pytest.approx(0.1)
+    assert mu[("papers JP 2006", "topic_diffusion_external")] == pytest.approx(0.0)
+    summary = group_summary(table, cal.names, 0.5).set_index("parameter")
+    assert summary.index[0] == "visit_logit_base" and summary.loc["visit_logit_base", "group steep"] == 4.0
+    assert summary["influential"].to_dict() == {"visit_logit_base": True, "utility_move_cost": True,
+                                                "tie_move_gain": False, "topic_diffusion_external": False}  # fmt: skip
+    assert not summary.loc["utility_move_cost", "free"] and summary.loc["tie_move_gain", "free"]
+    paths = write_screening(table, group_summary(table, cal.names, 0.5), 0.5, tmp_path / "screen")
+    assert all(p.stat().st_size > 0 for p in paths)
+
+
+def test_screening_discounts_what_replicate_noise_alone_would_give(tmp_path):
+    """A target that is pure noise has a large mu* and no excess; its noise floor is the
+    mu* noise alone gives: 2/sqrt(pi) x sd of a point mean / step of 2/3."""
+    cal = _calibration(tmp_path, [("noisy", 0.0, 0.1)], extra=SCREENING)
+    exp = screening_experiment(cal)
+    rng = np.random.default_rng(5)
+    sd = 0.3
+    per_run = pd.DataFrame({target_keys(cal.targets)[0]: rng.normal(0, sd, 2 * len(exp.points))})
+    per_run = per_run.assign(point=np.repeat(range(len(exp.points)), 2), replicate=[0, 1] * len(exp.points))
+    table = screening_table(cal, exp, per_run.set_index(["point", "replicate"]))
+    floor = 2 / np.sqrt(np.pi) * sd / np.sqrt(2) / (2 / 3) / 0.1
+    assert table["noise_floor_per_tolerance"].iloc[0] == pytest.approx(floor, rel=0.2)
+    assert table["mu_star_per_tolerance"].min() > 0.5 * floor  # mu* alone would call every parameter influential
+    assert (table["excess_per_tolerance"] < 0.5).all()
+    assert not group_summary(table, cal.names, 0.5)["influential"].any()
+
+
+def test_a_screened_candidate_must_be_a_parameter_and_not_a_free_one(tmp_path):
+    clash = SCREENING.replace("utility_move_cost]", "tie_move_gain]")
+    cal = _calibration(tmp_path, [("g", 0.0, 0.5)], extra=clash)
+    with pytest.raises(InputError, match=r"screening.candidates.tie_move_gain.*already a free parameter"):
+        screening_experiment(cal)
+    unknown = SCREENING.replace("utility_move_cost]", "no_such_parameter]")
+    cal = _calibration(tmp_path, [("g", 0.0, 0.5)], extra=unknown)
+    with pytest.raises(InputError, match=r"key 'screening.candidates.no_such_parameter': not a valid parameter value"):
+        screening_experiment(cal)
