@@ -33,7 +33,7 @@ from .runner import ExecutorKind, run_experiment
 from .sensitivity import indices, problem
 from .store import atomic_write
 
-#: SALib's Morris analysis assumes 4 grid levels unless told (sensitivity.indices does not tell it).
+#: The Morris grid of the screening.
 LEVELS = 4
 #: An elementary effect's step, as a share of the range (SALib: levels / (2 (levels - 1))).
 STEP = LEVELS / (2 * (LEVELS - 1))
@@ -85,7 +85,7 @@ def screening_table(cal: Calibration, exp: Experiment, per_run: pd.DataFrame) ->
         y = values[key] if key in values else pd.Series(np.nan, index=values.index)
         if y.isna().any():
             continue
-        ind = indices(prob, "morris", x, y.to_numpy(float), exp.spec.seed)
+        ind = indices(prob, "morris", x, y.to_numpy(float), exp.spec.seed, LEVELS)
         floor = 2 / np.sqrt(np.pi) * sd_mean[key] / STEP  # E|e1 - e2| / step for two independent point means
         tables.append(ind.assign(
             target=key, group=t.group, noise_floor=floor, mu_star_per_tolerance=ind["mu_star"] / t.tolerance,

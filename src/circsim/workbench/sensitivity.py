@@ -26,12 +26,14 @@ def problem(exp: Experiment) -> dict:
     return {"num_vars": len(unc), "names": list(unc), "bounds": [[u.low, u.high] for u in unc.values()]}
 
 
-def indices(prob: dict, method: str, x: np.ndarray, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
-    """Sensitivity indices of one outcome ``y`` (one value per design point ``x``)."""
+def indices(prob: dict, method: str, x: np.ndarray, y: np.ndarray, seed: int = 0, levels: int = 4) -> pd.DataFrame:
+    """Sensitivity indices of one outcome ``y`` (one value per design point ``x``);
+    ``levels`` is the Morris grid the design was drawn on (SALib scales the elementary
+    effects by it, so it must be the sampler's)."""
     if method == "morris":
         from SALib.analyze import morris
 
-        res = morris.analyze(prob, x, y, seed=seed)
+        res = morris.analyze(prob, x, y, num_levels=levels, seed=seed)
         return pd.DataFrame({"parameter": prob["names"], "mu_star": res["mu_star"], "mu_star_conf":
                              res["mu_star_conf"], "sigma": res["sigma"]})  # fmt: skip
     from SALib.analyze import sobol
@@ -82,7 +84,9 @@ def analyse(
         if y.isna().any():
             continue  # undefined somewhere (e.g. a share with an empty denominator)
         tables.append(
-            indices(prob, method, x, y.to_numpy(float), exp.spec.seed).assign(outcome=f"{name} ({country}, {end})")
+            indices(prob, method, x, y.to_numpy(float), exp.spec.seed, exp.spec.design.levels).assign(
+                outcome=f"{name} ({country}, {end})"
+            )
         )
     return pd.concat(tables, ignore_index=True)[["outcome", *tables[0].columns.drop("outcome")]]
 
