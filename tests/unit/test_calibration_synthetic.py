@@ -259,3 +259,21 @@ def test_a_screened_candidate_must_be_a_parameter_and_not_a_free_one(tmp_path):
     cal = _calibration(tmp_path, [("g", 0.0, 0.5)], extra=unknown)
     with pytest.raises(InputError, match=r"key 'screening.candidates.no_such_parameter': not a valid parameter value"):
         screening_experiment(cal)
+
+
+def test_a_thin_nroy_sample_is_filled_around_the_points_found(tmp_path):
+    """A small plausible region (a corner of the box): the Latin-hypercube candidates find
+    only a few points in it, and the next wave is filled with candidates drawn around them
+    and screened the same way, so it still has a full design, all of it in the region."""
+    corner = np.array([0.7, -0.7, 0.7])
+
+    def response(u: np.ndarray) -> np.ndarray:
+        return u.copy()
+
+    cal = _calibration(tmp_path, [("a", 0.7, 0.2), ("b", -0.7, 0.2), ("c", 0.7, 0.2)], candidates=2000)
+    result = history_match(cal, _simulator(cal, response, noise=0.002), log=_quiet)
+    lhs_share = result.waves[0].nroy_share
+    assert 0 < lhs_share * 2000 < 24  # the candidates alone would not fill a wave of 24
+    second = 2 * (result.waves[1].points - cal.bounds[:, 0]) / (cal.bounds[:, 1] - cal.bounds[:, 0]) - 1
+    assert len(second) == 24
+    assert np.all(np.abs(second - corner) < 0.5)  # near the plausible corner, not anywhere in the box

@@ -65,6 +65,10 @@ from .targets import patterns, read_targets
 
 #: Implausibility cut-off (three-sigma rule, Pukelsheim 1994).
 CUTOFF = 3.0
+#: Refilling a thin NROY sample around the points found: rounds, candidates a round, step (scaled units).
+NROY_FILL_ROUNDS = 4
+NROY_FILL_PER_ROUND = 5_000
+NROY_FILL_STEP = 0.2
 #: |correlation| over the NROY sample above which a parameter pair is reported as degenerate.
 DEGENERATE = 0.5
 #: Fewest NROY points whose correlations are reported (fewer: none, rather than noise).
@@ -476,13 +480,30 @@ def history_match(
             nroy_u = cand[np.argsort(imp)[: s.points_per_wave]]
             result.nroy_empty = True
             break
-        nroy_u = cand[ok]
+        nroy_u = _fill_nroy(result, cand[ok], s.points_per_wave, rng)
         pick = rng.choice(len(nroy_u), size=min(s.points_per_wave, len(nroy_u)), replace=False)
         design_u = nroy_u[np.sort(pick)]
     result.nroy = _from_unit(nroy_u, bounds)
     _confirm(result, simulate, prefix, log)
     result.finished = _now()
     return result
+
+
+def _fill_nroy(result: CalibrationResult, nroy: np.ndarray, want: int, rng: np.random.Generator) -> np.ndarray:
+    """Scaled NROY points, at least ``want`` of them where they can be found: when the
+    Latin-hypercube candidates leave fewer (a small region of a box of many dimensions),
+    candidates are drawn around the NROY points found (each perturbed by a normal step of
+    a tenth of the range, kept in the box) and screened the same way, a few rounds at most."""
+    found = nroy
+    for _ in range(NROY_FILL_ROUNDS):
+        if len(found) >= want or len(found) == 0:
+            break
+        centres = found[rng.integers(len(found), size=NROY_FILL_PER_ROUND)]
+        cand = np.clip(centres + rng.normal(0.0, NROY_FILL_STEP, centres.shape), -1.0, 1.0)
+        found = np.vstack(
+            [found, cand[implausibility(result, cand, result.waves) <= result.calibration.settings.cutoff]]
+        )
+    return found
 
 
 def _simulate_wave(
