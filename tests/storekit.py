@@ -1,5 +1,6 @@
 """Result stores for the tests: one tiny real batch, built once per session (the
-``tiny_store`` fixture of conftest.py) and shared by the tests that only read a store.
+``tiny_store`` fixture of conftest.py) and shared by the tests that only read a store,
+and synthetic stores written by hand with known values (:func:`synthetic_store`).
 
 The experiment is two scenarios (the baseline and a strong fellowship lever, so effects
 and lever costs are non-zero) x 3 replicates at one agent per 5,000 researchers, 2004-2010:
@@ -10,10 +11,14 @@ can be drawn from it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from pathlib import Path
+
+import pandas as pd
 
 from circsim.workbench.experiment import load_experiment
 from circsim.workbench.runner import run_experiment
+from circsim.workbench.store import ResultStore
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -58,3 +63,54 @@ def tree_digest(directory: Path) -> str:
         if p.is_file():
             h.update(str(p.relative_to(directory)).encode() + b"\0" + p.read_bytes())
     return h.hexdigest()
+
+
+#: ``value(scenario, point, replicate, year, country, indicator)`` of a synthetic store.
+Values = Callable[[str, int, int, int, str, str], float]
+
+
+def synthetic_store(
+    path: Path,
+    value: Values,
+    *,
+    scenarios: Sequence[str],
+    points: Sequence[int],
+    replicates: Sequence[int],
+    years: Sequence[int],
+    indicators: Sequence[str],
+    countries: Sequence[str] = ("JP",),
+    experiment: str = "name = 'synthetic'\n",
+    failed: Sequence[str] = (),
+    done: bool = True,
+) -> ResultStore:
+    """A result store written by hand, no model run: every scenario at every design point
+    and replicate (seed ``1000 * point + replicate``, the same for every scenario), with
+    ``value(...)`` for every year, country and indicator. ``experiment`` is the recorded
+    experiment file's text; runs of the ``failed`` scenarios are recorded as failed, and
+    with ``done=False`` no run is recorded at all (a batch interrupted before any finished)."""
+    runs = [
+        {"run_id": f"{s}-p{p:03d}-r{r:02d}", "scenario": s, "point": p, "replicate": r, "seed": 1000 * p + r,
+         "values": {}}
+        for s in scenarios
+        for p in points
+        for r in replicates
+    ]  # fmt: skip
+    store = ResultStore(path)
+    assert store.open_for(experiment, "exp.toml", [{"point": p, "values": {}} for p in points], runs) == []
+    if not done:
+        return store
+    for meta in runs:
+        if meta["scenario"] in failed:
+            store.record(meta["run_id"], "failed", None, summary=None, error="boom", seconds=0.0)
+            continue
+        rows = [
+            {"run_id": meta["run_id"], "year": y, "country": c, "indicator": i,
+             "value": value(meta["scenario"], meta["point"], meta["replicate"], y, c, i)}
+            for y in years
+            for c in countries
+            for i in indicators
+        ]  # fmt: skip
+        store.record(meta["run_id"], "done", {"indicators": pd.DataFrame(rows)}, summary=None, error=None,
+                     started=None, finished=None, seconds=0.0)  # fmt: skip
+    store.finish()
+    return store

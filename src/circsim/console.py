@@ -36,8 +36,9 @@ class Parser(argparse.ArgumentParser):
         raise UsageError(message, self.prog)
 
 
-#: Longest error line: messages quote the user's input, which may be anything.
-MAX_ERROR_CHARS = 600
+#: Longest error line: messages quote the user's input, which may be anything (the
+#: longest allowed-list, every comparable indicator's name, is about 850 characters).
+MAX_ERROR_CHARS = 1000
 
 
 def error_line(err: Exception) -> None:

@@ -263,7 +263,8 @@ def test_comparison_page_shows_effects_and_fans(ui_root):
 def test_effects_table_is_the_reports(ui_root):
     table = effects(load_store(ui_root / "experiments" / "tiny" / "store"), "baseline", "JP", 2010,
                     ["nationals_abroad"], ["baseline", "fellows"])  # fmt: skip
-    assert list(table.index) == ["fellows"] and list(table.columns) == ["nationals_abroad"]
+    assert list(table.index) == ["fellows"] and list(table.columns) == ["Nationals abroad (people)"]
+    assert table.loc["fellows"].tolist() == ["not estimable"]  # 3 pairs: too few for an interval
 
 
 def test_comparison_page_names_a_bad_store(tmp_path):

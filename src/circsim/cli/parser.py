@@ -63,6 +63,15 @@ def years(text: str) -> list[int]:
     return values
 
 
+def name_list(text: str) -> list[str]:
+    """argparse type for a list of names separated by commas (``--indicators a,b``); each
+    name once, in the order given."""
+    values = list(dict.fromkeys(n.strip() for n in text.split(",") if n.strip()))
+    if not values:
+        raise argparse.ArgumentTypeError(f"must be names separated by commas, e.g. researchers,papers (got {text!r})")
+    return values
+
+
 class Assignment(NamedTuple):
     """One ``--set KEY=VALUE``: the key, the parsed value and the text as typed."""
 

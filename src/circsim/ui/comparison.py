@@ -16,7 +16,7 @@ from ..errors import InputError
 from ..sim.indicators import names
 from ..sim.input_files import check_path
 from ..workbench import figures
-from ..workbench.compare import compare
+from ..workbench.compare import FDR_Q, MIN_PAIRS, compare
 from ..workbench.report import effects_table
 from ..workbench.store import MANIFEST, ResultStore, open_store
 
@@ -52,7 +52,8 @@ def fan_png(store: ResultStore, country: str, indicator: str, scenarios: list[st
 def effects(
     store: ResultStore, baseline: str, country: str, year: int, indicators: list[str], scenarios: list[str]
 ) -> pd.DataFrame:
-    """Scenario x indicator table of paired effects against the baseline, "mean [lo, hi]"."""
+    """Scenario x indicator table of paired effects against the baseline, "mean [lo, hi]"
+    (the report's, :func:`circsim.workbench.report.effects_table`)."""
     comp = compare(store, baseline=baseline, country=country, years=[year], indicators=indicators)
     eff = comp.effects[(comp.effects["period"] == str(year)) & comp.effects["scenario"].isin(scenarios)]
     return effects_table(eff, [s for s in scenarios if s != baseline])
@@ -87,7 +88,10 @@ def ComparisonView(store: ResultStore) -> None:
         m = store.manifest
         solara.Text(
             f"{store.path}: experiment {m['experiment']['file']}, {len(done)} finished runs; "
-            f"effects are paired differences against '{baseline}' (same seeds), mean [95% interval]."
+            f"effects are paired differences against '{baseline}' (same seeds), mean [95% interval of the "
+            f"paired t-test]; not estimable with fewer than {MIN_PAIRS} pairs; in bold where the effect survives "
+            f"the false-discovery control (Benjamini-Hochberg, q = {FDR_Q}) over every scenario and the chosen "
+            "indicators."
         )
     shown = [baseline, *(s for s in scenarios if s != baseline)]
     if len(shown) < 2 or not indicators:

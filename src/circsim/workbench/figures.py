@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..sim.indicators import REGISTRY
 from ..sim.inputs import load_regions, load_targets
-from .compare import Comparison
+from .compare import ESTIMABLE, FDR_Q, Comparison
 
 SOURCE_NOTE = "circsim simulation; observed points: src/circsim/sim/data/targets.csv (sources there)"
 
@@ -30,7 +30,9 @@ def save(fig: plt.Figure, path: Path, note: str = SOURCE_NOTE, top: float = 1.0)
 
 def forest(comp: Comparison, period: str, indicators: list[str], path: Path) -> Path:
     """Effects against the baseline with paired 95% intervals, one panel per indicator
-    (in its unit: percentage points for shares)."""
+    (by its label, in its unit: percentage points for shares): filled where the effect
+    survives the false-discovery control, hollow where not, and "not estimable" where
+    there is no interval."""
     eff = comp.effects[(comp.effects["period"] == period) & comp.effects["indicator"].isin(indicators)]
     scenarios = list(dict.fromkeys(comp.effects["scenario"]))
     cols = 3
@@ -39,16 +41,27 @@ def forest(comp: Comparison, period: str, indicators: list[str], path: Path) -> 
     y = np.arange(len(scenarios))
     for ax, name in zip(axes.ravel(), indicators, strict=False):
         scale = REGISTRY[name].scale
-        e = eff[eff["indicator"] == name].set_index("scenario").reindex(scenarios)[["mean", "lo", "hi"]] * scale.factor
-        ax.errorbar(e["mean"], y, xerr=[e["mean"] - e["lo"], e["hi"] - e["mean"]], fmt="o", ms=3, capsize=2)
+        e = eff[eff["indicator"] == name].set_index("scenario").reindex(scenarios)
+        shown = e[e["status"] == ESTIMABLE]
+        at = y[e["status"].eq(ESTIMABLE).to_numpy()]
+        mean, lo, hi = (shown[c].to_numpy(dtype=float) * scale.factor for c in ("mean", "lo", "hi"))
+        found = shown["discovery"].to_numpy(dtype=bool)
+        ax.errorbar(mean, at, xerr=[mean - lo, hi - mean], fmt="none", ecolor="tab:blue", capsize=2)
+        ax.scatter(mean, at, s=14, zorder=3, color=np.where(found, "tab:blue", "white"), edgecolors="tab:blue")
+        for yi in y[~e["status"].eq(ESTIMABLE).to_numpy()]:
+            ax.text(0, yi, "not estimable", fontsize=6, color="grey", ha="center", va="center")
         ax.axvline(0, color="grey", lw=0.8)
+        ax.set_ylim(len(scenarios) - 0.5, -0.5)  # first scenario on top
         ax.set_yticks(y, scenarios if ax in axes[:, 0] else [""] * len(y), fontsize=7)
-        ax.invert_yaxis()
-        ax.set_title(f"{name} ({scale.change_axis})", fontsize=9)
+        ax.set_title(f"{REGISTRY[name].label} ({scale.change_axis})", fontsize=9)
         ax.tick_params(axis="x", labelsize=7)
     for ax in axes.ravel()[len(indicators) :]:
         ax.set_visible(False)
-    fig.suptitle(f"{comp.country}: effect vs {comp.baseline} in {period} (mean, paired 95% t-interval)", fontsize=10)
+    fig.suptitle(
+        f"{comp.country}: effect vs {comp.baseline} in {period} (mean, paired 95% t-interval; "
+        f"filled: survives the false-discovery control at q = {FDR_Q})",
+        fontsize=10,
+    )
     return save(fig, path, top=0.97)
 
 
@@ -105,7 +118,8 @@ def fan(
     for ax in axes.ravel()[len(others) :]:
         ax.set_visible(False)
     fig.suptitle(
-        f"{country}: {indicator} ({scale.axis}); median and 90% band over runs; grey = {baseline}, squares = observed",
+        f"{country}: {REGISTRY[indicator].label} ({scale.axis}); median and 90% band over runs; "
+        f"grey = {baseline}, squares = observed",
         fontsize=9,
         wrap=True,  # one panel is narrower than the title
     )
@@ -199,7 +213,8 @@ def phd_destinations(
         & indicators["indicator"].isin([*names, "phd_dest_abroad"])
         & indicators["year"].between(*years)
     ].merge(runs[["run_id", "scenario"]], on="run_id")
-    shares = ind.groupby(["scenario", "indicator"])["value"].mean().unstack()
+    scale = REGISTRY["phd_dest_abroad"].scale  # shares drawn in per cent
+    shares = ind.groupby(["scenario", "indicator"])["value"].mean().unstack() * scale.factor
     order = [s for s in dict.fromkeys(runs["scenario"]) if s in shares.index]
     shares = shares.reindex(order)
     fig, ax = plt.subplots(figsize=(8, 0.35 * len(order) + 1.5))
@@ -208,14 +223,14 @@ def phd_destinations(
         if name in shares:
             # no graduate in the years (a coarse scale) is no share: an empty bar, not a gap in the axis
             width = shares[name].fillna(0).to_numpy()
-            ax.barh(order, width, left=left, label=name.removeprefix("phd_dest_"))
+            ax.barh(order, width, left=left, label=REGISTRY[name].label.removeprefix("New PhDs: "))
             left += width
     if "phd_dest_abroad" in shares:
         abroad = shares["phd_dest_abroad"].dropna()
-        ax.scatter(abroad, list(abroad.index), marker="|", color="black", s=120, label="abroad (share)")
+        ax.scatter(abroad, list(abroad.index), marker="|", color="black", s=120, label="abroad")
     ax.invert_yaxis()
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("share of the year's new PhDs")
+    ax.set_xlim(0, scale.factor)
+    ax.set_xlabel(f"share of the year's new PhDs ({scale.axis})")
     ax.set_title(f"{country}: destinations of new PhDs in their graduation year, {years[0]}-{years[1]}", fontsize=10)
     ax.legend(fontsize=7, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.08))
     return save(fig, path)
