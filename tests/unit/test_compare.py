@@ -327,7 +327,7 @@ def test_report_tables_are_labelled_in_units_and_narrow(reports) -> None:
     effects = text.split("## Effects in 2040")[1].split("## Cost-effectiveness")[0]
     assert heading("researchers") == "Researchers (people)" and heading("researchers") in effects
     assert "Long visits abroad" in effects and "visits_abroad_long" not in effects
-    header = next(line for line in effects.splitlines() if line.startswith("| scenario"))
+    header = next(line for line in effects.splitlines() if line.startswith("| Scenario"))
     compared = [heading(i) for i in INDICATORS if REGISTRY[i].compared]  # by default, in registry order
     assert [c.strip() for c in header.strip("|").split("|")][1:] == compared
     widths = {line.count("|") - 1 for line in text.splitlines() if line.startswith("|")}

@@ -95,7 +95,8 @@ def effects_table(eff: pd.DataFrame, order: list[str]) -> pd.DataFrame:
         heading=[heading(n) for n in eff["indicator"]], effect=[effect_cell(r) for r in eff.itertuples()]
     )
     columns = [heading(n) for n in dict.fromkeys(eff["indicator"])]
-    return cells.pivot(index="scenario", columns="heading", values="effect").reindex(index=order, columns=columns)
+    table = cells.pivot(index="scenario", columns="heading", values="effect").reindex(index=order, columns=columns)
+    return table.rename_axis(index="Scenario", columns=None)
 
 
 def split(table: pd.DataFrame, width: int = TABLE_WIDTH) -> list[str]:
@@ -175,7 +176,8 @@ def rank_table(ranking: pd.DataFrame, order: list[str]) -> pd.DataFrame:
         cell=[f"{r.rank} ({number(r.rank_stability)})" for r in ranking.itertuples()],
     )
     columns = [REGISTRY[n].label for n in dict.fromkeys(ranking["indicator"])]
-    return cells.pivot(index="scenario", columns="heading", values="cell").reindex(index=order, columns=columns)
+    table = cells.pivot(index="scenario", columns="heading", values="cell").reindex(index=order, columns=columns)
+    return table.rename_axis(index="Scenario", columns=None)
 
 
 def rank_section(comp: Comparison, period: str, order: list[str]) -> list[str]:
