@@ -10,10 +10,15 @@ can be drawn from it.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from circsim.workbench.experiment import load_experiment
 from circsim.workbench.runner import run_experiment
+from circsim.workbench.store import ResultStore
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "baseline.toml"
@@ -58,3 +63,33 @@ def tree_digest(directory: Path) -> str:
         if p.is_file():
             h.update(str(p.relative_to(directory)).encode() + b"\0" + p.read_bytes())
     return h.hexdigest()
+
+
+def build_synthetic_store(
+    directory: Path,
+    points: list[dict[str, Any]],
+    value: Callable[[str, dict[str, Any], int, int], float],
+    scenarios: tuple[str, ...] = ("baseline",),
+    replicates: int = 1,
+    years: tuple[int, ...] = (2030, 2040),
+) -> Path:
+    """A sealed store written without running the model: every scenario at every design
+    point (its uncertainty values) and replicate, with one indicator, ``researchers`` of
+    JP, whose value is ``value(scenario, point_values, replicate, year)``."""
+    runs = [
+        {"run_id": f"{s}-p{i:03d}-r{r:02d}", "scenario": s, "point": i, "replicate": r, "seed": r, "values": point}
+        for i, point in enumerate(points)
+        for r in range(replicates)
+        for s in scenarios
+    ]
+    store = ResultStore(directory)
+    store.open_for("name = 'synthetic'\n", "synthetic.toml", points, runs)
+    for run in runs:
+        values = [value(run["scenario"], run["values"], run["replicate"], y) for y in years]
+        frame = pd.DataFrame(
+            {"run_id": run["run_id"], "year": years, "country": "JP", "indicator": "researchers", "value": values}
+        )
+        store.record(run["run_id"], "done", {"indicators": frame}, summary=None, error=None, seconds=0.0)
+    store.finish()
+    store.close()
+    return directory
