@@ -15,9 +15,11 @@ interest), and each restriction by its quasi-p value (a one-sided binomial test:
 be chance?). On each box's peeling trajectory the box kept is the densest one that still
 covers at least ``min_coverage`` of the cases of interest not yet explained by an earlier
 box; boxes are sought until ``max_boxes``, until no case of interest is left, or until a
-box is no denser than the runs it was sought among. CART (scikit-learn's decision tree,
-through EMA Workbench) is run beside it: its leaves where cases of interest are more
-frequent than overall are a second, independent description.
+box is no denser than the runs it was sought among; a restriction whose quasi-p values
+all exceed 0.05 is dropped from its box. CART (scikit-learn's decision tree, through EMA
+Workbench) is run beside it: its leaves where cases of interest are more frequent than
+over all runs beyond chance (a one-sided binomial test, p < 0.05) are a second,
+independent description. Every box gets that binomial p-value.
 
 EMA Workbench is an optional extra (``pip install 'circsim[discover]'``); it is imported
 only here, when an analysis runs.
@@ -44,8 +46,9 @@ from .store import ResultStore, atomic_write, atomic_write_text
 MIN_RUNS = 10
 #: Smallest share of the runs in a box or a CART leaf (EMA Workbench's default).
 MASS_MIN = 0.05
-#: A restriction whose quasi-p values are all above this could be chance: it is dropped.
-QP_MAX = 0.05
+#: A PRIM restriction whose quasi-p values are all above this, or a CART leaf whose binomial
+#: p-value is, could be chance: it is dropped.
+SIGNIFICANCE = 0.05
 #: How to install the optional dependency, as the error line says it.
 INSTALL = "pip install 'circsim[discover]' (in a checkout: .venv/bin/pip install -e '.[discover]')"
 
@@ -162,13 +165,16 @@ def outcome_cases(store: ResultStore, q: Question) -> Cases:
     if interest.all() or not interest.any():
         ind = REGISTRY[q.outcome]
         write = ind.format_change if q.effect else ind.format
+        # the threshold is typed in the indicator's own units (a share as 0.05): both where they differ
+        low, high = (
+            write(v) if ind.scale.factor == 1 else f"{v:.4g} ({write(v)})" for v in (values.min(), values.max())
+        )
         raise InputError(
             f"{'every' if interest.all() else 'no'} run meets the condition: nothing to discover",
             source=source,
             key="threshold",
             value=q.threshold,
-            allowed=f"a threshold between the outcome's lowest and highest values, {write(values.min())} and "
-            f"{write(values.max())}",
+            allowed=f"a threshold between the outcome's lowest and highest values, {low} and {high}",
         )
     x = experiments_frame(runs, names)
     x = x.drop(columns=["scenario", "model"] if runs["scenario"].nunique() > 1 else ["scenario", "policy", "model"])
@@ -199,7 +205,7 @@ LIMIT_COLUMNS = [
     "range_high",
 ]
 TRAJECTORY_COLUMNS = ["box", "step", "coverage", "density", "mass", "restricted", "kept"]
-BOX_COLUMNS = ["method", "box", "coverage", "density", "mass", "runs", "cases", "restricted", "rule"]
+BOX_COLUMNS = ["method", "box", "coverage", "density", "mass", "runs", "cases", "restricted", "p_value", "rule"]
 
 
 def _limit_rows(method: str, box: int, lims: pd.DataFrame, init: pd.DataFrame, qp: dict[str, list]) -> list[dict]:
@@ -241,22 +247,28 @@ def rule(limits: pd.DataFrame) -> str:
     return " and ".join(parts) or "(no restriction)"
 
 
-def _box_row(method: str, box: int, stats: dict[str, float], n: int, limits: list[dict]) -> dict:
-    """A box's line of boxes.csv (``cases`` is added by the caller)."""
+def _box_row(method: str, box: int, stats: dict[str, float], c: Cases, limits: list[dict]) -> dict:
+    """A box's line of boxes.csv, with ``p_value``: the one-sided binomial test of its
+    density against the share of cases of interest over all runs (could it be chance?)."""
+    from scipy.stats import binomtest
+
+    runs = round(stats["mass"] * len(c.interest))
+    cases = round(stats["coverage"] * c.interest.sum())
     return {
         "method": method, "box": box, "coverage": float(stats["coverage"]), "density": float(stats["density"]),
-        "mass": float(stats["mass"]), "runs": round(stats["mass"] * n), "restricted": len(limits),
+        "mass": float(stats["mass"]), "runs": runs, "cases": cases, "restricted": len(limits),
+        "p_value": binomtest(cases, runs, c.interest.mean(), alternative="greater").pvalue,
         "rule": rule(pd.DataFrame(limits, columns=LIMIT_COLUMNS)),
     }  # fmt: skip
 
 
 def _drop_chance_restrictions(box: Any, i: int) -> int:
     """Drop the selected box's restrictions that could be chance (every quasi-p value of
-    the restriction above :data:`QP_MAX`), as Bryant and Lempert (2010) advise; EMA
+    the restriction above :data:`SIGNIFICANCE`), as Bryant and Lempert (2010) advise; EMA
     Workbench adds the box without them to the trajectory. Returns the box's index there."""
     dropped = False
     for name, qp in list(box.p_values[i].items()):
-        if all(v > QP_MAX or v < 0 for v in qp):  # -1: that side is not restricted
+        if all(v > SIGNIFICANCE or v < 0 for v in qp):  # -1: that side is not restricted
             box.drop_restriction(name)
             dropped = True
     return len(box.peeling_trajectory) - 1 if dropped else i
@@ -288,9 +300,7 @@ def run_prim(c: Cases, min_coverage: float, max_boxes: int) -> tuple[list[dict],
         if not kept:
             break  # no denser than the runs it was sought among
         lims = _limit_rows("prim", k, box.box_lims[i], alg.box_init, box.p_values[i])
-        boxes.append(
-            _box_row("prim", k, traj.iloc[i].to_dict(), len(c.interest), lims) | {"cases": int(traj["k"].iloc[i])}
-        )
+        boxes.append(_box_row("prim", k, traj.iloc[i].to_dict(), c, lims))
         limits += lims
         explained[box.yi] = True
         if first is None:
@@ -299,7 +309,8 @@ def run_prim(c: Cases, min_coverage: float, max_boxes: int) -> tuple[list[dict],
 
 
 def run_cart(c: Cases) -> tuple[list[dict], list[dict]]:
-    """CART's leaves where cases of interest are more frequent than over all runs."""
+    """CART's leaves where cases of interest are more frequent than over all runs, beyond
+    chance (binomial p-value below :data:`SIGNIFICANCE`)."""
     cart = ema_analysis("cart")
     n = len(c.interest)
     # CART keeps int(mass_min * n) runs a leaf: at least one
@@ -313,12 +324,12 @@ def run_cart(c: Cases) -> tuple[list[dict], list[dict]]:
     leaves = sorted(zip(alg.boxes, alg.stats, strict=True), key=lambda bs: -bs[1]["density"])
     boxes, limits = [], []
     for lims, stats in leaves:
-        if stats["density"] <= c.interest.mean():
-            continue
         k = len(boxes) + 1
         rows = _limit_rows("cart", k, lims, init, {})
-        boxes.append(_box_row("cart", k, stats, n, rows) | {"cases": round(stats["coverage"] * c.interest.sum())})
-        limits += rows
+        row = _box_row("cart", k, stats, c, rows)
+        if row["p_value"] < SIGNIFICANCE:
+            boxes.append(row)
+            limits += rows
     return boxes, limits
 
 
@@ -364,6 +375,7 @@ def _table(boxes: pd.DataFrame, limits: pd.DataFrame, method: str) -> list[str]:
     view = pd.DataFrame({
         "box": b["box"], "restrictions": b["rule"], "coverage": b["coverage"].map(_percent),
         "density": b["density"].map(_percent), "runs": b["runs"], "cases of interest": b["cases"],
+        "p-value": b["p_value"].map(lambda v: f"{v:.2g}"),
     })  # fmt: skip
     lim = limits[limits["method"] == method]
     detail = pd.DataFrame({
@@ -419,14 +431,16 @@ def write_discovery(store: ResultStore, q: Question, c: Cases, d: Discovery, out
         f"**Answer.** {_answer(q, c, d)}",
         "",
         "Coverage is the share of the cases of interest inside a box, density the share of the runs inside it "
-        "that are cases of interest. A restriction whose quasi-p value is above 0.05 could be chance "
-        "(Bryant and Lempert 2010). The boxes describe these runs, over the ranges this experiment sampled.",
+        "that are cases of interest; the p-value tests that density against the share over all runs (one-sided "
+        "binomial), the quasi-p value of a restriction whether it could be chance (Bryant and Lempert 2010; "
+        "PRIM's restrictions above 0.05 are dropped). The boxes describe these runs, over the ranges this "
+        "experiment sampled: more design points firm them up.",
         "",
         "### PRIM boxes",
         "",
         *_table(d.boxes, d.limits, "prim"),
         "",
-        "### CART leaves where cases of interest are more frequent than overall",
+        "### CART leaves where cases of interest are more frequent than overall (p < 0.05)",
         "",
         *_table(d.boxes, d.limits, "cart"),
         "",
