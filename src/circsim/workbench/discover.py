@@ -144,10 +144,10 @@ def outcome_cases(store: ResultStore, q: Question) -> Cases:
                 allowed="a store with a scenario to compare with the baseline",
             )  # fmt: skip
     outcome = outcome_arrays(store, runs["run_id"], q.country, [q.outcome])
-    years = [int(y) for y in outcome["TIME"][0]] if len(runs) else []
-    year = years[-1] if q.year is None and years else q.year
+    years = [int(y) for y in outcome["TIME"][0]]
+    year = years[-1] if q.year is None else q.year
     if year not in years:
-        allowed = f"{years[0]}-{years[-1]} (recorded years)" if years else "a store with recorded years"
+        allowed = f"{years[0]}-{years[-1]} (recorded years)"
         raise InputError("year not recorded in this store", source=source, key="year", value=year, allowed=allowed)
     values = outcome[q.outcome][:, years.index(year)]
     if q.effect:
@@ -185,8 +185,8 @@ def outcome_cases(store: ResultStore, q: Question) -> Cases:
 class Discovery:
     """The boxes found: their statistics, their limits and PRIM's peeling trajectories."""
 
-    boxes: pd.DataFrame  # method, box, coverage, density, mass, runs, cases, restricted, rule
-    limits: pd.DataFrame  # method, box, uncertainty, low, high, qp_low, qp_high, range_low, range_high
+    boxes: pd.DataFrame  # BOX_COLUMNS: a row per PRIM box and CART leaf kept
+    limits: pd.DataFrame  # LIMIT_COLUMNS: a row per restriction of a box
     trajectory: pd.DataFrame  # box, step, coverage, density, mass, restricted, kept
     base_rate: float
     prim_box: Any = None  # EMA Workbench's first PrimBox, at the box kept (for its own figure)
@@ -236,7 +236,7 @@ def rule(limits: pd.DataFrame) -> str:
     """A box's restrictions in words, e.g. ``return_logit_base <= -3.9 and utility_move_cost >= 3.1``."""
     parts = []
     for r in limits.itertuples():
-        if isinstance(getattr(r, "values", None), str):
+        if isinstance(r.values, str):
             parts.append(f"{r.uncertainty} in {{{r.values}}}")
         elif np.isnan(r.low):
             parts.append(f"{r.uncertainty} <= {r.high:.4g}")
