@@ -39,7 +39,8 @@ APPLIED: list[tuple] = []  # the values the model then ran with
 
 
 def circsim_model(seed: int = 0, **params: object) -> dict[str, object]:
-    """One run of circsim with EMA Workbench's values for its parameters (dotted paths)."""
+    """One run of circsim with EMA Workbench's values for its parameters: paths written with
+    double underscores (EMA Workbench 3 wants names that are Python identifiers)."""
     SEEN.append({k: type(v) for k, v in params.items()})
     m = CirculationModel(rng=seed, **params).run()
     lever = m.spec.levers.overseas_fellowships
@@ -53,13 +54,13 @@ def test_perform_experiments_drives_the_model_with_numpy_values() -> None:
     model = Model("circsim", function=circsim_model)
     model.uncertainties = [
         RealParameter("visit_logit_base", -4.5, -3.0),
-        IntegerParameter("levers.overseas_fellowships.fellows_per_year", 20_000, 60_000),
-        CategoricalParameter("levers.overseas_fellowships.guarantee", ["none", "fixed"]),
+        IntegerParameter("levers__overseas_fellowships__fellows_per_year", 20_000, 60_000),
+        CategoricalParameter("levers__overseas_fellowships__guarantee", ["none", "fixed"]),
     ]
     model.constants = [
         Constant("scale", 20_000.0),
         Constant("end_year", 2008),
-        Constant("levers.overseas_fellowships.start_year", 2005),
+        Constant("levers__overseas_fellowships__start_year", 2005),
     ]
     model.outcomes = [ArrayOutcome("researchers"), ScalarOutcome("lever_cost")]
     SEEN.clear()
@@ -69,14 +70,14 @@ def test_perform_experiments_drives_the_model_with_numpy_values() -> None:
         experiments, outcomes = perform_experiments(model, scenarios=4, evaluator=SequentialEvaluator(model))
     assert len(experiments) == 4 and set(experiments["model"]) == {"circsim"}
     assert SEEN[0]["visit_logit_base"] is np.float64  # what EMA hands over: numpy scalars
-    assert SEEN[0]["levers.overseas_fellowships.fellows_per_year"] is np.int64
+    assert SEEN[0]["levers__overseas_fellowships__fellows_per_year"] is np.int64
     assert outcomes["researchers"].shape == (4, 5)  # 2004-2008
     assert (outcomes["researchers"] > 0).all()
     assert len({tuple(row) for row in outcomes["researchers"]}) > 1
     columns = [
         "visit_logit_base",
-        "levers.overseas_fellowships.fellows_per_year",
-        "levers.overseas_fellowships.guarantee",
+        "levers__overseas_fellowships__fellows_per_year",
+        "levers__overseas_fellowships__guarantee",
     ]
     assert [tuple(row) for row in experiments[columns].astype(object).itertuples(index=False)] == APPLIED
     assert all(type(v) is float for v, _, _ in APPLIED)  # validated into Python values
