@@ -15,7 +15,7 @@ help:
 	@echo "make test   set up .venv if needed, run the tests (every tier: unit, property, integration, browser)"
 	@echo "make test-fast  the fast tiers only (unit and property tests, under a minute), for development"
 	@echo "make lint   ruff check and ruff format --check"
-	@echo "make venv   create .venv (Python >= 3.12), install circsim with its dev tools, compile its kernels"
+	@echo "make venv   create .venv (Python >= 3.12), install circsim with its dev tools and extras, compile its kernels"
 
 venv: $(STAMP)
 
@@ -37,7 +37,7 @@ $(STAMP): pyproject.toml
 	  echo "Creating $(VENV) with $$py ($$("$$py" --version))"; \
 	  "$$py" -m venv --clear $(VENV); \
 	fi
-	$(VENV)/bin/python -m pip install --disable-pip-version-check -e ".[dev]"
+	$(VENV)/bin/python -m pip install --disable-pip-version-check -e ".[dev,discover]"
 	@echo "Compiling circsim's numba kernels into their cache (a short run)"
 	$(VENV)/bin/python -c "from circsim import CirculationModel; CirculationModel(rng=0, scale=1000, end_year=2005).run()"
 	touch $(STAMP)

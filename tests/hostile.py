@@ -253,7 +253,9 @@ def overrides(rng: random.Random, n: int) -> Iterator[Case]:
 
 def command_lines(rng: random.Random, n: int) -> Iterator[Case]:
     """Random command lines from the commands' words."""
-    words = ["run", "batch", "compare", "verify", "validate", "calibrate", "sensitivity", "ui", "--help", "--out",
+    words = ["run", "batch", "compare", "verify", "validate", "calibrate", "sensitivity", "ui", "discover", "export",
+             "list", "show", "levers", "scenarios", "--outcome", "--threshold", "--effect", "--format", "xlsx", "nan",
+             "--dir", "--no-cost", "--help", "--out",
              "--set", "--seed", "--years", "--country", "--baseline", "--against", "--store", "--workers",
              "--executor", "--scheduler", "--budget", "--port", "--host", "--resume", "--quiet", "--scenario",
              "--replicates", "--uncalibrated", "2030,x", "ZZ", "-1", "0", "/nonexistent", "/proc/self/environ",
@@ -329,10 +331,21 @@ def damaged_stores(rng: random.Random, n: int, intact: Path, experiment: Path, w
         store = work / f"store-{k}"
         shutil.copytree(intact, store, symlinks=True)
         labels = [_damage(rng, store) for _ in range(rng.randint(1, 2)) if store.is_dir()]
-        command = rng.choice(["compare", "verify", "validate", "resume"])
+        command = rng.choice(["compare", "verify", "validate", "resume", "export", "discover"])
         argv = {
             "compare": ["compare", str(store), "--out", str(work / f"report-{k}")],
             "verify": ["verify", str(store)],
+            "export": ["export", str(store), "--out", str(work / f"export-{k}")],
+            "discover": [
+                "discover",
+                str(store),
+                "--outcome",
+                "researchers",
+                "--threshold",
+                "0",
+                "--out",
+                str(work / f"discover-{k}"),
+            ],
             "validate": ["validate", "--store", str(store), "--out", str(work / f"validate-{k}")],
             "resume": ["batch", str(experiment), "--out", str(store), "--resume", "--executor", "serial", "--quiet"],
         }[command]

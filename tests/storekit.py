@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -82,21 +83,25 @@ def synthetic_store(
     experiment: str = "name = 'synthetic'\n",
     failed: Sequence[str] = (),
     done: bool = True,
+    point_values: Sequence[dict[str, Any]] | None = None,
 ) -> ResultStore:
     """A result store written by hand, no model run: every scenario at every design point
     and replicate (seed ``1000 * point + replicate``, the same for every scenario), with
     ``value(...)`` for every year, country and indicator. ``experiment`` is the recorded
     experiment file's text; runs of the ``failed`` scenarios are recorded as failed, and
-    with ``done=False`` no run is recorded at all (a batch interrupted before any finished)."""
+    with ``done=False`` no run is recorded at all (a batch interrupted before any finished).
+    ``point_values``: the uncertainty values of each design point (none by default)."""
+    values_of = {p: (point_values[p] if point_values is not None else {}) for p in points}
     runs = [
         {"run_id": f"{s}-p{p:03d}-r{r:02d}", "scenario": s, "point": p, "replicate": r, "seed": 1000 * p + r,
-         "values": {}}
+         "values": values_of[p]}
         for s in scenarios
         for p in points
         for r in replicates
     ]  # fmt: skip
     store = ResultStore(path)
-    assert store.open_for(experiment, "exp.toml", [{"point": p, "values": {}} for p in points], runs) == []
+    design = [{"point": p, "values": values_of[p]} for p in points]
+    assert store.open_for(experiment, "exp.toml", design, runs) == []
     if not done:
         return store
     for meta in runs:
@@ -114,3 +119,28 @@ def synthetic_store(
                      started=None, finished=None, seconds=0.0)  # fmt: skip
     store.finish()
     return store
+
+
+def build_synthetic_store(
+    directory: Path,
+    points: list[dict[str, Any]],
+    value: Callable[[str, dict[str, Any], int, int], float],
+    scenarios: tuple[str, ...] = ("baseline",),
+    replicates: int = 1,
+    years: tuple[int, ...] = (2030, 2040),
+) -> Path:
+    """:func:`synthetic_store` for scenario discovery: design points given by their
+    uncertainty values, one indicator (``researchers`` of JP) whose value is
+    ``value(scenario, point_values, replicate, year)``."""
+    store = synthetic_store(
+        directory,
+        lambda s, p, r, y, _c, _i: value(s, points[p], r, y),
+        scenarios=scenarios,
+        points=range(len(points)),
+        replicates=range(replicates),
+        years=years,
+        indicators=("researchers",),
+        point_values=points,
+    )
+    store.close()
+    return directory

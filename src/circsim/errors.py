@@ -60,5 +60,6 @@ class InputError(CircsimError, ValueError):
 
 
 class ResourceError(CircsimError):
-    """The machine cannot do what was asked (no space left on the disk): what was
-    already computed is kept; the command line exits with status 1."""
+    """The machine cannot do what was asked (no space left on the disk, an optional
+    package not installed): what was already computed is kept; the command line exits
+    with status 1."""

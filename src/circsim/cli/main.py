@@ -7,11 +7,11 @@ from __future__ import annotations
 import argparse
 
 from .. import __version__, console
-from . import batch, calibrate, compare, run, sensitivity, ui, validate, verify
+from . import batch, calibrate, compare, discover, export, listing, run, sensitivity, show, ui, validate, verify
 
 #: The command modules, in the order ``circsim --help`` lists them; each declares its
 #: sub-parser with ``register`` and sets its ``handler``.
-COMMANDS = (run, batch, compare, verify, validate, calibrate, sensitivity, ui)
+COMMANDS = (run, batch, compare, discover, export, verify, validate, calibrate, sensitivity, listing, show, ui)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,17 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from ..errors import InputError
 from ..sim.initialization import check_scenario_memory
 from ..sim.input_files import read_toml
 from ..sim.inputs import load_country_values, load_regions
-from ..sim.levers import Levers
 from ..sim.params import CountryParams, ModelParams
 from ..sim.scenario import Scenario, apply_overrides, scenario_from_dict
+from ..workbench.catalog import bounds, is_experiment_file, lever_classes
 
 Kind = Literal["switch", "select", "slider_int", "slider_float", "text"]
 
@@ -93,16 +91,6 @@ def unit(name: str) -> str:
     return ""
 
 
-def _bounds(info: FieldInfo) -> tuple[float | None, float | None]:
-    low = high = None
-    for m in info.metadata:
-        if isinstance(m, Ge | Gt):
-            low = float(m.ge if isinstance(m, Ge) else m.gt)
-        elif isinstance(m, Le | Lt):
-            high = float(m.le if isinstance(m, Le) else m.lt)
-    return low, high
-
-
 def control_for(key: str, info: FieldInfo, default: Any, codes: tuple[str, ...]) -> Control:
     """The control of one pydantic field, with its label, unit and widget kind."""
     name = key.rsplit(".", 1)[-1]
@@ -116,7 +104,7 @@ def control_for(key: str, info: FieldInfo, default: Any, codes: tuple[str, ...])
         return Control(key, label, "select", default, choices=tuple(typing.get_args(ann)), help=help_text)
     if ann is str:
         return Control(key, label, "select", default, choices=codes, help=help_text)
-    low, high = _bounds(info)
+    low, high = bounds(info)
     integer = ann is int
     size = max(abs(float(default)), 1.0)
     if low is not None and high is not None and high - low <= SLIDER_SPAN * size:
@@ -129,13 +117,10 @@ def control_for(key: str, info: FieldInfo, default: Any, codes: tuple[str, ...])
 def lever_controls() -> dict[str, list[Control]]:
     """Controls of every lever (switch first, then its settings), by lever name."""
     codes = tuple(r.code for r in load_regions())
-    out: dict[str, list[Control]] = {}
-    for lever, info in Levers.model_fields.items():
-        cls = next(a for a in typing.get_args(info.annotation) if isinstance(a, type) and issubclass(a, BaseModel))
-        out[lever] = [
-            control_for(f"levers.{lever}.{name}", f, f.default, codes) for name, f in cls.model_fields.items()
-        ]
-    return out
+    return {
+        lever: [control_for(f"levers.{lever}.{name}", f, f.default, codes) for name, f in cls.model_fields.items()]
+        for lever, cls in lever_classes().items()
+    }
 
 
 def main_controls(focal: str = "JP") -> list[Control]:
@@ -163,11 +148,6 @@ def parse_number(control: Control, text: str) -> float | int:
             raise InputError("is not a whole number", key=control.key, value=text, allowed=kind)
         return int(value)
     return value
-
-
-def is_experiment_file(data: dict[str, Any]) -> bool:
-    """Whether a TOML file is an experiment file (it names scenarios) rather than a scenario."""
-    return "scenarios" in data
 
 
 def scenario_files(directory: Path) -> list[Path]:
