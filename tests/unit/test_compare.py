@@ -23,8 +23,8 @@ from circsim.workbench.store import ResultStore, open_store
 from storekit import synthetic_store
 
 SCENARIOS = ("baseline", "lever", "other")
-POINTS = (0, 1)
-REPLICATES = (0, 1, 2)
+POINTS = tuple(range(6))  # 6 design points (the fewest from which an effect is estimated), one run each
+REPLICATES = (0,)
 YEARS = (2030, 2035, 2040)  # 2035 is recorded but not compared: it counts in the cumulative totals only
 COUNTRIES = ("JP", "US")
 INDICATORS = ["researchers", "visits_abroad_long", "lever_cost_yen"]
@@ -34,8 +34,8 @@ SHARED = np.array([1.3, -0.7, 0.2, -1.1, 0.9, -0.4]) * 800.0
 JITTER = np.array([0.1, -0.2, 0.3, -0.1, 0.2, -0.3])
 #: Lever cost per recorded year (yen), by scenario; it grows by 20% per design point.
 COST = {"baseline": 0.0, "lever": 3e9, "other": 1e9}
-#: Effects on visits_abroad_long per design point: "lever" wins at point 0, "other" at point 1.
-VISITS_EFFECT = {"baseline": (0.0, 0.0), "lever": (10.0, 1.0), "other": (0.0, 3.0)}
+#: Effects on visits_abroad_long per design point: "lever" wins at even points, "other" at odd ones.
+VISITS_EFFECT = {"baseline": (0.0,) * 6, "lever": (10.0, 1.0) * 3, "other": (0.0, 3.0) * 3}
 
 
 def pair(point: int, replicate: int) -> int:
@@ -205,7 +205,7 @@ def test_no_cost_gives_no_cost_effectiveness(store_dir: Path) -> None:
     beyond the baseline's): per_100_oku is n/a, not a negative ratio or inf."""
     c = compare(open_store(store_dir), baseline="lever", years=[2040], indicators=["researchers"])
     row = c.effects[c.effects["scenario"] == "baseline"].iloc[0]
-    assert row["cost_yen"] == pytest.approx(-99e8)  # minus the lever's 99 億円
+    assert row["cost_yen"] == pytest.approx(-135e8)  # minus the lever's 135 億円
     assert row["discovery"]
     assert np.isnan(row["per_100_oku"]) and np.isnan(row["per_lo"])
     assert row["mean"] < 0  # the baseline lacks the lever's gain
@@ -247,13 +247,16 @@ def rank_row(comp, scenario: str, indicator: str, period: str) -> pd.Series:
 
 
 @pytest.mark.parametrize("period", ["2030", "2040"])
-def test_ranks_by_mean_effect_without_stability_from_two_design_points(comp, period) -> None:
-    """More researchers is better: the larger effect ranks first. Two design points are too
-    few for rank stability (it could only be 0, 1/2 or 1)."""
+def test_ranks_by_mean_effect_with_their_stability_across_design_points(comp, period) -> None:
+    """More researchers is better: the larger effect ranks first, at every design point.
+    More visits too: "lever" ranks first on the mean (+5.5 against +1.5) but holds that rank
+    only at the 3 even points of 6."""
     assert rank_row(comp, "lever", "researchers", period)["rank"] == 1
     assert rank_row(comp, "other", "researchers", period)["rank"] == 2
+    assert rank_row(comp, "lever", "researchers", period)["rank_stability"] == 1.0
+    assert rank_row(comp, "lever", "visits_abroad_long", period)["rank"] == 1
+    assert rank_row(comp, "lever", "visits_abroad_long", period)["rank_stability"] == pytest.approx(0.5)
     assert comp.n_points == len(POINTS)
-    assert comp.ranking["rank_stability"].isna().all()
     assert (comp.ranking["n_points"] == len(POINTS)).all()
 
 
@@ -318,8 +321,8 @@ def test_report_findings_name_the_distinguishable_effect(reports) -> None:
     lever_line = next(line for line in findings.splitlines() if line.startswith("- **lever**"))
     assert "Researchers +" in lever_line  # a discovery, by its label
     assert "researchers" not in lever_line  # never the snake_case name
-    # mean cumulative cost by 2040: 9e9 yen x (1 + 1.2) / 2 = 9.9e9 yen = 99 億円
-    assert "cumulative lever cost by 2040: 99 億円" in lever_line
+    # mean cumulative cost by 2040: 9e9 yen x the mean of 1, 1.2, ..., 2.0 (1.5) = 135 億円
+    assert "cumulative lever cost by 2040: 135 億円" in lever_line
 
 
 def test_report_tables_are_labelled_in_units_and_narrow(reports) -> None:

@@ -17,6 +17,7 @@ from circsim.workbench.compare import (
     ESTIMABLE,
     FDR_Q,
     FEW_PAIRS,
+    FEW_POINTS,
     MIN_PAIRS,
     NO_SPREAD,
     compare,
@@ -29,7 +30,7 @@ from storekit import synthetic_store
 
 YEAR = 2040
 #: Run-to-run variation shared by all scenarios with the same seed (common random numbers).
-SHARED = np.array([1.3, -0.7, 0.2, -1.1, 0.9, -0.4]) * 2000.0
+SHARED = np.array([1.3, -0.7, 0.2, -1.1, 0.9, -0.4, 0.5, -1.6, 1.0, 0.1, -0.3, 0.6]) * 2000.0
 
 # --- paired effects: scipy's paired t-test, and what is not estimable --------------------
 
@@ -115,6 +116,7 @@ def fdr_table(p_values: list[float]) -> pd.DataFrame:
             "indicator": "researchers",
             "period": "2040",
             "n_pairs": 6,
+            "n_points": 1,
             "status": ESTIMABLE,
             "baseline": 1.0,
             "mean": 1.0,
@@ -123,6 +125,8 @@ def fdr_table(p_values: list[float]) -> pd.DataFrame:
             "p_value": p_values,
             "lo_unpaired": 0.0,
             "hi_unpaired": 2.0,
+            "sd_points": np.nan,
+            "sd_noise": 1.0,
             "cost_yen": 1e10,
             "per_100_oku": 1.0,
             "per_lo": 0.5,
@@ -156,11 +160,17 @@ FDR_SCENARIOS = ("baseline", "planted", "zero", *(f"noise{i}" for i in range(6))
 FDR_INDICATORS = ("researchers", "return_rate", "researchers_acad_perm")  # no per-year one: one period each
 #: The planted effect per 100 億円 of cumulative lever cost, on researchers.
 TRUE_RATIO = 2000.0
+#: Design points and replicates of the store (6 points: the fewest from which an effect is estimated).
+FDR_POINTS, FDR_REPLICATES = tuple(range(6)), (0, 1)
 #: Cumulative lever cost (億円) of the planted scenario by design point; the others' is flat.
-PLANTED_COST = (50.0, 65.0, 80.0)
+PLANTED_COST = (50.0, 65.0, 80.0, 57.0, 72.0, 60.0)
 ZERO_COST = 30.0
-#: Differences of the exact null: they cancel, so its mean effect is 0 and its p-value 1.
-SYMMETRIC = np.array([3.0, -3.0, 7.0, -7.0, 1.0, -1.0])
+#: Differences of the exact null by pair (two replicates a point): the point means (3, -3,
+#: 7, -7, 1, -1) cancel, so its mean effect is 0 and its p-value 1.
+SYMMETRIC = np.array([3.5, 2.5, -2.5, -3.5, 7.5, 6.5, -6.5, -7.5, 1.5, 0.5, -0.5, -1.5])
+#: Point means of differences with a paired t-test p of 0.028: below 0.05 alone, not a
+#: discovery among the comparison's 24 effects.
+NOMINAL = np.array([1.5, 3.0, 0.0, 4.0, 0.5, 2.5])
 
 
 def fdr_difference(scenario: str, k: int, point: int, indicator: str) -> float:
@@ -171,6 +181,8 @@ def fdr_difference(scenario: str, k: int, point: int, indicator: str) -> float:
     if scenario == "zero":
         return SYMMETRIC[k] * scale
     noise = np.random.default_rng([k, FDR_INDICATORS.index(indicator), FDR_SCENARIOS.index(scenario)])
+    if scenario == "noise0" and indicator == "researchers":  # "significant" alone: p = 0.028
+        return (NOMINAL[point] + (0.5 if k % 2 else -0.5)) * 5.0
     if scenario == "planted" and indicator == "researchers":
         return TRUE_RATIO * PLANTED_COST[point] / 100 + noise.normal(0.0, 60.0)
     return noise.normal(0.0, 5.0) * scale  # no effect: noise around 0
@@ -188,8 +200,8 @@ def fdr_value(scenario: str, point: int, replicate: int, year: int, country: str
 @pytest.fixture(scope="module")
 def fdr_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("fdr") / "store"
-    synthetic_store(path, fdr_value, scenarios=FDR_SCENARIOS, points=(0, 1, 2), replicates=(0, 1), years=(YEAR,),
-                    indicators=[*FDR_INDICATORS, "lever_cost_cum_yen"])  # fmt: skip
+    synthetic_store(path, fdr_value, scenarios=FDR_SCENARIOS, points=FDR_POINTS, replicates=FDR_REPLICATES,
+                    years=(YEAR,), indicators=[*FDR_INDICATORS, "lever_cost_cum_yen"])  # fmt: skip
     return path
 
 
@@ -203,14 +215,16 @@ def fdr_report(fdr_store: Path, tmp_path_factory: pytest.TempPathFactory) -> tup
 
 
 def test_the_discoveries_are_scipys_benjamini_hochberg_count(fdr_report) -> None:
-    """The p-values by hand (scipy's paired t-test on the synthetic values), adjusted by
-    scipy's false_discovery_control: the same survivors, and the report says how many."""
+    """The p-values by hand (scipy's paired t-test on the synthetic values' design-point
+    means), adjusted by scipy's false_discovery_control: the same survivors, and the report
+    says how many."""
     effects, text = fdr_report
     p = {}
     for scen in FDR_SCENARIOS[1:]:
         for ind in FDR_INDICATORS:
             a, b = (
-                [fdr_value(s, pt, r, YEAR, "JP", ind) for pt in (0, 1, 2) for r in (0, 1)] for s in (scen, "baseline")
+                [np.mean([fdr_value(s, pt, r, YEAR, "JP", ind) for r in FDR_REPLICATES]) for pt in FDR_POINTS]
+                for s in (scen, "baseline")
             )
             p[(scen, ind)] = stats.ttest_rel(a, b).pvalue
     q = dict(zip(p, stats.false_discovery_control(list(p.values()), method="bh"), strict=True))
@@ -227,7 +241,9 @@ def test_a_zero_effect_is_never_a_finding(fdr_report) -> None:
     null = effects[effects["scenario"] == "zero"]
     assert (null["p_value"] > 0.99).all() and not null["discovery"].any()
     noise = effects[effects["scenario"].str.startswith("noise")]
-    assert (noise["p_value"] < 0.05).any() and not noise["discovery"].any()  # "significant" alone, not here
+    nominal = noise[(noise["scenario"] == "noise0") & (noise["indicator"] == "researchers")]
+    assert nominal["p_value"].iloc[0] == pytest.approx(stats.ttest_1samp(NOMINAL, 0.0).pvalue, rel=1e-5)
+    assert nominal["p_value"].iloc[0] < 0.05 and not noise["discovery"].any()  # "significant" alone, not here
     findings = text.split("## Findings")[1].split("Caveats")[0]
     assert "- **zero**: no effect survives the false-discovery control" in findings
     for line in findings.splitlines():
@@ -243,7 +259,7 @@ def test_cost_effectiveness_only_for_a_surviving_effect_and_it_covers_the_true_r
     assert row["per_lo"] < TRUE_RATIO < row["per_hi"]
     assert row["per_hi"] - row["per_lo"] < 0.2 * TRUE_RATIO  # and it says something
     assert effects.loc[effects["scenario"] == "zero", "cost_yen"].eq(ZERO_COST * 1e8).all()  # costs, no ratio
-    costs = text.split("## Cost-effectiveness")[1].split("## Ranks")[0]
+    costs = text.split("## Cost-effectiveness")[1].split("\n## ")[0]
     rows = [line for line in costs.splitlines() if line.startswith("| planted") or line.startswith("| zero")]
     assert len(rows) == 1 and "Researchers" in rows[0] and "people" in rows[0]
 
@@ -343,3 +359,74 @@ def test_rank_stability_from_five_design_points(ranked) -> None:
     ranks = text.split("## Ranks across design points")[1].split("## Figures")[0]
     assert "| a " in ranks and "1 (0.8)" in ranks and "2 (0.8)" in ranks
     assert "Not ranked (no agreed better direction): Fixed-term academics." in ranks
+
+
+# --- design points: parameter sets are the unit, and their spread is split from noise -----
+
+
+def clustered(points: int, replicates: int, sd_points: float, sd_noise: float, seed: int = 5):
+    """Baseline and scenario values paired at ``points`` design points x ``replicates``:
+    the effect is 2 + a per-point offset (sd ``sd_points``) + run noise (sd ``sd_noise``)."""
+    rng = np.random.default_rng(seed)
+    at = np.repeat(np.arange(points), replicates)
+    b = rng.normal(100.0, 10.0, at.size)
+    a = b + 2.0 + rng.normal(0.0, sd_points, points)[at] + rng.normal(0.0, sd_noise, at.size)
+    return a, b, at
+
+
+def test_with_several_design_points_the_test_is_on_their_means() -> None:
+    """6 points x 4 replicates whose effect varies across points far more than within one:
+    the interval is the t interval of the 6 point means, much wider than one that counts
+    the 24 pairs as independent."""
+    a, b, at = clustered(6, 4, sd_points=5.0, sd_noise=0.2)
+    row = paired_effect(a, b, at)
+    means = [(a[at == p] - b[at == p]).mean() for p in range(6)]
+    ci = stats.ttest_1samp(means, 0.0).confidence_interval(0.95)
+    assert row["status"] == ESTIMABLE and (row["n_pairs"], row["n_points"]) == (24, 6)
+    assert (row["mean"], row["lo"], row["hi"]) == pytest.approx((np.mean(means), ci.low, ci.high), rel=1e-12)
+    naive = stats.ttest_rel(a, b).confidence_interval(0.95)
+    assert row["hi"] - row["lo"] > 1.5 * (naive.high - naive.low)
+
+
+def test_fewer_design_points_than_the_minimum_are_not_estimable_however_many_replicates() -> None:
+    a, b, at = clustered(MIN_PAIRS - 1, 20, sd_points=1.0, sd_noise=1.0)
+    row = paired_effect(a, b, at)
+    assert row["status"] == FEW_POINTS and np.isnan(row["lo"]) and row["n_pairs"] == 20 * (MIN_PAIRS - 1)
+
+
+@pytest.mark.parametrize(("sd_points", "sd_noise"), [(3.0, 1.0), (0.5, 2.0)])
+def test_the_spread_is_split_into_parameter_sets_and_noise(sd_points: float, sd_noise: float) -> None:
+    """400 points x 5 replicates: the one-way analysis of variance recovers both planted
+    standard deviations within 10%."""
+    a, b, at = clustered(400, 5, sd_points, sd_noise)
+    row = paired_effect(a, b, at)
+    assert row["sd_points"] == pytest.approx(sd_points, rel=0.1)
+    assert row["sd_noise"] == pytest.approx(sd_noise, rel=0.1)
+
+
+def test_the_split_needs_two_points_for_parameter_sets_and_two_replicates_for_noise() -> None:
+    a, b, at = clustered(1, 8, 1.0, 1.0)
+    one_point = paired_effect(a, b, at)
+    assert np.isnan(one_point["sd_points"]) and one_point["sd_noise"] == pytest.approx(np.std(a - b, ddof=1))
+    a, b, at = clustered(8, 1, 1.0, 1.0)
+    one_run = paired_effect(a, b, at)
+    assert np.isnan(one_run["sd_points"]) and np.isnan(one_run["sd_noise"])
+
+
+def test_the_report_splits_the_findings_spread_into_parameter_sets_and_noise(fdr_report) -> None:
+    """The planted effect grows with its cost, which differs by design point (sd about 215
+    people across points) under pair noise of sd 60: effects.csv has the one-way analysis
+    of variance of its differences, and the report's section lists it with the share of
+    the variance the parameter sets carry."""
+    effects, text = fdr_report
+    row = effects[(effects["scenario"] == "planted") & (effects["indicator"] == "researchers")].iloc[0]
+    d = np.array(
+        [[fdr_difference("planted", pt * 2 + r, pt, "researchers") for r in FDR_REPLICATES] for pt in FDR_POINTS]
+    )
+    within = d.var(axis=1, ddof=1).mean()
+    between = d.mean(axis=1).var(ddof=1) - within / d.shape[1]
+    assert (row["sd_points"], row["sd_noise"]) == pytest.approx((np.sqrt(between), np.sqrt(within)), rel=1e-5)
+    section = text.split("## Parameter sets and run-to-run noise (2040)")[1].split("\n## ")[0]
+    line = next(li for li in section.splitlines() if li.startswith("| planted"))
+    share = between / (between + within)
+    assert "Researchers" in line and f"{share:.0%}" in line and share > 0.8

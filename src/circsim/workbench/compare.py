@@ -17,6 +17,17 @@ claim no more than the pairs support:
   t-test on the differences): its 95% interval for the mean difference and its two-sided
   p-value. The unpaired Welch interval (``scipy.stats.ttest_ind``, ``equal_var=False``)
   from the same runs is given beside it, to show what pairing buys.
+- **Parameter sets and run-to-run noise.** With more than one design point the unit of
+  the test is the design point, not the pair: the replicates at one point share its
+  parameter values, so they are not independent draws over the uncertainties, and a t-test
+  on all pairs would count the spread across parameter sets once per replicate and give
+  too narrow an interval for the effect over the uncertainty ranges. The effect is then
+  the mean over points of each point's mean difference, its interval the t interval of
+  those point means (points - 1 degrees of freedom), and "estimable" needs
+  :data:`MIN_PAIRS` design points. The spread of the differences is split, by a one-way
+  analysis of variance of the differences on the design point, into the standard
+  deviation across parameter sets (``sd_points``, the between-point component) and
+  run-to-run noise (``sd_noise``, within a point: it needs two replicates somewhere).
 - **Multiple comparisons.** The p-values of every estimable effect of a comparison (every
   scenario, indicator and period) are adjusted together by Benjamini-Hochberg
   (``scipy.stats.false_discovery_control``): an effect is a *discovery* when its adjusted
@@ -61,12 +72,14 @@ FDR_Q = 0.05
 #: ``status`` of an estimable effect; otherwise ``status`` says why it is not.
 ESTIMABLE = "estimable"
 FEW_PAIRS = f"fewer than {MIN_PAIRS} pairs"
+FEW_POINTS = f"fewer than {MIN_PAIRS} design points"
 NO_SPREAD = "the same difference in every pair"
 #: Indicators that can be compared: all but the running totals (compare sums per-year ones itself).
 COMPARABLE: tuple[str, ...] = tuple(n for n in INDICATORS if REGISTRY[n].kind != "cumulative")
 EFFECT_COLUMNS = [
-    "scenario", "indicator", "period", "n_pairs", "status", "baseline", "mean", "lo", "hi", "p_value", "q_value",
-    "discovery", "lo_unpaired", "hi_unpaired", "cost_yen", "per_100_oku", "per_lo", "per_hi",
+    "scenario", "indicator", "period", "n_pairs", "n_points", "status", "baseline", "mean", "lo", "hi", "p_value",
+    "q_value", "discovery", "lo_unpaired", "hi_unpaired", "sd_points", "sd_noise", "cost_yen", "per_100_oku",
+    "per_lo", "per_hi",
 ]  # fmt: skip
 RANK_COLUMNS = ["indicator", "period", "scenario", "rank", "n_points", "rank_stability"]
 
@@ -95,26 +108,64 @@ class Comparison:
         return self.effects[self.effects["discovery"]]
 
 
-def paired_effect(a: np.ndarray, b: np.ndarray, level: float = LEVEL) -> dict[str, float | int | str]:
+def point_means(values: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The mean of ``values`` at each design point (points in sorted order)."""
+    _, inverse, counts = np.unique(points, return_inverse=True, return_counts=True)
+    return np.bincount(inverse, values) / counts
+
+
+def noise_split(d: np.ndarray, points: np.ndarray) -> tuple[float, float]:
+    """``(sd_points, sd_noise)`` of paired differences ``d`` at design ``points``: the
+    standard deviations across parameter sets (the between-point component of a one-way
+    analysis of variance; 0 when the point means vary no more than the noise predicts) and
+    within a point (run-to-run noise); nan where the design cannot tell (``sd_points`` with
+    one point, both with no point run twice)."""
+    _, inverse, counts = np.unique(points, return_inverse=True, return_counts=True)
+    means = point_means(d, points)
+    dof_within = d.size - counts.size
+    if dof_within == 0:
+        return float("nan"), float("nan")
+    within = float(((d - means[inverse]) ** 2).sum() / dof_within)
+    if counts.size < 2:
+        return float("nan"), math.sqrt(within)
+    # the variance of a point's mean is the between-point variance + within / its replicates
+    between = float(np.var(means, ddof=1)) - within * float(np.mean(1.0 / counts))
+    return math.sqrt(max(between, 0.0)), math.sqrt(within)
+
+
+def paired_effect(
+    a: np.ndarray, b: np.ndarray, points: np.ndarray | None = None, level: float = LEVEL
+) -> dict[str, float | int | str]:
     """The effect of ``a`` over ``b`` paired element by element (pairs with a missing value
-    dropped): ``n_pairs``, ``baseline`` (mean of ``b``), ``mean`` (of the differences) and
-    ``status``; where estimable also the paired t-test's interval (``lo``, ``hi``) and
-    two-sided ``p_value`` (scipy.stats.ttest_rel) and the unpaired Welch interval
-    (``lo_unpaired``, ``hi_unpaired``), nan otherwise."""
+    dropped), the pairs at design ``points`` (default: all at one): ``n_pairs``,
+    ``n_points``, ``baseline`` (mean of ``b``), ``mean`` (of the differences), ``status``,
+    ``sd_points`` and ``sd_noise`` (:func:`noise_split`); where estimable also the paired
+    t-test's interval (``lo``, ``hi``) and two-sided ``p_value`` (scipy.stats.ttest_rel)
+    and the unpaired Welch interval (``lo_unpaired``, ``hi_unpaired``), nan otherwise. With
+    more than one point, means, test and intervals are those of the point means (the
+    module docstring says why)."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     ok = ~(np.isnan(a) | np.isnan(b))
     a, b = a[ok], b[ok]
+    at = np.zeros(a.size, dtype=np.int64) if points is None else np.asarray(points)[ok]
+    n_points = int(np.unique(at).size)
+    sd_points, sd_noise = noise_split(a - b, at) if a.size else (float("nan"), float("nan"))
+    if n_points > 1:  # the unit is the design point
+        a, b = point_means(a, at), point_means(b, at)
     d = a - b
     nan = float("nan")
     row: dict[str, float | int | str] = {
-        "n_pairs": int(d.size),
+        "n_pairs": int(ok.sum()),
+        "n_points": n_points,
         "status": ESTIMABLE,
         "baseline": float(b.mean()) if b.size else nan,
         "mean": float(d.mean()) if d.size else nan,
         **dict.fromkeys(("lo", "hi", "p_value", "lo_unpaired", "hi_unpaired"), nan),
+        "sd_points": sd_points,
+        "sd_noise": sd_noise,
     }
     if d.size < MIN_PAIRS:
-        row["status"] = FEW_PAIRS
+        row["status"] = FEW_POINTS if n_points > 1 else FEW_PAIRS
         return row
     # differences of equal values are exactly equal; a spread at rounding level is none
     if np.ptp(d) <= 1e-12 * max(np.abs(a).max(), np.abs(b).max()):
@@ -304,9 +355,14 @@ def _effects(other: pd.DataFrame, base: pd.DataFrame, scen: str) -> list[dict]:
             if cost_col in other and cost_col in base
             else np.full(int(ok.sum()), np.nan)
         )
-        row = {"scenario": scen, "indicator": ind_name, "period": period, **paired_effect(a[ok], b[ok])}
+        at = paired.get_level_values("point").to_numpy()[ok]
+        row = {"scenario": scen, "indicator": ind_name, "period": period, **paired_effect(a[ok], b[ok], at)}
+        # the ratio's units are those of the effect: design points when there are several
+        effect, extra = (
+            (a[ok] - b[ok], extra) if row["n_points"] == 1 else (point_means(a[ok] - b[ok], at), point_means(extra, at))
+        )
         cost = float(extra.mean()) if extra.size else float("nan")
-        per = fieller_interval(a[ok] - b[ok], extra) if row["status"] == ESTIMABLE and cost > 0 else (float("nan"),) * 3
+        per = fieller_interval(effect, extra) if row["status"] == ESTIMABLE and cost > 0 else (float("nan"),) * 3
         rows.append(
             {
                 **row,

@@ -26,6 +26,8 @@ from . import figures
 from .compare import (
     ESTIMABLE,
     FDR_Q,
+    FEW_PAIRS,
+    FEW_POINTS,
     MIN_PAIRS,
     MIN_POINTS,
     NO_SPREAD,
@@ -59,6 +61,12 @@ def effect_text(name: str, mean: float, lo: float, hi: float) -> str:
     """An effect with its interval and unit, e.g. ``+967 [+858, +1,075] people``."""
     ind = REGISTRY[name]
     return ind.format_interval(mean, lo, hi) + unit_word(ind)
+
+
+def sd_text(name: str, sd: float) -> str:
+    """A standard deviation of differences in the indicator's unit, e.g. ``1.2 pp``, ``340 people``."""
+    ind = REGISTRY[name]
+    return ind.format_change(sd).lstrip("+") + unit_word(ind)
 
 
 def p_text(name: str, p: float) -> str:
@@ -200,6 +208,38 @@ def rank_section(comp: Comparison, period: str, order: list[str]) -> list[str]:
     ]
 
 
+def spread_section(comp: Comparison, period: str, order: list[str]) -> list[str]:
+    """Where the spread of the findings in ``period`` comes from: across parameter sets
+    (design points) or run-to-run noise, as standard deviations of the paired differences
+    and the share of their variance across parameter sets; empty with fewer than two
+    design points or replicates (the split needs both)."""
+    found = comp.discoveries[comp.discoveries["period"] == period].dropna(subset=["sd_points", "sd_noise"])
+    if found.empty:
+        return []
+    found = found.assign(order=found["scenario"].map({s: i for i, s in enumerate(order)})).sort_values("order")
+    variance = found["sd_points"] ** 2 + found["sd_noise"] ** 2
+    share = (found["sd_points"] ** 2 / variance.where(variance > 0)).fillna(0.0)
+    table = pd.DataFrame({
+        "Scenario": found["scenario"],
+        "Indicator": [heading(n) for n in found["indicator"]],
+        "Across parameter sets (sd)": list(map(sd_text, found["indicator"], found["sd_points"])),
+        "Run-to-run (sd)": list(map(sd_text, found["indicator"], found["sd_noise"])),
+        "Share from parameter sets": [f"{v:.0%}" for v in share],
+    })  # fmt: skip
+    return [
+        f"## Parameter sets and run-to-run noise ({period})",
+        "",
+        f"For each finding, the standard deviation of its paired differences across the {comp.n_points} "
+        "parameter sets (design points) and between replicates at one set, and the share of their "
+        f"variance that the parameter sets carry (median over the findings: {share.median():.0%}). A large "
+        "share says the effect depends on the uncertain parameters more than on chance: more replicates "
+        "will not narrow it, a narrower uncertainty range would.",
+        "",
+        table.to_markdown(index=False, disable_numparse=True),
+        "",
+    ]
+
+
 def warnings(comp: Comparison, scale: float | None) -> list[str]:
     """Warning lines (Markdown quotes) where the store's scale, pairs or design points
     limit what the report can say."""
@@ -210,18 +250,21 @@ def warnings(comp: Comparison, scale: float | None) -> list[str]:
             f"> **Warning:** at 1:{people} each agent stands for {people} people; small effects are not "
             f"resolved (a count moves in steps of {people}, a share of a small group in coarse steps)."
         )
-    few = comp.effects[comp.effects["n_pairs"] < MIN_PAIRS]
-    if not few.empty:
+    for status, count, units in ((FEW_PAIRS, "n_pairs", "pairs (design points x replicates)"),
+                                 (FEW_POINTS, "n_points", "design points")):  # fmt: skip
+        few = comp.effects[comp.effects["status"] == status]
+        if few.empty:
+            continue
         which = "every effect" if len(few) == len(comp.effects) else f"{len(few)} of the {len(comp.effects)} effects"
         out.append(
-            f"> **Warning:** {number(few['n_pairs'].min())} pairs (design points x replicates) for {which}; an "
-            f"effect needs at least {MIN_PAIRS} to be estimated, so those are not estimable and cannot be findings."
+            f"> **Warning:** {number(few[count].min())} {units} for {which}; an effect needs at least "
+            f"{MIN_PAIRS} to be estimated, so those are not estimable and cannot be findings."
         )
     if comp.n_points < MIN_POINTS:
         out.append(
-            f"> **Warning:** {comp.n_points} design point(s) of the uncertainties: the intervals describe "
-            "the model's randomness at these settings more than the uncertainty over the parameters' "
-            f"ranges, and rank stability is not computed (it needs at least {MIN_POINTS})."
+            f"> **Warning:** {comp.n_points} design point(s) of the uncertainties: an interval from one point "
+            "describes the model's randomness at its parameter values, not the uncertainty over the "
+            f"parameters' ranges, and rank stability is not computed (it needs at least {MIN_POINTS})."
         )
     return [line for w in out for line in (w, "")]
 
@@ -237,7 +280,13 @@ def method_lines(pairing: str) -> list[str]:
         "- **Interval and p-value**: the paired t-test on the differences (scipy.stats.ttest_rel): "
         "its 95% interval and two-sided p-value. `effects.csv` also gives the unpaired Welch interval, "
         "which ignores the pairing.",
-        f"- **Not estimable**: with fewer than {MIN_PAIRS} pairs (below six, no distribution-free test can "
+        "- **Parameter sets**: with more than one design point, the unit of the test is the design point "
+        "(its mean difference over replicates), since the replicates at a point share its parameter "
+        "values: the interval is for the effect over the uncertainty ranges, not at one setting. The "
+        "spread of the differences is split into the part across parameter sets and run-to-run noise "
+        "(one-way analysis of variance; `sd_points` and `sd_noise` in `effects.csv`).",
+        f"- **Not estimable**: with fewer than {MIN_PAIRS} pairs, or design points when there are several "
+        "(below six, no distribution-free test can "
         "reach p < 0.05 however consistent the pairs, so an interval would rest wholly on an unchecked "
         "normal model) or the same difference in every pair. Such an effect has no interval and no "
         "p-value and is never a finding.",
@@ -387,6 +436,7 @@ def write_report(
             if not costs.empty
             else ["None: no effect of a scenario with a lever cost survives the false-discovery control.", ""]
         ),
+        *spread_section(comp, last, order),
         f"## Ranks across design points ({last})",
         "",
         *rank_section(comp, last, order),
