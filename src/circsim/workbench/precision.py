@@ -50,7 +50,6 @@ from dataclasses import dataclass
 import pandas as pd
 from pydantic import ValidationError
 
-from ..errors import InputError
 from ..sim.scenario import validation_error
 from ..sim.units import number
 from .compare import ESTIMABLE, compare
