@@ -70,6 +70,7 @@ from ..sim.initialization import check_scenario_memory
 from ..sim.input_files import read_bytes, read_toml
 from ..sim.inputs import load_regions
 from ..sim.scenario import Scenario, apply_overrides, merge_tables, scenario_from_dict, validation_error
+from .compare import COMPARABLE
 
 MAX_POINTS = 100_000  # design points; more is a mistake, not an experiment
 MAX_RUNS = 200_000  # scenarios x design points x replicates
@@ -509,8 +510,6 @@ def _check_keep(keep: Keep, source: str) -> None:
 def _check_precision(p: Precision, spec: ExperimentSpec, n_points: int, source: str) -> None:
     """The [precision] table must name comparable indicators the store keeps, a baseline
     and at least one other scenario, a kept country, and a budget the first round fits in."""
-    from .compare import COMPARABLE  # the indicators a paired comparison can be made on
-
     kept = spec.keep.indicators
     for name in p.indicators:
         if name not in COMPARABLE or (kept is not None and name not in kept):
