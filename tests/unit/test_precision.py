@@ -336,3 +336,16 @@ def test_a_store_without_a_precision_table_has_no_precision_section(tmp_path):
     store = _store(tmp_path)
     store.close()
     assert "## Precision" not in write_report(store, tmp_path / "report").read_text(encoding="utf-8")
+
+
+def test_a_manifest_with_a_run_added_by_hand_is_refused_before_anything_runs(executed, tmp_path):
+    path = write_experiment(tmp_path, 0.02, 60, 3)
+    store = run(path, tmp_path / "store")
+    plan = json.loads((store.path / MANIFEST).read_text())
+    extra = {**plan["runs"]["fellows-p000-r00"], "run_id": "fellows-p000-r50", "replicate": 50}
+    (store.path / MANIFEST).write_text(json.dumps({**plan, "runs": {**plan["runs"], extra["run_id"]: extra}}))
+    executed.clear()
+    with pytest.raises(InputError, match="planned runs are not those of the experiment"):
+        run(path, store.path)
+    assert executed == []
+    assert open_store(store.path).done() == store.done()  # the journal still reads

@@ -27,7 +27,7 @@ from ..sim.indicators import HEADLINE
 from ..sim.model import CirculationModel
 from .experiment import Experiment, Keep, RunSpec, build_scenario
 from .precision import refine
-from .store import ResultStore, now
+from .store import MANIFEST, ResultStore, now
 
 ExecutorKind = Literal["local", "dask", "serial"]
 #: Seconds to wait for a Dask scheduler given by address before giving up.
@@ -235,6 +235,7 @@ def run_experiment(
         try:
             # a resumed store may hold replicates a precision loop added: its plan is the one to finish
             experiment = experiment.with_replicates(max(experiment.spec.replicates, store.replicates))
+            _check_plan(experiment, store)
             run_pending(experiment)
             if experiment.spec.precision is not None:
                 say = (lambda line: print(line, file=sys.stderr, flush=True)) if progress else (lambda _line: None)
@@ -243,6 +244,21 @@ def run_experiment(
         finally:
             store.close()
     return store
+
+
+def _check_plan(experiment: Experiment, store: ResultStore) -> None:
+    """The store's plan must be the experiment's runs at the store's replicates, seeds and
+    all: a manifest edited by hand is refused before a run is recorded against it."""
+    planned = store.manifest["runs"]
+    expected = {r.run_id: r.plan for r in experiment.runs}
+    if planned.keys() != expected.keys() or any(
+        {k: planned[rid].get(k) for k in plan} != plan for rid, plan in expected.items()
+    ):
+        raise InputError(
+            "damaged manifest: its planned runs are not those of the experiment",
+            source=str(store.path / MANIFEST),
+            allowed="a store written by 'circsim batch' for this experiment file",
+        )
 
 
 def _submit_and_collect(
