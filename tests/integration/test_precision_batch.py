@@ -41,7 +41,11 @@ def test_batch_adds_replicates_until_the_target_and_the_report_says_so(tmp_path,
     path.write_text(EXPERIMENT, encoding="utf-8")
     out = tmp_path / "store"
     assert main(["batch", str(path), "--out", str(out), "--dry-run"]) == 0
-    assert "2 replicate(s) a round until every 95% half-width of papers, researchers" in capsys.readouterr().out
+    assert "then replicates added 2 a round until the 95% half-width of every focal effect (papers, researchers" in (
+        capsys.readouterr().out
+    )
+    assert main(["show", str(path)]) == 0
+    assert "Precision on demand: replicates added 2 a round" in capsys.readouterr().out
     assert main(["batch", str(path), "--out", str(out), "--executor", "serial"]) == 0
     stdout, stderr = capsys.readouterr()
     rounds = [ROUND.fullmatch(line).groups() for line in stderr.splitlines() if line.startswith("precision round")]

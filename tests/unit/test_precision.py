@@ -349,3 +349,17 @@ def test_a_manifest_with_a_run_added_by_hand_is_refused_before_anything_runs(exe
         run(path, store.path)
     assert executed == []
     assert open_store(store.path).done() == store.done()  # the journal still reads
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"), [("[[[", "not TOML"), ("[precision]\nhalf_width = 5\n", "'precision.indicators'")]
+)
+def test_a_store_with_a_damaged_precision_table_is_an_input_error(text, fragment, tmp_path):
+    store = synthetic_store(
+        tmp_path / "s", lambda *_: 1.0, scenarios=("baseline",), points=(0,), replicates=(0,), years=(YEAR,),
+        indicators=("papers",), experiment=text,
+    )  # fmt: skip
+    store.close()
+    with pytest.raises(InputError, match=fragment) as info:
+        store_target(store)
+    assert str(store.path / MANIFEST) in str(info.value)

@@ -57,7 +57,7 @@ def register(commands: Commands) -> None:
 def batch_command(args: argparse.Namespace) -> int:
     """``circsim batch``: run an experiment into a result store."""
     from ..workbench.experiment import load_experiment
-    from ..workbench.precision import percent, precision_state
+    from ..workbench.precision import describe, precision_state
     from ..workbench.runner import run_experiment
     from ..workbench.store import open_store
 
@@ -75,10 +75,7 @@ def batch_command(args: argparse.Namespace) -> int:
     )
     target = experiment.spec.precision
     if target is not None:
-        plan += (
-            f"; then {target.step} replicate(s) a round until every 95% half-width of {', '.join(target.indicators)} "
-            f"is within {percent(target.half_width)} of the baseline, up to {target.max_runs:,} runs"
-        )
+        plan += f"; then {describe(target)}"
     if args.dry_run:
         print(f"{plan} (dry run: nothing run or written)")
         return 0

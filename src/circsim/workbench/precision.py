@@ -50,6 +50,7 @@ from dataclasses import dataclass
 import pandas as pd
 from pydantic import ValidationError
 
+from ..errors import InputError
 from ..sim.scenario import validation_error
 from ..sim.units import number
 from .compare import ESTIMABLE, compare
@@ -127,6 +128,15 @@ class PrecisionState:
         return f"{self.replicates} replicates, {self.planned:,} runs, {self.rounds} round{'s' * (self.rounds > 1)}"
 
 
+def describe(target: Precision) -> str:
+    """What a ``[precision]`` table asks for, in one clause."""
+    return (
+        f"replicates added {target.step} a round until the 95% half-width of every focal effect "
+        f"({', '.join(target.indicators)} of {target.country}, each scenario against {target.baseline}) is within "
+        f"{percent(target.half_width)} of the baseline mean, up to {target.max_runs:,} runs"
+    )
+
+
 def percent(x: float) -> str:
     """A share as a percentage in the one number style: ``5%``, ``7.1%``."""
     return f"{number(100 * x)}%"
@@ -143,13 +153,17 @@ def relative_text(row: pd.Series) -> str:
 
 def store_target(store: ResultStore) -> Precision | None:
     """The ``[precision]`` table of the experiment a store holds, or None."""
-    table = tomllib.loads(store.manifest["experiment"]["content"]).get("precision")
+    manifest = str(store.path / MANIFEST)
+    try:
+        table = tomllib.loads(store.manifest["experiment"]["content"]).get("precision")
+    except tomllib.TOMLDecodeError:
+        raise InputError("damaged manifest: the experiment text is not TOML", source=manifest) from None
     if table is None:
         return None
     try:
         return Precision.model_validate(table)
     except ValidationError as exc:
-        raise validation_error(exc, str(store.path / MANIFEST), Precision, "precision") from None
+        raise validation_error(exc, manifest, Precision, "precision") from None
 
 
 def focal_effects(store: ResultStore, target: Precision) -> tuple[pd.DataFrame, int]:
