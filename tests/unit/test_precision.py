@@ -229,6 +229,7 @@ def _runs(replicates: list[int], scenarios=("baseline", "fellows"), points=(0, 1
         [],
         _runs([2])[:-1],  # a design point without the new replicate
         _runs([1, 2]),  # a replicate already planned
+        _runs([3]),  # a gap: replicate 2 skipped
         _runs([2], scenarios=("baseline", "fellows", "other")),  # a scenario not planned
         _runs([2], points=(0, 1, 2)),  # a design point not planned
     ],
@@ -251,6 +252,20 @@ def test_an_extension_is_recorded_and_needs_the_write_lock(tmp_path):
     store.close()
     with pytest.raises(RuntimeError, match="open for writing"):
         store.add_replicates(_runs([4]), reason="test")
+
+
+@pytest.mark.parametrize("replicate", [50, 10**9])
+def test_a_manifest_with_a_run_added_by_hand_is_refused_before_anything_runs(replicate, executed, tmp_path):
+    path = write_experiment(tmp_path, 0.02, 60, 3)
+    store = run(path, tmp_path / "store")
+    plan = json.loads((store.path / MANIFEST).read_text())
+    extra = {**plan["runs"]["fellows-p000-r00"], "run_id": "fellows-p000-r50", "replicate": replicate}
+    (store.path / MANIFEST).write_text(json.dumps({**plan, "runs": {**plan["runs"], extra["run_id"]: extra}}))
+    executed.clear()
+    with pytest.raises(InputError, match="planned runs are not those of the experiment"):
+        run(path, store.path)
+    assert executed == []
+    assert open_store(store.path).done() == store.done()  # the journal still reads
 
 
 @pytest.mark.parametrize("bad", [5, [1], "x", {"a": 1}])
@@ -336,19 +351,6 @@ def test_a_store_without_a_precision_table_has_no_precision_section(tmp_path):
     store = _store(tmp_path)
     store.close()
     assert "## Precision" not in write_report(store, tmp_path / "report").read_text(encoding="utf-8")
-
-
-def test_a_manifest_with_a_run_added_by_hand_is_refused_before_anything_runs(executed, tmp_path):
-    path = write_experiment(tmp_path, 0.02, 60, 3)
-    store = run(path, tmp_path / "store")
-    plan = json.loads((store.path / MANIFEST).read_text())
-    extra = {**plan["runs"]["fellows-p000-r00"], "run_id": "fellows-p000-r50", "replicate": 50}
-    (store.path / MANIFEST).write_text(json.dumps({**plan, "runs": {**plan["runs"], extra["run_id"]: extra}}))
-    executed.clear()
-    with pytest.raises(InputError, match="planned runs are not those of the experiment"):
-        run(path, store.path)
-    assert executed == []
-    assert open_store(store.path).done() == store.done()  # the journal still reads
 
 
 @pytest.mark.parametrize(

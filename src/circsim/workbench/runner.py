@@ -233,9 +233,7 @@ def run_experiment(
                     bar.close()
 
         try:
-            # a resumed store may hold replicates a precision loop added: its plan is the one to finish
-            experiment = experiment.with_replicates(max(experiment.spec.replicates, store.replicates))
-            _check_plan(experiment, store)
+            experiment = _store_plan(experiment, store)
             run_pending(experiment)
             if experiment.spec.precision is not None:
                 say = (lambda line: print(line, file=sys.stderr, flush=True)) if progress else (lambda _line: None)
@@ -246,19 +244,25 @@ def run_experiment(
     return store
 
 
-def _check_plan(experiment: Experiment, store: ResultStore) -> None:
-    """The store's plan must be the experiment's runs at the store's replicates, seeds and
-    all: a manifest edited by hand is refused before a run is recorded against it."""
+def _store_plan(experiment: Experiment, store: ResultStore) -> Experiment:
+    """The experiment at the store's replicates (a resumed store may hold replicates a
+    precision loop added: its plan is the one to finish). The store's plan must be exactly
+    its runs, seeds and all: a manifest edited by hand is refused before a run is recorded."""
     planned = store.manifest["runs"]
-    expected = {r.run_id: r.plan for r in experiment.runs}
-    if planned.keys() != expected.keys() or any(
-        {k: planned[rid].get(k) for k in plan} != plan for rid, plan in expected.items()
-    ):
-        raise InputError(
-            "damaged manifest: its planned runs are not those of the experiment",
-            source=str(store.path / MANIFEST),
-            allowed="a store written by 'circsim batch' for this experiment file",
-        )
+    replicates = max(experiment.spec.replicates, store.replicates)
+    # the count first: a replicate index edited to 10**9 must not build a billion runs
+    if len(planned) == experiment.runs_per_replicate * replicates:
+        experiment = experiment.with_replicates(replicates)
+        expected = {r.run_id: r.plan for r in experiment.runs}
+        if planned.keys() == expected.keys() and all(
+            {k: planned[rid].get(k) for k in plan} == plan for rid, plan in expected.items()
+        ):
+            return experiment
+    raise InputError(
+        "damaged manifest: its planned runs are not those of the experiment",
+        source=str(store.path / MANIFEST),
+        allowed="a store written by 'circsim batch' for this experiment file",
+    )
 
 
 def _submit_and_collect(

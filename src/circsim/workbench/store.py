@@ -19,12 +19,12 @@ part against them before using it, so a missing, truncated or altered part is re
 with a message naming it, never read silently, and ``circsim batch --resume`` runs it
 again. An interrupted batch (Ctrl-C, kill -9) leaves a store that loads and resumes: a
 torn last journal line is a run not finished. Only one batch writes a store at a time.
+Files get the user's umask, as any file they create would.
 
 The plan grows only by whole replicates of the same experiment (:meth:`ResultStore.add_replicates`,
-used by the precision loop): runs of new replicate indices for every scenario and design
-point already planned, never a change to a planned run, so the runs done before stay as
-they are and every check above holds for the added runs too.
-Files get the user's umask, as any file they create would.
+used by the precision loop): runs of the next replicate indices for every scenario and
+design point already planned, never a change to a planned run, so the runs done before
+stay as they are and every check above holds for the added runs too.
 """
 
 from __future__ import annotations
@@ -180,8 +180,8 @@ class ResultStore:
 
     def add_replicates(self, runs: list[dict[str, Any]], reason: str) -> None:
         """Add the runs of new replicates to the plan of the store this object writes (after
-        :meth:`open_for`): every scenario at every design point of the plan, at replicate
-        indices above the plan's, none planned before. The manifest is rewritten atomically
+        :meth:`open_for`): every scenario at every design point of the plan, at the replicate
+        indices that follow the plan's (R, R + 1, ...), none planned before. The manifest is rewritten atomically
         with the runs and an entry under ``extensions`` (time, replicates, runs, ``reason``)."""
         if self._lock_file is None:
             raise RuntimeError("add_replicates needs the store open for writing (open_for)")
@@ -192,7 +192,8 @@ class ResultStore:
         added = {(r["scenario"], r["point"], r["replicate"]) for r in runs}
         new_replicates = sorted({r for _s, _p, r in added})
         whole = added == {(s, p, r) for s, p in cells for r in new_replicates}
-        if not runs or not whole or new_replicates[0] <= top or any(r["run_id"] in plan["runs"] for r in runs):
+        following = new_replicates == list(range(top + 1, top + 1 + len(new_replicates)))
+        if not runs or not whole or not following or any(r["run_id"] in plan["runs"] for r in runs):
             raise ValueError("runs to add must be whole new replicates of the planned scenarios and design points")
         plan["runs"].update({r["run_id"]: r for r in runs})
         entry = {"time": now(), "replicates": new_replicates, "runs": len(runs), "reason": reason}
