@@ -18,7 +18,7 @@ from scipy import stats
 import circsim.workbench.runner
 from circsim.errors import InputError
 from circsim.workbench.experiment import RunSpec, load_experiment, run_seed
-from circsim.workbench.precision import BUDGET, REACHED, percent, precision_state, store_target
+from circsim.workbench.precision import BUDGET, REACHED, UNFINISHED, percent, precision_state, store_target
 from circsim.workbench.report import write_report
 from circsim.workbench.runner import run_experiment
 from circsim.workbench.store import MANIFEST, ResultStore, open_store
@@ -169,6 +169,9 @@ def test_a_round_interrupted_then_resumed_ends_as_the_uninterrupted_loop(interru
         run(path, tmp_path / "cut")
     cut = open_store(tmp_path / "cut")
     assert (len(cut.extensions), len(cut.done())) == (added, interrupt_at - 1)  # stopped inside an added round
+    state = precision_state(cut, store_target(cut))
+    assert state.outcome == UNFINISHED
+    assert f"{state.planned - interrupt_at + 1} planned runs not done" in state.verdict()
     monkeypatch.setattr(circsim.workbench.runner, "run_one", toy_run)
     resumed = run(path, tmp_path / "cut")
 

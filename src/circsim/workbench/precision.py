@@ -121,7 +121,8 @@ class PrecisionState:
             return f"target reached: every focal effect within {percent(self.target.half_width)} ({self.runs_text()})"
         if self.outcome == BUDGET:
             return f"target not reached: budget of {self.target.max_runs:,} runs spent ({self.runs_text()})"
-        return f"target not reached yet: {self.pending:,} planned runs not done; running the batch again goes on"
+        why = f"{self.pending:,} planned runs not done" if self.pending else "the loop stopped before its next round"
+        return f"target not reached yet: {why}; running the batch again goes on"
 
     def runs_text(self) -> str:
         """``8 replicates, 16 runs, 3 rounds``."""
