@@ -209,6 +209,13 @@ def experiment_files(rng: random.Random, n: int, work: Path) -> Iterator[Case]:
         lambda d: d.update(baseline=rng.choice(tables)),
         lambda d: d.update({rng.choice(["unknown", "Design", "x" * 200]): 1}),
         lambda d: d["design"].update(method="full_factorial", levels=rng.choice([1, 10**6, 100])),
+        lambda d: d.update(precision={
+            "indicators": rng.choice([["papers"], ["nope"], [], "papers", ["lever_cost_cum_yen"], [1]]),
+            "half_width": rng.choice([0.05, 0, -1, 2, "5%", float("nan"), True]),
+            "max_runs": rng.choice([40, 0, 3, 10**9, 2.5, "400"]),
+            "step": rng.choice([1, 0, -2, 10**6, "2"]),
+            rng.choice(["baseline", "country", "bogus"]): rng.choice(["baseline", "fellows", "XX", "nope", 3, ""]),
+        }),
     ]  # fmt: skip
     for k in range(n):
         data = _experiment_base()
@@ -305,6 +312,9 @@ def _damage(rng: random.Random, store: Path) -> str:
         "manifest deleted": lambda: manifest.unlink(),
         "manifest experiment a number": lambda: manifest.write_text(json.dumps({**plan, "experiment": 5})),
         "manifest format a string": lambda: manifest.write_text(json.dumps({**plan, "store_format": "two"})),
+        "manifest extensions a number": lambda: manifest.write_text(json.dumps({**plan, "extensions": 5})),
+        "manifest run added": lambda: manifest.write_text(json.dumps({**plan, "runs": {**plan["runs"], "x-r50": {
+            **next(iter(plan["runs"].values())), "run_id": "x-r50", "replicate": 50}}})),
         "journal garbage line": lambda: journal.write_text("{oops\n" + journal.read_text()),
         "journal not objects": lambda: journal.write_text("[1,2]\n3\n"),
         "journal unknown run": lambda: rewrite_entry(lambda e: e.update(run_id="nope")),

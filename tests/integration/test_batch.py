@@ -610,6 +610,10 @@ BAD_EXPERIMENTS = {
         ["'uncertainties.countries.JP.renewal_prob'", "(got 1.5)", "<= 1"],
     ),
     "unknown_keep_indicator": ('[scenarios.x]\n[keep]\nindicators = ["nope"]\n', ["keep.indicators", "'nope'"]),
+    "precision_budget_below_the_runs": (
+        '[scenarios.baseline]\n[scenarios.x]\n[precision]\nindicators = ["papers"]\nhalf_width = 0.05\nmax_runs = 1\n',
+        ["'precision.max_runs'", "(got 1)", "at least 2"],
+    ),
     "invalid_toml": ("[scenarios.x\n", ["not valid TOML"]),
     "missing_baseline": ('baseline = "nope.toml"\n[scenarios.x]\n', ["nope.toml", "file not found"]),
     "missing_package_file": ('[scenarios.x]\nfile = "gone.toml"\n', ["gone.toml", "file not found"]),

@@ -27,6 +27,8 @@ def register(commands: Commands) -> None:
         "uncertainties x replicates; every package uses the same seeds at a design point) and\n"
         "stream the results to a result store: manifest.json, runs.parquet, indicators.parquet/,\n"
         "flows.parquet/. Running again on the same store (or --resume) skips finished runs.\n"
+        "With a [precision] table, replicates are added round by round until the focal effects'\n"
+        "95% intervals are narrow enough or the run budget is spent (docs/analysis.md).\n"
         "Exit status: 0 all runs done, 1 some runs failed (recorded in the store), 2 bad input,\n"
         "130 interrupted (the store resumes).",
         EXAMPLES,
@@ -55,6 +57,7 @@ def register(commands: Commands) -> None:
 def batch_command(args: argparse.Namespace) -> int:
     """``circsim batch``: run an experiment into a result store."""
     from ..workbench.experiment import load_experiment
+    from ..workbench.precision import describe, precision_state
     from ..workbench.runner import run_experiment
     from ..workbench.store import open_store
 
@@ -70,6 +73,9 @@ def batch_command(args: argparse.Namespace) -> int:
         f"({len(experiment.scenario_names)} scenarios x {len(experiment.points)} design points x "
         f"{experiment.spec.replicates} replicates) -> {out}"
     )
+    target = experiment.spec.precision
+    if target is not None:
+        plan += f"; then {describe(target)}"
     if args.dry_run:
         print(f"{plan} (dry run: nothing run or written)")
         return 0
@@ -78,6 +84,8 @@ def batch_command(args: argparse.Namespace) -> int:
     runs = store.runs()
     failed = runs[runs["status"] != "done"]
     print(f"{len(runs) - len(failed)} of {len(runs)} runs done; store: {out}")
+    if target is not None and failed.empty:
+        print(f"precision: {precision_state(store, target).verdict()}")
     for row in failed.itertuples():
         first = str(row.error).splitlines()[0] if row.error else "unknown error"
         print(f"failed: {row.run_id}: {first}")

@@ -107,6 +107,7 @@ def show_experiment(args: argparse.Namespace) -> None:
         yearly_costs,
     )
     from ..workbench.experiment import load_experiment
+    from ..workbench.precision import describe
 
     exp = load_experiment(args.file)
     spec = exp.spec
@@ -121,6 +122,8 @@ def show_experiment(args: argparse.Namespace) -> None:
         f"{len(exp.runs)} runs: {len(scenarios)} scenarios x {len(exp.points)} design points ({spec.design.method}) "
         f"x {spec.replicates} replicates, seed {spec.seed}. {_run_line(first)}"
     )
+    if spec.precision is not None:
+        print(f"Precision on demand: {describe(spec.precision)}.")
     values = flat_values(first)
     unc = pd.DataFrame(
         [

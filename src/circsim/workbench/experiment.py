@@ -40,6 +40,15 @@ uncertainties are kept apart, as in the XLRM framing::
     years = [2030, 2040]
     countries = ["JP", "US"]
     flows = true
+
+    [precision]                       # optional: add replicates until the focal effects are precise
+    indicators = ["papers", "returnees"]
+    half_width = 0.05                 # 95% half-width at most 5% of |baseline mean|
+    max_runs = 400                    # run budget: every scenario, design point and replicate
+    step = 2                          # replicates added per round (default 1)
+
+The focal effects, the loop and what the report says are in
+:mod:`circsim.workbench.precision`.
 """
 
 from __future__ import annotations
@@ -61,6 +70,7 @@ from ..sim.initialization import check_scenario_memory
 from ..sim.input_files import read_bytes, read_toml
 from ..sim.inputs import load_regions
 from ..sim.scenario import Scenario, apply_overrides, merge_tables, scenario_from_dict, validation_error
+from .compare import COMPARABLE
 
 MAX_POINTS = 100_000  # design points; more is a mistake, not an experiment
 MAX_RUNS = 200_000  # scenarios x design points x replicates
@@ -116,6 +126,22 @@ class Keep(_Strict):
     flows: bool = True
 
 
+class Precision(_Strict):
+    """Precision on demand: replicates are added until every focal effect (each scenario
+    against ``baseline`` on each indicator, in the last recorded year, for ``country``)
+    has a 95% interval whose half-width is at most ``half_width`` times the absolute
+    baseline mean, or until ``max_runs`` runs are planned (see :mod:`.precision`)."""
+
+    indicators: list[str] = Field(min_length=1, description="focal indicators (registry names)")
+    half_width: float = Field(
+        gt=0, le=1, description="target 95% half-width relative to |baseline mean| (0.05: 5% of the baseline)"
+    )
+    max_runs: int = Field(ge=1, le=MAX_RUNS, description="run budget: all scenarios, design points and replicates")
+    step: int = Field(1, ge=1, le=10_000, description="replicates added per round")
+    baseline: str = Field("baseline", min_length=1, description="the scenario the effects are measured against")
+    country: str = Field("JP", min_length=1, description="the country whose indicators are compared")
+
+
 class Package(_Strict):
     """A scenario of the experiment: a scenario file and/or inline tables on top of the baseline."""
 
@@ -142,6 +168,7 @@ class ExperimentSpec(_Strict):
     end_year: int | None = Field(None, ge=1990, le=2150)
     keep: Keep = Field(default_factory=Keep)
     calibrated: bool = Field(True, description="run on the calibrated parameter values (data/calibrated.toml)")
+    precision: Precision | None = None
 
 
 @dataclass(frozen=True)
@@ -156,6 +183,18 @@ class RunSpec:
     values: dict[str, Any]  # uncertainty values at this design point
     scenario_data: dict[str, Any]  # the full scenario (package + design point), ready to validate
     keep: Keep = field(default_factory=Keep)
+
+    @property
+    def plan(self) -> dict[str, Any]:
+        """What a result store's plan records of the run: id, scenario, point, replicate, seed, values."""
+        return {
+            "run_id": self.run_id,
+            "scenario": self.scenario,
+            "point": self.point,
+            "replicate": self.replicate,
+            "seed": self.seed,
+            "values": self.values,
+        }
 
 
 @dataclass
@@ -189,6 +228,19 @@ class Experiment:
             for name, pkg in self.packages.items()
         ]
         return Experiment(self.path, self.text if text is None else text, spec, points, runs, self.packages)
+
+    def with_replicates(self, replicates: int) -> Experiment:
+        """The same experiment with replicates 0 .. ``replicates`` - 1: the runs of the
+        replicates it has keep their ids and seeds, new ones follow :func:`run_seed`."""
+        if replicates == self.spec.replicates:
+            return self
+        spec = self.spec.model_copy(update={"replicates": replicates})
+        return Experiment(self.path, self.text, spec, [], [], self.packages).at_points(self.points)
+
+    @property
+    def runs_per_replicate(self) -> int:
+        """Runs one more replicate adds: every scenario at every design point."""
+        return len(self.points) * len(self.packages)
 
     @property
     def scenario_names(self) -> list[str]:
@@ -389,6 +441,8 @@ def load_experiment(path: str | Path, data: dict[str, Any] | None = None) -> Exp
         packages[name] = merged
     _check_uncertainties(spec, packages[next(iter(packages))], source)
     points = design_points(spec, source)
+    if spec.precision is not None:
+        _check_precision(spec.precision, spec, len(points), source)
     text = path.read_text(encoding="utf-8")
     if spec.design.method == "table":
         _check_table(points, packages[next(iter(packages))], table_path(spec, source))
@@ -451,6 +505,51 @@ def _check_keep(keep: Keep, source: str) -> None:
         bad = [x for x in given or [] if x not in allowed]
         if bad:
             raise InputError("unknown name", source=source, key=f"keep.{key}", value=bad[0], allowed=", ".join(allowed))
+
+
+def _check_precision(p: Precision, spec: ExperimentSpec, n_points: int, source: str) -> None:
+    """The [precision] table must name comparable indicators the store keeps, a baseline
+    and at least one other scenario, a kept country, and a budget the first round fits in."""
+    kept = spec.keep.indicators
+    for name in p.indicators:
+        if name not in COMPARABLE or (kept is not None and name not in kept):
+            allowed = ", ".join(c for c in COMPARABLE if kept is None or c in kept)
+            raise InputError(
+                "is not an indicator the store keeps and can compare"
+                if kept
+                else "is not an indicator that can be compared",
+                source=source,
+                key="precision.indicators",
+                value=name,
+                allowed=allowed or "an indicator listed in [keep] indicators",
+            )
+    if p.baseline not in spec.scenarios or len(spec.scenarios) < 2:
+        raise InputError(
+            "needs a baseline scenario and at least one other",
+            source=source,
+            key="precision.baseline",
+            value=p.baseline,
+            allowed=f"one of {', '.join(spec.scenarios)}, with another scenario to compare with it",
+        )
+    codes = [r.code for r in load_regions()]
+    if p.country not in codes or (spec.keep.countries is not None and p.country not in spec.keep.countries):
+        raise InputError(
+            "is not a country the store keeps",
+            source=source,
+            key="precision.country",
+            value=p.country,
+            allowed=", ".join(c for c in codes if spec.keep.countries is None or c in spec.keep.countries),
+        )
+    first = len(spec.scenarios) * n_points * spec.replicates
+    if p.max_runs < first:
+        raise InputError(
+            "the run budget is smaller than the experiment's own runs",
+            source=source,
+            key="precision.max_runs",
+            value=p.max_runs,
+            allowed=f"at least {first:,} ({len(spec.scenarios)} scenarios x {n_points} design points x "
+            f"{spec.replicates} replicates) and at most {MAX_RUNS:,}",
+        )
 
 
 def build_scenario(run: RunSpec) -> Scenario:

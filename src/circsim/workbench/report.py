@@ -35,6 +35,7 @@ from .compare import (
     compare,
     compare_stores,
 )
+from .precision import percent, precision_state, relative_text, store_target
 from .store import ResultStore, atomic_write, atomic_write_text
 
 #: People per agent from which the report warns that small effects are not resolved.
@@ -269,6 +270,46 @@ def warnings(comp: Comparison, scale: float | None) -> list[str]:
     return [line for w in out for line in (w, "")]
 
 
+def precision_section(store: ResultStore, title: str = "Precision") -> list[str]:
+    """The section on a ``[precision]`` target (none without one): the target, the 95%
+    half-width reached by each focal effect, the replicates used, and whether the target
+    was reached or the run budget stopped the loop first (:mod:`.precision`)."""
+    target = store_target(store)
+    if target is None:
+        return []
+    state = precision_state(store, target)
+    eff = state.effects
+    labels = ", ".join(REGISTRY[n].label for n in dict.fromkeys(eff["indicator"]))
+    verdict = state.verdict()
+    table = pd.DataFrame(
+        {
+            "Scenario": eff["scenario"],
+            "Indicator": [REGISTRY[n].label for n in eff["indicator"]],
+            "Pairs": [number(n) for n in eff["n_pairs"]],
+            "95% half-width": [
+                REGISTRY[r.indicator].format_tolerance(r.half_width) + unit_word(REGISTRY[r.indicator])
+                if r.status == ESTIMABLE
+                else "none"
+                for r in eff.itertuples()
+            ],
+            "Of the baseline mean": [relative_text(row) for _, row in eff.iterrows()],
+            "Target met": ["yes" if met else "no" for met in eff["met"]],
+        }
+    )
+    return [
+        f"## {title}",
+        "",
+        f"Target: the 95% interval of every focal effect ({labels} of {target.country} in {state.year}, each "
+        f"scenario against `{target.baseline}`) within ±{percent(target.half_width)} of the baseline mean, "
+        f"replicates added {target.step} a round (the same seeds in every scenario) up to {target.max_runs:,} runs.",
+        "",
+        f"**{verdict[0].upper()}{verdict[1:]}.**",
+        "",
+        table.to_markdown(index=False, disable_numparse=True),
+        "",
+    ]
+
+
 def method_lines(pairing: str) -> list[str]:
     """The Method section: how effects, intervals, the false-discovery control, costs and
     ranks are computed; ``pairing`` says what each run is paired with."""
@@ -320,6 +361,8 @@ def write_store_comparison(
         "scenario of the reference store.",
         "",
         *warnings(comp, None),
+        *precision_section(store, f"Precision of `{store.path}`"),
+        *precision_section(reference, f"Precision of `{reference.path}`"),
         *method_lines(
             "the same scenario's run in the reference store at the same design point and replicate (the "
             "same seeds when both stores come from the same experiment file)"
@@ -408,6 +451,7 @@ def write_report(
         f"Pairs per comparison: {number(comp.effects['n_pairs'].max())} at {comp.n_points} design point(s).",
         "",
         *warnings(comp, scale),
+        *precision_section(store),
         *method_lines("the baseline run with the same seed (common random numbers)"),
         "- **Cost-effectiveness**: the mean effect per 100 億円 of mean cumulative lever cost beyond the "
         "baseline's to that year, with Fieller's 95% interval for a ratio of means, only for effects that "

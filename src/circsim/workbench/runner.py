@@ -26,7 +26,8 @@ from ..errors import InputError
 from ..sim.indicators import HEADLINE
 from ..sim.model import CirculationModel
 from .experiment import Experiment, Keep, RunSpec, build_scenario
-from .store import ResultStore, now
+from .precision import refine
+from .store import MANIFEST, ResultStore, now
 
 ExecutorKind = Literal["local", "dask", "serial"]
 #: Seconds to wait for a Dask scheduler given by address before giving up.
@@ -206,38 +207,62 @@ def run_experiment(
     scheduler: str | None = None,
     progress: bool = True,
 ) -> ResultStore:
-    """Run every run of ``experiment`` not already done in the store at ``out``.
+    """Run every run of ``experiment`` not already done in the store at ``out``, and with a
+    ``[precision]`` table add replicates until its target or budget is reached
+    (:func:`~circsim.workbench.precision.refine`).
 
     Results are written as runs finish; nothing accumulates in memory. Returns the store.
     """
     store = ResultStore(out)
-    runs_meta = [
-        {
-            "run_id": r.run_id,
-            "scenario": r.scenario,
-            "point": r.point,
-            "replicate": r.replicate,
-            "seed": r.seed,
-            "values": r.values,
-        }
-        for r in experiment.runs
-    ]
     # the executor first: an unreachable scheduler leaves no store behind
     with make_executor(executor, workers, scheduler) as ex:
-        done = set(store.open_for(experiment.text, str(experiment.path), experiment.points, runs_meta))
-        pending = [r for r in experiment.runs if r.run_id not in done]
-        bar = Progress(len(experiment.runs), len(done)) if progress else None
+        store.open_for(experiment.text, str(experiment.path), experiment.points, [r.plan for r in experiment.runs])
+        # a bounded window of submitted runs: results are recorded as they finish and
+        # a serial executor records each run before starting the next
+        window = 1 if executor == "serial" else 2 * (workers or os.cpu_count() or 1)
+
+        def run_pending(exp: Experiment) -> None:
+            """Run the runs of ``exp`` the store does not have done."""
+            done = set(store.done())
+            pending = [r for r in exp.runs if r.run_id not in done]
+            bar = Progress(len(exp.runs), len(exp.runs) - len(pending)) if progress else None
+            try:
+                _submit_and_collect(ex, pending, window, store, bar)
+            finally:
+                if bar:
+                    bar.close()
+
         try:
-            # a bounded window of submitted runs: results are recorded as they finish and
-            # a serial executor records each run before starting the next
-            window = 1 if executor == "serial" else 2 * (workers or os.cpu_count() or 1)
-            _submit_and_collect(ex, pending, window, store, bar)
+            experiment = _store_plan(experiment, store)
+            run_pending(experiment)
+            if experiment.spec.precision is not None:
+                say = (lambda line: print(line, file=sys.stderr, flush=True)) if progress else (lambda _line: None)
+                refine(experiment, store, run_pending, say)
             store.finish()
         finally:
             store.close()
-            if bar:
-                bar.close()
     return store
+
+
+def _store_plan(experiment: Experiment, store: ResultStore) -> Experiment:
+    """The experiment at the store's replicates (a resumed store may hold replicates a
+    precision loop added: its plan is the one to finish). The store's plan must be exactly
+    its runs, seeds and all: a manifest edited by hand is refused before a run is recorded."""
+    planned = store.manifest["runs"]
+    replicates = max(experiment.spec.replicates, store.replicates)
+    # the count first: a replicate index edited to 10**9 must not build a billion runs
+    if len(planned) == experiment.runs_per_replicate * replicates:
+        experiment = experiment.with_replicates(replicates)
+        expected = {r.run_id: r.plan for r in experiment.runs}
+        if planned.keys() == expected.keys() and all(
+            {k: planned[rid].get(k) for k in plan} == plan for rid, plan in expected.items()
+        ):
+            return experiment
+    raise InputError(
+        "damaged manifest: its planned runs are not those of the experiment",
+        source=str(store.path / MANIFEST),
+        allowed="a store written by 'circsim batch' for this experiment file",
+    )
 
 
 def _submit_and_collect(

@@ -1,8 +1,10 @@
 """The result store: a directory holding a batch's plan, its journal and Parquet results.
 
-    DIR/manifest.json          written once, when the store is created: experiment text,
+    DIR/manifest.json          written when the store is created: experiment text,
                                design, the planned runs (id, scenario, point, replicate,
-                               seed, uncertainty values), circsim version, git commit, start
+                               seed, uncertainty values), circsim version, git commit, start;
+                               rewritten (atomically) only to add replicates to the plan,
+                               each addition listed under "extensions"
     DIR/journal.jsonl          append-only, one JSON line per event: a run finished (status,
                                timings, summary, error, and for each part its file, SHA-256
                                and row count), a resume, the end of a batch
@@ -18,6 +20,11 @@ with a message naming it, never read silently, and ``circsim batch --resume`` ru
 again. An interrupted batch (Ctrl-C, kill -9) leaves a store that loads and resumes: a
 torn last journal line is a run not finished. Only one batch writes a store at a time.
 Files get the user's umask, as any file they create would.
+
+The plan grows only by whole replicates of the same experiment (:meth:`ResultStore.add_replicates`,
+used by the precision loop): runs of the next replicate indices for every scenario and
+design point already planned, never a change to a planned run, so the runs done before
+stay as they are and every check above holds for the added runs too.
 """
 
 from __future__ import annotations
@@ -171,6 +178,40 @@ class ResultStore:
         self.load()
         return []
 
+    def add_replicates(self, runs: list[dict[str, Any]], reason: str) -> None:
+        """Add the runs of new replicates to the plan of the store this object writes (after
+        :meth:`open_for`): every scenario at every design point of the plan, at the replicate
+        indices that follow the plan's (R, R + 1, ...), none planned before. The manifest is rewritten atomically
+        with the runs and an entry under ``extensions`` (time, replicates, runs, ``reason``)."""
+        if self._lock_file is None:
+            raise RuntimeError("add_replicates needs the store open for writing (open_for)")
+        plan = self._read_manifest()
+        planned = plan["runs"].values()
+        top = max(r["replicate"] for r in planned)
+        cells = {(r["scenario"], r["point"]) for r in planned}
+        added = {(r["scenario"], r["point"], r["replicate"]) for r in runs}
+        new_replicates = sorted({r for _s, _p, r in added})
+        whole = added == {(s, p, r) for s, p in cells for r in new_replicates}
+        following = new_replicates == list(range(top + 1, top + 1 + len(new_replicates)))
+        if not runs or not whole or not following or any(r["run_id"] in plan["runs"] for r in runs):
+            raise ValueError("runs to add must be whole new replicates of the planned scenarios and design points")
+        plan["runs"].update({r["run_id"]: r for r in runs})
+        entry = {"time": now(), "replicates": new_replicates, "runs": len(runs), "reason": reason}
+        plan["extensions"] = [*plan.get("extensions", []), entry]
+        atomic_write_text(self.path / MANIFEST, json.dumps(plan, indent=1, default=str))
+        self._tables.clear()
+        self._merge_journal()
+
+    @property
+    def replicates(self) -> int:
+        """Replicates in the plan (those of the experiment file and any added since)."""
+        return 1 + max((r["replicate"] for r in self.manifest["runs"].values()), default=-1)
+
+    @property
+    def extensions(self) -> list[dict[str, Any]]:
+        """The additions of replicates to the plan, oldest first (see :meth:`add_replicates`)."""
+        return self.manifest.get("extensions", [])
+
     def _check_same_experiment(self, experiment_text: str) -> None:
         self.load()
         if self.manifest.get("experiment", {}).get("content") != experiment_text:
@@ -271,6 +312,11 @@ class ResultStore:
             raise InputError("damaged manifest: no experiment text", source=str(path), allowed=allowed)
         if not isinstance(data.get("store_format", 1), int) or not isinstance(data.get("design", []), list):
             raise InputError("damaged manifest: bad store_format or design", source=str(path), allowed=allowed)
+        extensions = data.get("extensions", [])
+        if not isinstance(extensions, list) or not all(isinstance(e, dict) for e in extensions):
+            raise InputError(
+                "damaged manifest: 'extensions' is not a list of entries", source=str(path), allowed=allowed
+            )
         for rid, r in runs.items():
             if not all(isinstance(r.get(k), int) for k in ("point", "replicate", "seed")) or not isinstance(
                 r.get("scenario"), str
