@@ -316,6 +316,14 @@ def precision_body(scenarios: str = TWO, extra: str = "", **changes: str | None)
         (precision_body(extra='[keep]\ncountries = ["US"]\n'), "precision.country", "US"),
         (precision_body(extra='[keep]\nindicators = ["researchers"]\n'), "precision.indicators", "researchers"),
         (precision_body(bogus="1"), "precision.bogus", "unknown name"),
+        (
+            precision_body(
+                extra="[uncertainties.utility_move_cost]\nlow = 2.0\nhigh = 4.0\n[design]\n"
+                'method = "latin_hypercube"\nsamples = 3\n'
+            ),
+            "design.samples",
+            "one design point, or at least 6",
+        ),
     ],
 )
 def test_bad_precision_tables_name_file_key_value_and_what_is_allowed(body, key, fragment, tmp_path):

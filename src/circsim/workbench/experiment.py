@@ -70,7 +70,7 @@ from ..sim.initialization import check_scenario_memory
 from ..sim.input_files import read_bytes, read_toml
 from ..sim.inputs import load_regions
 from ..sim.scenario import Scenario, apply_overrides, merge_tables, scenario_from_dict, validation_error
-from .compare import COMPARABLE
+from .compare import COMPARABLE, MIN_PAIRS
 
 MAX_POINTS = 100_000  # design points; more is a mistake, not an experiment
 MAX_RUNS = 200_000  # scenarios x design points x replicates
@@ -539,6 +539,17 @@ def _check_precision(p: Precision, spec: ExperimentSpec, n_points: int, source: 
             key="precision.country",
             value=p.country,
             allowed=", ".join(c for c in codes if spec.keep.countries is None or c in spec.keep.countries),
+        )
+    if 1 < n_points < MIN_PAIRS:
+        # with several points the design point is the unit of the test: more replicates
+        # cannot make an effect estimable from fewer than MIN_PAIRS of them
+        raise InputError(
+            "no number of replicates makes the focal effects estimable at this many design points",
+            source=source,
+            key="design.samples",
+            value=n_points,
+            allowed=f"one design point, or at least {MIN_PAIRS} (the fewest an effect over the uncertainties is "
+            "estimated from)",
         )
     first = len(spec.scenarios) * n_points * spec.replicates
     if p.max_runs < first:
