@@ -64,6 +64,14 @@ def number(text: str) -> float:
     return value
 
 
+def positive_number(text: str) -> float:
+    """argparse type for an amount (a budget): a finite number > 0."""
+    value = number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number > 0 (got {text!r})")
+    return value
+
+
 def share(text: str) -> float:
     """argparse type for a share: a number from 0 to 1."""
     value = number(text)
