@@ -15,7 +15,8 @@ direction says which way is an improvement), the yearly *budget* in 億円 and t
     population = 16
     generations = 8
     samples = 4                   # uncertainty draws per candidate in the search
-    replicates = 10               # fresh draws per front point afterwards
+    replicates = 10               # fresh draws per front package afterwards
+    front_points = 8              # front packages re-simulated, at most (spread along the front)
     [optimise.levers]
     "levers.overseas_fellowships.fellows_per_year" = {low = 0, high = 3000}
 
@@ -31,9 +32,11 @@ seed: the same file gives the same search.
 
 **The front.** The search's estimates of its best packages are biased upwards (they
 were chosen for being high, noise included), so the non-dominated packages within the
-budget are run again, with the baseline, at ``replicates`` fresh draws with fresh seeds
-(``OUT/front-*``): each gets the paired effect with its 95% interval
-(:func:`~circsim.workbench.compare.paired_effect`) and its yearly cost.
+budget (of every generation; at most ``front_points`` of them, spread along the front by
+crowding distance, the cheapest and the best always kept) are run again, with the
+baseline, at ``replicates`` fresh draws with fresh seeds (``OUT/front-*``): each gets the
+paired effect with its 95% interval (:func:`~circsim.workbench.compare.paired_effect`)
+and its yearly cost.
 
 **The yearly cost** of a run is its most expensive year: the largest yearly lever cost
 of the country (the model's own accounting, ``lever_cost_yen``), because a budget must
@@ -114,7 +117,8 @@ class OptimiseSettings(_Strict):
     population: int = Field(16, ge=4, le=1000, description="candidates a generation")
     generations: int = Field(8, ge=1, le=1000, description="generations, the first one random")
     samples: int = Field(4, ge=1, le=1000, description="uncertainty draws per candidate in the search")
-    replicates: int = Field(10, ge=1, le=10_000, description="fresh draws per front point")
+    replicates: int = Field(10, ge=1, le=10_000, description="fresh draws per front package")
+    front_points: int = Field(8, ge=2, le=200, description="front packages re-simulated, at most")
 
     @model_validator(mode="after")
     def _check(self) -> OptimiseSettings:
@@ -294,7 +298,8 @@ def plan(opt: Optimisation) -> str:
     return (
         f"{opt.experiment.spec.name}: NSGA-II over {len(opt.paths)} lever settings of scenario {opt.package!r}, "
         f"{s.population} candidates x {s.generations} generations x {s.samples} draws = up to {search:,} runs "
-        f"(+{s.samples} baseline), then each front package and the baseline at {s.replicates} fresh draws; budget "
+        f"(+{s.samples} baseline), then up to {s.front_points} front packages and the baseline at {s.replicates} "
+        f"fresh draws; budget "
         f"{number(opt.budget)} 億円 a year; outcome {s.outcome} ({REGISTRY[s.outcome].better} is better), "
         f"{s.country} {opt.year}, robust: {robust_words(s.robust)}"
     )
@@ -488,8 +493,14 @@ def search(opt: Optimisation, simulate: Simulate, log: Callable[[str], None] = p
             algorithm.step()
     finally:
         random.setstate(saved)
-    front = {tuple(c.values()): c for c in (opt.candidate(list(x.variables)) for x in archive if x.feasible)}
-    chosen = sorted(front.values(), key=lambda c: state.rows[tuple(c.values())]["yearly_cost_oku"])
+    # one solution per package (settings rounded to whole numbers can meet), within the budget
+    unique = {tuple(opt.candidate(list(x.variables)).values()): x for x in archive if x.feasible}
+    feasible = list(unique.values())
+    # at most front_points of them, spread along the front: platypus drops the most crowded
+    # one at a time (crowding distance); the cheapest and the best are never dropped
+    pl.nondominated_sort(feasible)
+    kept = [opt.candidate(list(x.variables)) for x in pl.nondominated_prune(feasible, s.front_points)]
+    chosen = sorted(kept, key=lambda c: state.rows[tuple(c.values())]["yearly_cost_oku"])
     return pd.DataFrame(list(state.rows.values())), chosen
 
 
