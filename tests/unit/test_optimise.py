@@ -240,7 +240,7 @@ BAD = [
     (f'[optimise]\noutcome = "stayers"\nbudget = 1\n{LEVERS}', "not an indicator with a better direction"),
     ('[optimise]\noutcome = "researchers"\nbudget = 1\n', "optimise.levers"),
     ('[optimise]\noutcome = "researchers"\nbudget = -5\n' + LEVERS, "optimise.budget"),
-    ('[optimise]\noutcome = "researchers"\nbudget = 1\nrobust = 0.9\n' + LEVERS, "low quantile"),
+    ('[optimise]\noutcome = "researchers"\nbudget = 1\nrobust = 0.9\n' + LEVERS, "key 'optimise.robust': needs"),
     ('[optimise]\noutcome = "researchers"\nbudget = 1\nrobust = "median"\n' + LEVERS, "optimise.robust"),
     ('[optimise]\noutcome = "researchers"\nbudget = 1\npopulation = 2\n' + LEVERS, "optimise.population"),
     ('[optimise]\noutcome = "researchers"\nbudget = 1\nyear = 2030\n' + LEVERS, "outside the horizon"),

@@ -62,7 +62,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from ..errors import InputError, ResourceError
 from ..sim.indicators import REGISTRY
@@ -120,10 +120,17 @@ class OptimiseSettings(_Strict):
     replicates: int = Field(10, ge=1, le=10_000, description="fresh draws per front package")
     front_points: int = Field(8, ge=2, le=200, description="front packages re-simulated, at most")
 
+    @field_validator("robust", mode="before")
+    @classmethod
+    def _robust(cls, value: Any) -> Any:
+        # before the union's own checks, whose messages would name its members
+        quantile = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 0.5
+        if value != "mean" and not quantile:
+            raise ValueError('needs "mean" or a low quantile, a number with 0 < q <= 0.5')
+        return float(value) if quantile else value
+
     @model_validator(mode="after")
     def _check(self) -> OptimiseSettings:
-        if not isinstance(self.robust, str) and not 0 < self.robust <= 0.5:
-            raise ValueError("robust needs to be mean or a low quantile, 0 < q <= 0.5")
         if self.population * self.generations * self.samples > 1_000_000:
             raise ValueError("the search is too large: population x generations x samples over 1,000,000 runs")
         return self
