@@ -22,6 +22,7 @@ from circsim.workbench.optimise import (
     Optimisation,
     load_optimisation,
     optimise,
+    paired,
     resimulate,
     summary,
     write_outputs,
@@ -223,6 +224,30 @@ def test_a_budget_no_package_meets_is_said(tmp_path: Path) -> None:
     result = optimise(load(tmp_path, GOOD.replace("generations = 25", "generations = 2")), expensive, log=print)
     assert result.front.empty and result.best() is None
     assert "No package searched stays within 100 億円 a year" in summary(result)
+
+
+def test_a_front_whose_fresh_runs_cost_too_much_is_said(tmp_path: Path) -> None:
+    def dearer_at_fresh_seeds(candidates, n, seed, name):
+        table = planted(candidates, n, seed, name)
+        dearer = (table["package"] != BASELINE) & (name == "front")
+        return table.assign(cost=table["cost"] + np.where(dearer, 100.0, 0.0))
+
+    result = optimise(load(tmp_path), dearer_at_fresh_seeds, log=lambda msg: None)
+    assert not result.front.empty and not result.front["within_budget"].any() and result.best() is None
+    assert f"None of the {len(result.front)} front packages stays within 100 億円 a year" in summary(result)
+
+
+def test_the_yearly_cost_is_the_most_expensive_year_of_the_mean_path(tmp_path: Path) -> None:
+    """Yearly costs given per year: each year averaged over the runs first, then the largest,
+    beyond the baseline's; a noisy year in one run does not set the cost alone."""
+    table = pd.DataFrame(
+        {"package": [BASELINE, BASELINE, 0, 0], "draw": [0, 1, 0, 1], "outcome": [1.0, 2.0, 3.0, 5.0],
+         "cost": [np.array([1.0, 1.0, 1.0]), np.array([1.0, 1.0, 1.0]),
+                  np.array([10.0, 30.0, 20.0]), np.array([10.0, 10.0, 40.0])]}
+    )  # fmt: skip
+    a, b, cost = paired(table, 0)
+    assert list(a - b) == [2.0, 3.0]
+    assert cost == 29.0  # the mean path is 10, 20, 30 (not the mean of the runs' peaks, 35), less the baseline's 1
 
 
 def test_the_budget_option_overrides_the_file(tmp_path: Path) -> None:

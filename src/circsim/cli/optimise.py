@@ -76,12 +76,12 @@ def optimise_command(args: argparse.Namespace) -> int:
 
 def summary_line(result: OptimiseResult) -> str:
     """The best package under the budget, in one line."""
-    from ..workbench.optimise import effect_words, package_words
+    from ..workbench.optimise import effect_words, no_package_words, package_words
 
     best = result.best()
     opt = result.optimisation
     if best is None:
-        return f"no package searched stays within {opt.budget:g} 億円 a year"
+        return no_package_words(result)
     return (
         f"best under {opt.budget:g} 億円 a year: {package_words(opt, best)} "
         f"({best['yearly_cost_oku']:.0f} 億円 a year): {effect_words(opt, best)}"

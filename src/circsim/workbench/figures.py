@@ -265,7 +265,7 @@ def pareto(result: OptimiseResult, path: Path) -> Path:
     ax.annotate(f"budget {opt.budget:g}", (opt.budget, 1), xycoords=("data", "axes fraction"),
                 xytext=(-3, -10), textcoords="offset points", ha="right", fontsize=7, color="tab:red")  # fmt: skip
     ax.axhline(0, color="grey", lw=0.8)
-    ax.set_xlabel("yearly cost, 100 million yen (most expensive year, mean over runs)")
+    ax.set_xlabel("yearly cost, 100 million yen (most expensive year of the mean over runs)")
     ax.set_ylabel(f"effect on {ind.label.lower()} ({scale.change_axis})")
     ax.set_title(
         f"{opt.settings.country} {opt.year}: non-dominated packages vs {opt.settings.baseline} "

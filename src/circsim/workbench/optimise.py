@@ -38,10 +38,12 @@ baseline, at ``replicates`` fresh draws with fresh seeds (``OUT/front-*``): each
 paired effect with its 95% interval (:func:`~circsim.workbench.compare.paired_effect`)
 and its yearly cost.
 
-**The yearly cost** of a run is its most expensive year: the largest yearly lever cost
-of the country (the model's own accounting, ``lever_cost_yen``), because a budget must
-hold in every year, including the later ones where fellowships and guaranteed posts have
-built up. A package's yearly cost is the mean of its runs' beyond the baseline's.
+**The yearly cost** of a package is its most expensive year: each year's lever cost of
+the country (the model's own accounting, ``lever_cost_yen``) averaged over the package's
+runs, beyond the baseline's, and the largest of those, because a budget must hold in
+every year, including the later ones where fellowships and guaranteed posts have built
+up. Averaging each year before taking the largest keeps the run-to-run noise of the
+levers that pay for people (whole agents at a coarse scale) from raising the cost.
 
 The simulation step is a function (:data:`Simulate`): :class:`ModelSimulator` runs the
 model on the batch runner; tests put a cheap function with a known optimum in its place.
@@ -324,7 +326,8 @@ def robust_words(robust: str | float) -> str:
 #: uncertainties with seeds from ``seed``; the result has one row per run with the
 #: columns ``package`` (the candidate's index, :data:`BASELINE` for the baseline),
 #: ``draw`` (the same draw and seed for every package: the pairing), ``outcome`` and
-#: ``cost`` (the run's yearly cost, 億円). ``name`` says what the runs are for
+#: ``cost`` (the run's lever cost in each year, 億円: an array over the years, or one
+#: number for a cost that is the same every year). ``name`` says what the runs are for
 #: (``search/gen-003``, ``front``).
 Simulate = Callable[[list[dict[str, float]], int, int, str], pd.DataFrame]
 
@@ -397,25 +400,31 @@ def run_table(store: ResultStore, opt: Optimisation, replicates: int) -> pd.Data
     ind = store.indicators()
     ind = ind[ind["country"] == opt.settings.country]
     outcome = ind[(ind["indicator"] == opt.settings.outcome) & (ind["year"] == opt.year)].set_index("run_id")["value"]
-    cost = ind[ind["indicator"] == "lever_cost_yen"].groupby("run_id")["value"].max() / YEN_PER_OKU
+    costs = ind[ind["indicator"] == "lever_cost_yen"].sort_values("year").groupby("run_id")["value"]
+    cost = costs.agg(lambda v: v.to_numpy(float) / YEN_PER_OKU)
     package = runs["scenario"].map(lambda s: BASELINE if s == "baseline" else int(s[1:]))
     return pd.DataFrame(
         {
             "package": package.to_numpy(),
             "draw": (runs["point"] * replicates + runs["replicate"]).to_numpy(),
             "outcome": runs["run_id"].map(outcome).to_numpy(float),
-            "cost": runs["run_id"].map(cost).to_numpy(float),
+            "cost": runs["run_id"].map(cost).to_numpy(object),
         }
     )
 
 
+def _mean_path(costs: pd.Series) -> np.ndarray:
+    """Each year's cost averaged over the runs (a number if the runs give one each)."""
+    return np.mean(np.stack(costs.to_list()), axis=0)
+
+
 def paired(table: pd.DataFrame, k: int) -> tuple[np.ndarray, np.ndarray, float]:
     """Candidate ``k``'s outcomes and the baseline's at the same draws, and its yearly cost
-    beyond the baseline's."""
+    (the most expensive year of its cost averaged over its runs, beyond the baseline's)."""
     base = table[table["package"] == BASELINE].set_index("draw")
     mine = table[table["package"] == k].set_index("draw")
     both = mine.index.intersection(base.index)
-    cost = float(mine["cost"].mean() - base["cost"].mean())
+    cost = float(np.max(_mean_path(mine["cost"]) - _mean_path(base["cost"])))
     return mine.loc[both, "outcome"].to_numpy(float), base.loc[both, "outcome"].to_numpy(float), cost
 
 
@@ -586,6 +595,18 @@ def effect_words(opt: Optimisation, row: pd.Series) -> str:
     return text if row["distinguishable"] else f"{text}, not distinguishable from zero"
 
 
+def no_package_words(result: OptimiseResult) -> str:
+    """Why there is no best package under the budget."""
+    budget = f"{number(result.optimisation.budget)} 億円 a year"
+    if result.front.empty:
+        return f"No package searched stays within {budget}."
+    return (
+        f"None of the {len(result.front)} front packages stays within {budget} when run again with fresh seeds: "
+        "their cost moves from run to run (levers that pay for people cost what the runs draw); more samples "
+        "or a finer scale firm it up."
+    )
+
+
 def summary(result: OptimiseResult) -> str:
     """``optimise.md``: what was searched, the budget, the robust statistic and the best
     package under the budget in plain words."""
@@ -600,8 +621,8 @@ def summary(result: OptimiseResult) -> str:
         "",
         f"Searched: the settings below of scenario `{opt.package}` against `{s.baseline}` "
         f"({opt.experiment.path}), for **{ind.label}** of {s.country} in {opt.year} ({ind.better} is better), "
-        f"under a budget of **{number(opt.budget)} 億円 a year** (a package's yearly cost is its most expensive "
-        f"year's lever cost, averaged over its runs).",
+        f"under a budget of **{number(opt.budget)} 億円 a year** (a package's yearly cost is its lever cost in "
+        f"its most expensive year, each year's averaged over its runs).",
         "",
         ranges.to_markdown(index=False),
         "",
@@ -614,7 +635,7 @@ def summary(result: OptimiseResult) -> str:
     ]
     best = result.best()
     if best is None:
-        lines.append(f"No package searched stays within {number(opt.budget)} 億円 a year.")
+        lines.append(no_package_words(result))
     else:
         lines.append(
             f"**Best under the budget**: {package_words(opt, best)}, at "
