@@ -333,3 +333,10 @@ def test_without_platypus_it_says_how_to_install_it(tmp_path: Path, monkeypatch:
     assert len(err.strip().splitlines()) == 1
     assert "platypus" in err and "pip install 'circsim[optimise]'" in err
     assert not out.exists()  # said before any run
+
+
+def test_an_out_that_is_not_a_directory_is_refused_before_any_run(tmp_path: Path, capsys) -> None:
+    (tmp_path / "a-file").write_text("x")
+    assert main(["optimise", str(experiment_file(tmp_path, GOOD)), "--out", str(tmp_path / "a-file")]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "--out: is not a directory" in err

@@ -8,7 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .parser import Commands, add_command, check_scheduler, executor_options, path, positive_number
+from .parser import Commands, add_command, check_scheduler, executor_options, path, positive_number, prepare_out
 
 if TYPE_CHECKING:
     from ..workbench.optimise import OptimiseResult
@@ -62,6 +62,7 @@ def optimise_command(args: argparse.Namespace) -> int:
         print(f"{plan(opt)} -> {out} (dry run: nothing run or written)")
         return 0
     platypus()  # a missing extra is said before any run
+    prepare_out(out)
     print(f"{plan(opt)} -> {out}", file=sys.stderr)
     log = (lambda msg: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr, flush=True))
     run = partial(
