@@ -37,7 +37,7 @@ $(STAMP): pyproject.toml
 	  echo "Creating $(VENV) with $$py ($$("$$py" --version))"; \
 	  "$$py" -m venv --clear $(VENV); \
 	fi
-	$(VENV)/bin/python -m pip install --disable-pip-version-check -e ".[dev,discover]"
+	$(VENV)/bin/python -m pip install --disable-pip-version-check -e ".[dev,discover,optimise]"
 	@echo "Compiling circsim's numba kernels into their cache (a short run)"
 	$(VENV)/bin/python -c "from circsim import CirculationModel; CirculationModel(rng=0, scale=1000, end_year=2005).run()"
 	touch $(STAMP)

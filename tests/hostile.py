@@ -1,8 +1,10 @@
 """Hostile inputs for the command line, and a checker that feeds them to it.
 
-Five kinds of input, each generated from a seed: scenario files (mutated copies of the
+Six kinds of input, each generated from a seed: scenario files (mutated copies of the
 shipped ones: wrong types, impossible values, unknown keys, broken syntax, binary junk,
 deep nesting, huge files), experiment files (bad names, designs, tables, paths, sizes),
+``[optimise]`` tables (unknown outcomes and lever settings, bad ranges, budgets, robust
+statistics and search sizes, checked by ``circsim optimise --dry-run``),
 ``--set`` overrides and run options, damaged result stores (parts deleted, truncated,
 replaced, linked; manifests and journals rewritten with wrong types), and random command
 lines. Every case runs ``circsim`` in this process and must end within the time limit
@@ -232,6 +234,49 @@ def experiment_files(rng: random.Random, n: int, work: Path) -> Iterator[Case]:
         )
 
 
+#: Setting paths an [optimise.levers] table might name: one valid, the others not.
+OPTIMISE_PATHS = [
+    "levers.overseas_fellowships.fellows_per_year", "levers.overseas_fellowships.guarantee",
+    "levers.overseas_fellowships.duration_years", "levers.contact_window.visibility_gain", "levers.teleport.x",
+    "levers.overseas_fellowships", "scale", "x" * 300, "levers..x", "levers.overseas_fellowships.enabled",
+]  # fmt: skip
+
+
+def optimise_files(rng: random.Random, n: int, work: Path) -> Iterator[Case]:
+    """Experiment files with mutated [optimise] tables, checked with ``circsim optimise FILE --dry-run``."""
+    counts = ["population", "generations", "samples", "replicates", "front_points", "year"]
+    edits: list[Callable[[dict], None]] = [
+        lambda o: o.update(outcome=rng.choice(["", "nope", "stayers", "lever_cost_yen", 3, ["researchers"]])),
+        lambda o: o.update(budget=rng.choice(HOSTILE_VALUES)),
+        lambda o: o.update(robust=rng.choice(["median", "mean ", 0, 1, 0.9, -0.1, 0.5, float("nan"), True, []])),
+        lambda o: o.update({rng.choice(counts): rng.choice(HOSTILE_VALUES)}),
+        lambda o: o.update(package=rng.choice(["", "baseline", "nope", 3]), baseline=rng.choice(["fellows", "x", ""])),
+        lambda o: o.update(country=rng.choice(["XX", "", "jp", 5])),
+        lambda o: o["levers"].update({rng.choice(OPTIMISE_PATHS): rng.choice([*BAD_RANGES, {"low": 0, "high": 1}])}),
+        lambda o: o.update(levers=rng.choice([{}, 3, [], {"x": 1}])),
+        lambda o: o.update({rng.choice(["unknown", "Budget", "x" * 200]): 1}),
+    ]
+    for k in range(n):
+        data = _experiment_base()
+        data["optimise"] = {
+            "outcome": "researchers", "budget": 300, "population": 4, "generations": 1, "samples": 1, "replicates": 1,
+            "levers": {OPTIMISE_PATHS[0]: {"low": 0, "high": 2000}},
+        }  # fmt: skip
+        for _ in range(rng.randint(1, 3)):
+            with contextlib.suppress(KeyError, AttributeError, TypeError):
+                rng.choice(edits)(data["optimise"])
+        if rng.random() < 0.1:
+            data["optimise"] = rng.choice([3, "x", [1]])
+        raw = _toml(data)
+        if raw is None or rng.random() < 0.1:
+            raw = _raw_mutation(rng, (_toml({**_experiment_base(), "optimise": {"outcome": "researchers"}}) or b""))
+        path = work / f"optimise-{k}.toml"
+        path.write_bytes(raw)
+        budget = ["--budget", rng.choice(["0", "-1", "nan", "inf", "x", "1e308", "50"])] if rng.random() < 0.3 else []
+        argv = ["optimise", str(path), "--dry-run", *budget, "--out", str(work / f"optimise-out-{k}")]
+        yield Case("optimise file", f"optimise {k}", argv)
+
+
 def overrides(rng: random.Random, n: int) -> Iterator[Case]:
     """``--set KEY=VALUE`` and run options on the baseline (held quick)."""
     keys = ["scale", "end_year", "start_year", "burn_in_years", "focal_country", "renewal_prob", "model.scale",
@@ -261,6 +306,7 @@ def overrides(rng: random.Random, n: int) -> Iterator[Case]:
 def command_lines(rng: random.Random, n: int) -> Iterator[Case]:
     """Random command lines from the commands' words."""
     words = ["run", "batch", "compare", "verify", "validate", "calibrate", "sensitivity", "ui", "discover", "export",
+             "optimise", "--dry-run",
              "list", "show", "levers", "scenarios", "--outcome", "--threshold", "--effect", "--format", "xlsx", "nan",
              "--dir", "--no-cost", "--help", "--out",
              "--set", "--seed", "--years", "--country", "--baseline", "--against", "--store", "--workers",
@@ -430,6 +476,7 @@ def all_cases(seed: int, counts: dict[str, int], work: Path) -> Iterator[Case]:
     exp, intact = build_intact_store(work)
     yield from scenario_files(rng, counts["scenario file"], work)
     yield from experiment_files(rng, counts["experiment file"], work)
+    yield from optimise_files(rng, counts["optimise file"], work)
     yield from overrides(rng, counts["override"])
     yield from command_lines(rng, counts["command line"])
     yield from damaged_stores(rng, counts["damaged store"], intact, exp, work)
@@ -437,7 +484,8 @@ def all_cases(seed: int, counts: dict[str, int], work: Path) -> Iterator[Case]:
 
 def split(total: int) -> dict[str, int]:
     """How ``total`` cases are shared among the kinds."""
-    shares = {"scenario file": 0.3, "experiment file": 0.25, "override": 0.2, "command line": 0.1}
+    shares = {"scenario file": 0.26, "experiment file": 0.22, "optimise file": 0.07, "override": 0.2,
+              "command line": 0.1}  # fmt: skip
     counts = {k: int(total * v) for k, v in shares.items()}
     counts["damaged store"] = total - sum(counts.values())
     return counts

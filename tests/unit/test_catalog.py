@@ -73,6 +73,7 @@ def test_list_scenarios_of_the_repository_reads_every_file(capsys: pytest.Captur
     assert set(table.index) == {p.name for p in (ROOT / "scenarios").glob("*.toml")}
     assert "unreadable" not in set(table["kind"])
     assert table.loc["levers.toml", "kind"] == "experiment" and table.loc["calibration.toml", "kind"] == "calibration"
+    assert table.loc["portfolio.toml", "kind"] == "optimisation"
     assert table.loc["combined.toml", "contents"].startswith("levers: base_funding, overseas_fellowships")
 
 

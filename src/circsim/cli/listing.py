@@ -24,8 +24,8 @@ def register(commands: Commands) -> None:
         "list the levers (settings, defaults), the scenario files or the indicators",
         "levers: every lever a scenario can switch on ([levers.NAME]), with each setting's\n"
         "default, allowed values and description, read from the lever classes.\n"
-        "scenarios: the scenario, experiment and calibration files of a folder (default\n"
-        "scenarios/), with their descriptions and what they hold.\n"
+        "scenarios: the scenario, experiment, calibration and optimisation files of a folder\n"
+        "(default scenarios/), with their descriptions and what they hold.\n"
         "indicators: the indicator registry: unit, kind, which direction is better, definition.",
         EXAMPLES,
     )

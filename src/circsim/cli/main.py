@@ -7,11 +7,27 @@ from __future__ import annotations
 import argparse
 
 from .. import __version__, console
-from . import batch, calibrate, compare, discover, export, listing, run, sensitivity, show, ui, validate, verify
+from . import (
+    batch,
+    calibrate,
+    compare,
+    discover,
+    export,
+    listing,
+    optimise,
+    run,
+    sensitivity,
+    show,
+    ui,
+    validate,
+    verify,
+)
 
 #: The command modules, in the order ``circsim --help`` lists them; each declares its
 #: sub-parser with ``register`` and sets its ``handler``.
-COMMANDS = (run, batch, compare, discover, export, verify, validate, calibrate, sensitivity, listing, show, ui)
+COMMANDS = (
+    run, batch, compare, discover, optimise, export, verify, validate, calibrate, sensitivity, listing, show, ui,
+)  # fmt: skip
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import re
 import tomllib
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..console import Parser, UsageError
+from ..errors import InputError
 from ..sim.input_files import path_argument
 
 DEFAULT_SCENARIO = Path("scenarios/baseline.toml")
@@ -61,6 +63,14 @@ def number(text: str) -> float:
         value = float("nan")
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number (got {text!r})")
+    return value
+
+
+def positive_number(text: str) -> float:
+    """argparse type for an amount (a budget): a finite number > 0."""
+    value = number(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number > 0 (got {text!r})")
     return value
 
 
@@ -148,3 +158,16 @@ def check_scheduler(args: argparse.Namespace, prog: str) -> None:
     """``--scheduler`` only goes with ``--executor dask``."""
     if args.scheduler and args.executor != "dask":
         raise UsageError("--scheduler needs --executor dask", prog)
+
+
+def prepare_out(out: Path) -> None:
+    """Create the output directory before any work, so a bad --out fails first."""
+    allowed = "a writable directory (created if missing)"
+    if out.exists() and not out.is_dir():
+        raise InputError("is not a directory", source="--out", value=str(out), allowed=allowed)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create: {exc.strerror}", source="--out", value=str(out), allowed=allowed) from None
+    if not os.access(out, os.W_OK):
+        raise InputError("cannot write there", source="--out", value=str(out), allowed=allowed)

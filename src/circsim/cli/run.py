@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..errors import InputError
 from ..sim.indicators import REGISTRY
-from .parser import DEFAULT_SCENARIO, Commands, add_command, parse_assignment, path, seed
+from .parser import DEFAULT_SCENARIO, Commands, add_command, parse_assignment, path, prepare_out, seed
 
 if TYPE_CHECKING:
     from ..sim.model import CirculationModel
@@ -114,19 +113,6 @@ def _scenario(args: argparse.Namespace) -> tuple[Scenario, str]:
         ) from None
 
 
-def _prepare_out(out: Path) -> None:
-    """Create the output directory before the run, so a bad --out fails before any work."""
-    allowed = "a writable directory (created if missing)"
-    if out.exists() and not out.is_dir():
-        raise InputError("is not a directory", source="--out", value=str(out), allowed=allowed)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create: {exc.strerror}", source="--out", value=str(out), allowed=allowed) from None
-    if not os.access(out, os.W_OK):
-        raise InputError("cannot write there", source="--out", value=str(out), allowed=allowed)
-
-
 def simulate(model: CirculationModel, quiet: bool) -> CirculationModel:
     """Step the model to its end year, with one progress line a year on stderr unless quiet."""
     p = model.p
@@ -157,7 +143,7 @@ def run_command(args: argparse.Namespace) -> int:
 
     scenario, label = _scenario(args)
     if args.out is not None:
-        _prepare_out(args.out)
+        prepare_out(args.out)
     p = scenario.model
     if not args.quiet:
         print(

@@ -90,7 +90,7 @@ def _table(data: dict[str, Any], key: str) -> dict[str, Any]:
 def _contents(data: dict[str, Any]) -> tuple[str, str]:
     """A file's kind and what it holds, in words, from its tables (nothing is validated or run)."""
     if is_experiment_file(data):
-        kind = "calibration" if "calibration" in data else "experiment"
+        kind = "calibration" if "calibration" in data else "optimisation" if "optimise" in data else "experiment"
         method = _table(data, "design").get("method", "none")
         return kind, (
             f"scenarios: {', '.join(_table(data, 'scenarios'))}; {len(_table(data, 'uncertainties'))} "
@@ -104,8 +104,8 @@ def _contents(data: dict[str, Any]) -> tuple[str, str]:
 
 
 def scenario_table(directory: Path) -> pd.DataFrame:
-    """The TOML files of ``directory``: file, kind (scenario, experiment, calibration, or
-    unreadable with the reason), name, description and contents."""
+    """The TOML files of ``directory``: file, kind (scenario, experiment, calibration,
+    optimisation, or unreadable with the reason), name, description and contents."""
     if not directory.is_dir():
         raise InputError("is not a directory", source=str(directory), allowed="a folder of scenario files")
     rows = []

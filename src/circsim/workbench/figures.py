@@ -4,6 +4,7 @@ their intervals, and fan charts of indicators over time with the observed target
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib
 
@@ -14,7 +15,10 @@ import pandas as pd
 
 from ..sim.indicators import REGISTRY
 from ..sim.inputs import load_regions, load_targets
-from .compare import ESTIMABLE, FDR_Q, Comparison
+from .compare import ESTIMABLE, FDR_Q, LEVEL, Comparison
+
+if TYPE_CHECKING:
+    from .optimise import OptimiseResult
 
 SOURCE_NOTE = "circsim simulation; observed points: src/circsim/sim/data/targets.csv (sources there)"
 
@@ -234,3 +238,39 @@ def phd_destinations(
     ax.set_title(f"{country}: destinations of new PhDs in their graduation year, {years[0]}-{years[1]}", fontsize=10)
     ax.legend(fontsize=7, ncol=4, loc="lower center", bbox_to_anchor=(0.5, 1.08))
     return save(fig, path)
+
+
+def pareto(result: OptimiseResult, path: Path) -> Path:
+    """The front of a search (``circsim optimise``): yearly cost on x, the paired effect
+    against the baseline with its interval on y, the budget as a vertical line; filled
+    where the effect is distinguishable from zero, hollow where not, a cross where it is
+    not estimable (too few pairs)."""
+    opt, front = result.optimisation, result.front
+    ind = REGISTRY[opt.settings.outcome]
+    scale = ind.scale
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    est = front[front["status"] == ESTIMABLE]
+    mean, lo, hi = (est[c].to_numpy(dtype=float) * scale.factor for c in ("effect", "lo", "hi"))
+    cost = est["yearly_cost_oku"].to_numpy(dtype=float)
+    ax.errorbar(cost, mean, yerr=[mean - lo, hi - mean], fmt="none", ecolor="tab:blue", capsize=2)
+    found = est["distinguishable"].to_numpy(dtype=bool)
+    ax.scatter(cost, mean, s=20, zorder=3, color=np.where(found, "tab:blue", "white"), edgecolors="tab:blue")
+    rest = front[front["status"] != ESTIMABLE]
+    if not rest.empty:
+        ax.scatter(rest["yearly_cost_oku"], rest["effect"] * scale.factor, marker="x", color="grey",
+                   label="not estimable")  # fmt: skip
+        ax.legend(fontsize=7)
+    ax.axvline(opt.budget, color="tab:red", lw=1, ls="--")
+    # 億円 written out: the figures' default font has no CJK glyphs
+    ax.annotate(f"budget {opt.budget:g}", (opt.budget, 1), xycoords=("data", "axes fraction"),
+                xytext=(-3, -10), textcoords="offset points", ha="right", fontsize=7, color="tab:red")  # fmt: skip
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xlabel("yearly cost, 100 million yen (most expensive year of the mean over runs)")
+    ax.set_ylabel(f"effect on {ind.label.lower()} ({scale.change_axis})")
+    ax.set_title(
+        f"{opt.settings.country} {opt.year}: non-dominated packages vs {opt.settings.baseline} "
+        f"(mean, paired {LEVEL:.0%} t-interval; hollow: not distinguishable from 0)",
+        fontsize=8,
+        wrap=True,
+    )
+    return save(fig, path, "circsim simulation (circsim optimise): the front re-simulated with fresh seeds")
