@@ -102,11 +102,12 @@ def test_japan_returnees_keep_coming_home(baseline):
 
 
 def test_japan_academic_posts_grow_far_less_than_external_money(baseline):
-    """External funds grew 3.8-fold (FY2004-2023) but pay only part of the posts; national
-    universities' faculty grew 6% to FY2016."""
+    """External funds grew 3.8-fold (FY2004-2023) but pay only part of the posts: national
+    universities' faculty grew 6% to FY2016 (the last observed year; the target's
+    tolerance is 5 points), while external money had more than doubled."""
     m = baseline["models"][0]
-    assert m.country_list[JP]._series_index("external_funds_index", 2022, log=True) > 3
-    assert _mean(baseline["models"], "academic_posts_index", 2022, 2022) < 1.2
+    assert m.country_list[JP]._series_index("external_funds_index", 2016, log=True) > 2
+    assert abs(_mean(baseline["models"], "academic_posts_index", 2016, 2016) - 1.0636) < 0.05
 
 
 def test_international_coauthorship_rises_in_japan_and_europe(baseline):
