@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from SALib.sample import morris as morris_sample
 
-from circsim.workbench.sensitivity import indices
+from circsim.workbench.sensitivity import indices, noise_floor, sd_of_point_means
 
 
 @pytest.mark.parametrize("levels", [4, 6, 8])
@@ -18,3 +19,24 @@ def test_morris_mu_star_is_the_slope_times_the_range_on_any_grid(levels):
     assert table.loc["a", "mu_star"] == pytest.approx(3.0 * 2.0)
     assert table.loc["b", "mu_star"] == pytest.approx(0.5 * 10.0)
     assert np.allclose(table["sigma"], 0.0, atol=1e-9)
+
+
+def test_the_noise_floor_is_the_mu_star_of_pure_replicate_noise():
+    """An outcome that is noise alone (sd 3 per run, 4 replicates per point): its mu*
+    averages the floor the replicate variance predicts (within 10% over 40 seeds), and the
+    floor from the runs recovers that sd."""
+    prob = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0.0, 1.0], [0.0, 1.0]]}
+    x = morris_sample.sample(prob, 50, num_levels=4, seed=2)
+    point = np.repeat(np.arange(len(x)), 4)
+    ratios = []
+    for seed in range(40):
+        runs = pd.Series(np.random.default_rng(seed).normal(0.0, 3.0, point.size))
+        sd = sd_of_point_means(runs, pd.Series(point))
+        mu_star = indices(prob, "morris", x, runs.groupby(point).mean().to_numpy(), levels=4)["mu_star"]
+        ratios.append(mu_star.mean() / noise_floor(sd, 4))
+        assert sd == pytest.approx(3.0 / 2, rel=0.15)
+    assert np.mean(ratios) == pytest.approx(1.0, rel=0.1)
+
+
+def test_one_replicate_gives_no_noise_floor():
+    assert np.isnan(sd_of_point_means(pd.Series([1.0, 2.0, 3.0]), pd.Series([0, 1, 2])))

@@ -30,15 +30,11 @@ from ..errors import InputError
 from .calibrate import Calibration, store_target_values, target_keys
 from .experiment import Experiment, load_experiment
 from .runner import ExecutorKind, run_experiment
-from .sensitivity import indices, problem
+from .sensitivity import NOISE_MARGIN, indices, noise_floor, problem
 from .store import atomic_write
 
 #: The Morris grid of the screening.
 LEVELS = 4
-#: An elementary effect's step, as a share of the range (SALib: levels / (2 (levels - 1))).
-STEP = LEVELS / (2 * (LEVELS - 1))
-#: mu* counts as signal beyond this many noise floors.
-NOISE_MARGIN = 2.0
 
 
 def screening_experiment(cal: Calibration) -> Experiment:
@@ -86,7 +82,7 @@ def screening_table(cal: Calibration, exp: Experiment, per_run: pd.DataFrame) ->
         if y.isna().any():
             continue
         ind = indices(prob, "morris", x, y.to_numpy(float), exp.spec.seed, LEVELS)
-        floor = 2 / np.sqrt(np.pi) * sd_mean[key] / STEP  # E|e1 - e2| / step for two independent point means
+        floor = noise_floor(sd_mean[key], LEVELS)
         tables.append(ind.assign(
             target=key, group=t.group, noise_floor=floor, mu_star_per_tolerance=ind["mu_star"] / t.tolerance,
             noise_floor_per_tolerance=floor / t.tolerance,

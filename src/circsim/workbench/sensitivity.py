@@ -4,7 +4,11 @@ An experiment file whose design is ``morris`` or ``sobol`` is run with the batch
 each outcome (an indicator of a country in a year) is averaged over replicates at each
 design point, and SALib's analysers give Morris elementary-effect statistics
 (``mu_star``, ``sigma``) or first-order and total Sobol indices (``S1``, ``ST``) with
-their confidence half-widths.
+their confidence half-widths. With replicates, a Morris ``mu_star`` is set against its
+**noise floor**, the ``mu_star`` that replicate noise alone would give (the expected
+absolute difference of two independent point means over the Morris step, from the
+pooled variance between replicates): an effect within :data:`NOISE_MARGIN` floors of it
+cannot be told from chance.
 """
 
 from __future__ import annotations
@@ -18,6 +22,24 @@ from ..errors import InputError
 from ..sim.indicators import HEADLINE
 from .experiment import Experiment, build_scenario
 from .store import ResultStore, atomic_write
+
+#: mu* counts as signal beyond this many noise floors.
+NOISE_MARGIN = 2.0
+
+
+def noise_floor(sd_point_mean: np.ndarray | float, levels: int) -> np.ndarray | float:
+    """The Morris ``mu_star`` of pure replicate noise: E|e1 - e2| of two independent point
+    means (each with standard deviation ``sd_point_mean``) over the elementary step of a
+    ``levels``-level grid (SALib's, as a share of the range)."""
+    step = levels / (2 * (levels - 1))
+    return 2 / np.sqrt(np.pi) * sd_point_mean / step
+
+
+def sd_of_point_means(values: pd.Series, point: pd.Series) -> float:
+    """Standard deviation of a design point's mean over its replicates, from the pooled
+    variance between replicates; nan with one replicate per point."""
+    by_point = values.groupby(point)
+    return float(np.sqrt(by_point.var(ddof=1).mean() / by_point.size().mean()))
 
 
 def problem(exp: Experiment) -> dict:
@@ -80,14 +102,15 @@ def analyse(
     prob = problem(exp)
     tables = []
     for name in outcomes or [h for h in HEADLINE if h != "lever_cost_yen"]:  # no lever acts in a screening
-        y = ind[ind["indicator"] == name].groupby("point")["value"].mean().reindex(range(len(exp.points)))
+        rows = ind[ind["indicator"] == name]
+        y = rows.groupby("point")["value"].mean().reindex(range(len(exp.points)))
         if y.isna().any():
             continue  # undefined somewhere (e.g. a share with an empty denominator)
-        tables.append(
-            indices(prob, method, x, y.to_numpy(float), exp.spec.seed, exp.spec.design.levels).assign(
-                outcome=f"{name} ({country}, {end})"
-            )
-        )
+        table = indices(prob, method, x, y.to_numpy(float), exp.spec.seed, exp.spec.design.levels)
+        if method == "morris":
+            floor = noise_floor(sd_of_point_means(rows["value"], rows["point"]), exp.spec.design.levels)
+            table = table.assign(noise_floor=floor, beyond_noise=table["mu_star"] > NOISE_MARGIN * floor)
+        tables.append(table.assign(outcome=f"{name} ({country}, {end})"))
     return pd.concat(tables, ignore_index=True)[["outcome", *tables[0].columns.drop("outcome")]]
 
 
@@ -100,10 +123,16 @@ def write_sensitivity(table: pd.DataFrame, method: str, out: Path) -> Path:
     col = "mu_star" if method == "morris" else "ST"
     grid = table.pivot(index="outcome", columns="parameter", values=col)
     norm = grid.div(grid.abs().max(axis=1).replace(0, 1), axis=0)
+    noise_note = ""
+    if "beyond_noise" in table and table["noise_floor"].notna().any():
+        # an effect chance alone could give is left blank rather than coloured as signal
+        signal = table.pivot(index="outcome", columns="parameter", values="beyond_noise").astype(bool)
+        norm = norm.where(signal)
+        noise_note = f"; blank: within {NOISE_MARGIN:g} noise floors"
     fig, ax = plt.subplots(figsize=(1.2 * grid.shape[1] + 4, 0.35 * grid.shape[0] + 1.5))
     im = ax.imshow(norm.to_numpy(float), cmap="viridis", vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=30, ha="right", fontsize=7)
     ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=7)
     fig.colorbar(im, ax=ax, label=f"{col} relative to the largest per outcome")
-    ax.set_title(f"{'Morris' if method == 'morris' else 'Sobol'} sensitivity of the outcomes", fontsize=10)
+    ax.set_title(f"{'Morris' if method == 'morris' else 'Sobol'} sensitivity of the outcomes{noise_note}", fontsize=10)
     return save(fig, out / "sensitivity.png")
