@@ -16,7 +16,7 @@ from circsim.sim.inputs import calibrated_values
 from circsim.sim.levers import LEVER_NAMES, Levers
 from circsim.sim.model import CirculationModel
 from circsim.sim.params import CountryParams, ModelParams
-from circsim.sim.scenario import Scenario, apply_overrides, load_scenario, scenario_from_dict
+from circsim.sim.scenario import Scenario, apply_overrides, load_scenario, scenario_from_dict, with_overrides
 from simkit import CODES, JP, toml_value
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,6 +54,23 @@ def test_default_scenario_is_valid():
     scen = scenario_from_dict({})
     assert scen.model == ModelParams(**calibrated)  # the default lies over the calibrated values
     assert scen.levers == Levers()
+
+
+def test_calibrated_false_as_a_model_keyword_runs_on_the_raw_defaults():
+    """The keyword decides what lies underneath: the raw defaults, not the calibrated
+    values with the flag turned off."""
+    raw = CirculationModel(rng=0, scale=20000, end_year=2004, calibrated=False)
+    assert raw.p == ModelParams(scale=20000, end_year=2004) and not raw.spec.calibrated
+    calibrated = CirculationModel(rng=0, scale=20000, end_year=2004)
+    assert calibrated.p == ModelParams(**{**calibrated_values().get("model", {}), "scale": 20000, "end_year": 2004})
+
+
+def test_calibrated_cannot_be_flipped_on_a_built_scenario():
+    built = scenario_from_dict({})
+    with pytest.raises(InputError) as info:
+        with_overrides(built, {"calibrated": not built.calibrated})
+    assert info.value.key == "calibrated" and "set calibrated in the scenario file" in str(info.value)
+    assert with_overrides(built, {"calibrated": built.calibrated}).model == built.model  # the same value is fine
 
 
 # --- unknown names -------------------------------------------------------------------------

@@ -89,13 +89,12 @@ def _scenario(args: argparse.Namespace) -> tuple[Scenario, str]:
     The file is validated alone first, so an error found only once the command-line
     values are applied names those options as well as the file.
     """
-    from ..sim.scenario import default_scenario, load_scenario, with_overrides
+    from ..sim.scenario import default_scenario, from_overrides, load_scenario
 
     path: Path | None = args.scenario
     if path is None and DEFAULT_SCENARIO.is_file():
         path = DEFAULT_SCENARIO
     label = str(path) if path else "built-in defaults"
-    base = load_scenario(path) if path else None
     overrides = {a.key: a.value for a in args.assignments}
     given = [f"--set {a.text}" for a in args.assignments]
     for option, key in (("--scale", "scale"), ("--start-year", "start_year"), ("--end-year", "end_year")):
@@ -104,9 +103,9 @@ def _scenario(args: argparse.Namespace) -> tuple[Scenario, str]:
             overrides[key] = value
             given.append(f"{option} {value:g}" if isinstance(value, float) else f"{option} {value}")
     if not overrides:
-        return (base or default_scenario()), label
-    try:
-        return with_overrides(base or default_scenario(), overrides), label
+        return (load_scenario(path) if path else default_scenario()), label
+    try:  # overrides go under validation with the file's own values, so calibrated = false is honoured
+        return (load_scenario(path, overrides) if path else from_overrides(overrides)), label
     except InputError as err:
         raise InputError(
             err.detail, source=f"{label} with {' '.join(given)}", key=err.key, value=err.value, allowed=err.allowed

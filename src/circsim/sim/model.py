@@ -23,7 +23,7 @@ from .initialization import check_memory, initial_population
 from .inputs import load_origins, load_regions
 from .params import CountryParams
 from .population import Population
-from .scenario import Scenario, country_params, default_scenario, with_overrides
+from .scenario import Scenario, country_params, from_overrides, with_overrides
 from .schedule import YEAR, YearState, begin_year
 from .sectors import Sector, is_post
 from .steps import observation
@@ -64,7 +64,7 @@ class CirculationModel(mesa.Model):
     ) -> None:
         super().__init__(rng=int(rng) if isinstance(rng, np.integer) else rng)  # Mesa takes Python ints only
         self.careers = CareerPanel(career_sample) if career_sample > 0 else None
-        self.spec = with_overrides(scenario or default_scenario(), overrides)
+        self.spec = with_overrides(scenario, overrides) if scenario else from_overrides(overrides)
         self.p = p = self.spec.model
         self.regions = load_regions()
         self.n_countries = len(self.regions)

@@ -135,12 +135,28 @@ def default_scenario() -> Scenario:
     return scenario_from_dict({}, "<defaults>")
 
 
+def from_overrides(overrides: dict[str, Any], source: str = "<keywords>") -> Scenario:
+    """The defaults with dotted-key overrides (see :func:`apply_overrides`), validated: a
+    ``calibrated`` among them decides whether the calibrated values lie underneath."""
+    return scenario_from_dict(apply_overrides({}, overrides, source), source)
+
+
 def with_overrides(scenario: Scenario, overrides: dict[str, Any], source: str | None = None) -> Scenario:
     """``scenario`` with dotted-key overrides (see :func:`apply_overrides`) applied and
-    validated again; the scenario itself when there are none."""
+    validated again; the scenario itself when there are none. ``calibrated`` cannot be
+    changed here: a built scenario's values already include the calibrated ones or not
+    (set it in the file, or build with :func:`from_overrides`)."""
     if not overrides:
         return scenario
     source = source or scenario.name
+    if "calibrated" in overrides and overrides["calibrated"] != scenario.calibrated:
+        raise InputError(
+            "cannot be changed on a scenario already built on or without the calibrated values",
+            source=source,
+            key="calibrated",
+            value=overrides["calibrated"],
+            allowed=f"{str(scenario.calibrated).lower()} here; set calibrated in the scenario file itself",
+        )
     data = scenario.model_dump(exclude_none=True)
     return scenario_from_dict(apply_overrides(data, overrides, source), source)
 
