@@ -60,7 +60,10 @@ def test_academic_posts_close_part_of_the_gap_each_year(tiny):
     posts = _posts(tiny, ref, ca, adjustment=0.3)
     np.testing.assert_allclose(posts[:, Sector.ACAD_PERM], 100.0 - 0.3 * 20.0)
     # and the next year from there
-    p = tiny.p.model_copy(update={"academic_posts_adjustment_per_year": 0.3})
+    p = tiny.p.model_copy(  # the post parameters of _posts above, whatever the calibration says
+        update={"academic_posts_adjustment_per_year": 0.3, "permanent_posts_elasticity": 1.0,
+                "fixed_term_external_share": 0.5}
+    )  # fmt: skip
     academic = ref[:, [Sector.ACAD_PERM, Sector.ACAD_FIXED]]
     for _ in range(2):
         posts, academic = posts_from_funding(ref, ca, p, academic)
