@@ -376,7 +376,7 @@ def _damage(rng: random.Random, store: Path) -> str:
     }  # fmt: skip
     label = rng.choice(sorted(ops))
     # a second damage may find nothing left to damage (no run line, no part): then it is the first alone
-    with contextlib.suppress(IndexError, KeyError, TypeError, OSError, ValueError):
+    with contextlib.suppress(IndexError, KeyError, TypeError, OSError, ValueError, StopIteration):
         ops[label]()
     return label
 

@@ -23,6 +23,7 @@ from circsim.workbench import store as store_module
 from circsim.workbench.experiment import load_experiment
 from circsim.workbench.runner import make_executor, run_experiment
 from circsim.workbench.store import JOURNAL, ResultStore, open_store
+from storekit import tree_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -313,3 +314,21 @@ def test_a_part_folder_that_is_a_file_is_refused_before_a_resume_says_anything(r
     for command in (["verify", str(copy)], ["compare", str(copy), "--out", str(copy.parent / "r")]):
         assert main(command) == 2
         assert "is not a directory of parts" in capsys.readouterr().err
+
+
+def test_a_manifest_planning_other_runs_is_refused_before_a_resume_says_anything(reference, copy, capsys):
+    """A run added to the plan by hand: one error line, no plan line before it, nothing run."""
+    from circsim.cli.main import main
+
+    exp, _ = reference
+    manifest = copy / "manifest.json"
+    plan = json.loads(manifest.read_text())
+    first = next(iter(plan["runs"].values()))
+    extra = {**first, "run_id": f"{first['run_id']}-x", "replicate": 50}
+    manifest.write_text(json.dumps({**plan, "runs": {**plan["runs"], extra["run_id"]: extra}}))
+    before = tree_digest(copy)
+    assert main(["batch", str(exp), "--out", str(copy), "--resume", "--executor", "serial"]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and "planned runs are not those of the experiment" in err[0]
+    assert captured.out == "" and tree_digest(copy) == before

@@ -58,7 +58,7 @@ def batch_command(args: argparse.Namespace) -> int:
     """``circsim batch``: run an experiment into a result store."""
     from ..workbench.experiment import load_experiment
     from ..workbench.precision import describe, precision_state
-    from ..workbench.runner import run_experiment
+    from ..workbench.runner import check_resume, run_experiment
     from ..workbench.store import open_store
 
     experiment = load_experiment(args.experiment)
@@ -67,7 +67,8 @@ def batch_command(args: argparse.Namespace) -> int:
         raise InputError("nothing to resume (no manifest.json)", source=str(out), allowed="a store written by a batch")
     check_scheduler(args, "circsim batch")
     if (out / "manifest.json").is_file():
-        open_store(out)  # a damaged store is refused before anything is said or started
+        # a damaged store, or one planned for other runs, is refused before anything is said or started
+        check_resume(experiment, open_store(out))
     plan = (
         f"{experiment.spec.name}: {len(experiment.runs)} runs "
         f"({len(experiment.scenario_names)} scenarios x {len(experiment.points)} design points x "

@@ -233,7 +233,7 @@ def run_experiment(
                     bar.close()
 
         try:
-            experiment = _store_plan(experiment, store)
+            experiment = store_plan(experiment, store)
             run_pending(experiment)
             if experiment.spec.precision is not None:
                 say = (lambda line: print(line, file=sys.stderr, flush=True)) if progress else (lambda _line: None)
@@ -244,7 +244,14 @@ def run_experiment(
     return store
 
 
-def _store_plan(experiment: Experiment, store: ResultStore) -> Experiment:
+def check_resume(experiment: Experiment, store: ResultStore) -> None:
+    """An existing store to run ``experiment`` into must hold this experiment and exactly
+    its planned runs: InputError otherwise (for a batch to check before it says anything)."""
+    store.check_same_experiment(experiment.text)
+    store_plan(experiment, store)
+
+
+def store_plan(experiment: Experiment, store: ResultStore) -> Experiment:
     """The experiment at the store's replicates (a resumed store may hold replicates a
     precision loop added: its plan is the one to finish). The store's plan must be exactly
     its runs, seeds and all: a manifest edited by hand is refused before a run is recorded."""

@@ -147,7 +147,7 @@ class ResultStore:
         Nothing is written to a directory that is not a store of this experiment."""
         resuming = (self.path / MANIFEST).exists()
         if resuming:
-            self._check_same_experiment(experiment_text)
+            self.check_same_experiment(experiment_text)
         elif self.path.exists() and (not self.path.is_dir() or any(p.name != LOCK for p in self.path.iterdir())):
             raise InputError(
                 "is not empty (or not a directory) and holds no result store",
@@ -156,7 +156,7 @@ class ResultStore:
             )
         self._lock()
         if resuming:
-            self._check_same_experiment(experiment_text)  # again, now that no one else writes
+            self.check_same_experiment(experiment_text)  # again, now that no one else writes
             self._check_part_folders()
             self._clean_temporary_files()
             self._drop_torn_line()
@@ -212,7 +212,9 @@ class ResultStore:
         """The additions of replicates to the plan, oldest first (see :meth:`add_replicates`)."""
         return self.manifest.get("extensions", [])
 
-    def _check_same_experiment(self, experiment_text: str) -> None:
+    def check_same_experiment(self, experiment_text: str) -> None:
+        """InputError unless the store holds the results of this experiment text and can be
+        resumed (written with checksums)."""
         self.load()
         if self.manifest.get("experiment", {}).get("content") != experiment_text:
             raise InputError(
