@@ -58,6 +58,8 @@ def test_prim_and_cart_recover_a_planted_box(tmp_path: Path, capsys: pytest.Capt
     assert prim["cases"] == round(prim["coverage"] * truth)
     cart = limits[(limits["method"] == "cart") & (limits["box"] == 1)]
     assert set(cart["uncertainty"]) == {"a", "b"}
+    cart_section = md.split("### CART leaves")[1]
+    assert "nominal and optimistic" in cart_section  # the leaves were chosen from these runs
     assert "Under which assumptions is Researchers (JP, 2040) at least 1,050?" in md
     assert prim["rule"] in md and "PRIM box 1" in capsys.readouterr().out
     for name in ("discover.png", "prim-box.png", "trajectory.csv"):

@@ -19,7 +19,8 @@ box is no denser than the runs it was sought among; a restriction whose quasi-p 
 all exceed 0.05 is dropped from its box. CART (scikit-learn's decision tree, through EMA
 Workbench) is run beside it: its leaves where cases of interest are more frequent than
 over all runs beyond chance (a one-sided binomial test, p < 0.05) are a second,
-independent description. Every box gets that binomial p-value.
+independent description. Every box gets that binomial p-value; a CART leaf's is nominal
+(the tree chose the leaf from the same runs), which the report says.
 
 EMA Workbench is an optional extra (``pip install 'circsim[discover]'``); it is imported
 only here, when an analysis runs.
@@ -441,6 +442,10 @@ def write_discovery(store: ResultStore, q: Question, c: Cases, d: Discovery, out
         *_table(d.boxes, d.limits, "prim"),
         "",
         "### CART leaves where cases of interest are more frequent than overall (p < 0.05)",
+        "",
+        "CART chose these leaves from the same runs whose density their p-values test, so the p-values are "
+        "nominal and optimistic (a leaf of a few runs that are all cases turns up somewhere by chance): read "
+        "the leaves as hypotheses to check on more runs, and PRIM's quasi-p values as the stricter test.",
         "",
         *_table(d.boxes, d.limits, "cart"),
         "",
