@@ -249,9 +249,8 @@ class ModelSimulator:
         """Run every point ``replicates`` times (seeds from ``seed``); the target values per run."""
         cal = self.calibration
         point_dicts = [dict(zip(cal.names, map(float, p), strict=True)) for p in points]
-        spec = cal.experiment.spec.model_copy(update={"replicates": replicates, "seed": seed})
-        text = f"{cal.experiment.text}\n# circsim calibrate, {name}: {json.dumps(point_dicts)}\n"
-        exp = Experiment(cal.experiment.path, text, spec, [], [], cal.experiment.packages).at_points(point_dicts)
+        note = f"circsim calibrate, {name}: {json.dumps(point_dicts)}"
+        exp = cal.experiment.variant(point_dicts, note, replicates=replicates, seed=seed)
         store = run_experiment(exp, self.out / name, self.executor, self.workers, self.scheduler, self.progress)
         return store_target_values(store, cal.targets)
 

@@ -208,9 +208,8 @@ class Experiment:
     runs: list[RunSpec]
     packages: dict[str, dict[str, Any]]  # scenario name -> full scenario data, before design values
 
-    def at_points(self, points: list[dict[str, Any]], text: str | None = None) -> Experiment:
-        """The same experiment at other design points (every scenario, every replicate);
-        ``text`` replaces the source text a store checks on resume."""
+    def at_points(self, points: list[dict[str, Any]]) -> Experiment:
+        """The same experiment at other design points (every scenario, every replicate)."""
         source, spec = str(self.path), self.spec
         runs = [
             RunSpec(
@@ -227,15 +226,29 @@ class Experiment:
             for r in range(spec.replicates)
             for name, pkg in self.packages.items()
         ]
-        return Experiment(self.path, self.text if text is None else text, spec, points, runs, self.packages)
+        return Experiment(self.path, self.text, spec, points, runs, self.packages)
+
+    def variant(
+        self,
+        points: list[dict[str, Any]],
+        note: str = "",
+        packages: dict[str, dict[str, Any]] | None = None,
+        **spec_update: Any,
+    ) -> Experiment:
+        """The experiment with spec fields replaced (``replicates``, ``seed``, ``keep``...),
+        other packages and design ``points``. A ``note`` is appended to the source text as
+        a comment: a store of the variant checks that text on resume, so it is never taken
+        for a store of the file itself (or of another variant)."""
+        text = f"{self.text}\n# {note}\n" if note else self.text
+        spec = self.spec.model_copy(update=spec_update)
+        return Experiment(self.path, text, spec, [], [], self.packages if packages is None else packages).at_points(
+            points
+        )
 
     def with_replicates(self, replicates: int) -> Experiment:
         """The same experiment with replicates 0 .. ``replicates`` - 1: the runs of the
         replicates it has keep their ids and seeds, new ones follow :func:`run_seed`."""
-        if replicates == self.spec.replicates:
-            return self
-        spec = self.spec.model_copy(update={"replicates": replicates})
-        return Experiment(self.path, self.text, spec, [], [], self.packages).at_points(self.points)
+        return self if replicates == self.spec.replicates else self.variant(self.points, replicates=replicates)
 
     @property
     def runs_per_replicate(self) -> int:

@@ -379,10 +379,9 @@ class ModelSimulator:
         it runs, so a changed search writes new stores and never meets a different one)."""
         opt = self.optimisation
         keep = Keep(indicators=[opt.settings.outcome, "lever_cost_yen"], countries=[opt.settings.country], flows=False)
-        spec = opt.experiment.spec.model_copy(update={"replicates": replicates, "seed": seed, "keep": keep})
-        text = f"{opt.experiment.text}\n# circsim optimise, {name}: {json.dumps(settings or list(packages))}\n"
-        exp = Experiment(opt.experiment.path, text, spec, [], [], packages).at_points(points)
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+        note = f"circsim optimise, {name}: {json.dumps(settings or list(packages))}"
+        exp = opt.experiment.variant(points, note, packages, replicates=replicates, seed=seed, keep=keep)
+        digest = hashlib.sha256(exp.text.encode("utf-8")).hexdigest()[:12]
         store = self.run(exp, self.out / f"{name}-{digest}")
         return run_table(store, opt, replicates)
 

@@ -30,7 +30,7 @@ from ..errors import InputError
 from .calibrate import Calibration, store_target_values, target_keys
 from .experiment import Experiment, load_experiment
 from .runner import ExecutorKind, run_experiment
-from .sensitivity import NOISE_MARGIN, indices, noise_floor, problem
+from .sensitivity import NOISE_MARGIN, indices, noise_floor, problem, sd_of_point_means
 from .store import atomic_write
 
 #: The Morris grid of the screening.
@@ -73,8 +73,8 @@ def screening_table(cal: Calibration, exp: Experiment, per_run: pd.DataFrame) ->
     x = np.array([[p[n] for n in exp.spec.uncertainties] for p in exp.points])
     by_point = per_run.groupby(level="point")
     values = by_point.mean().reindex(range(len(x)))
-    # sd of a point's mean from the pooled replicate variance (none with one replicate)
-    sd_mean = np.sqrt(by_point.var(ddof=1).mean().fillna(0.0) / by_point.size().mean())
+    # with one replicate the floor cannot be estimated and is taken as 0
+    sd_mean = sd_of_point_means(per_run, per_run.index.get_level_values("point")).fillna(0.0)
     prob = problem(exp)
     tables = []
     for key, t in zip(target_keys(cal.targets), cal.targets.itertuples(), strict=True):

@@ -14,6 +14,7 @@ cannot be told from chance.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,11 +36,11 @@ def noise_floor(sd_point_mean: np.ndarray | float, levels: int) -> np.ndarray | 
     return 2 / np.sqrt(np.pi) * sd_point_mean / step
 
 
-def sd_of_point_means(values: pd.Series, point: pd.Series) -> float:
+def sd_of_point_means(values: pd.Series | pd.DataFrame, point: Any) -> Any:
     """Standard deviation of a design point's mean over its replicates, from the pooled
-    variance between replicates; nan with one replicate per point."""
+    variance between replicates (per column of a table); nan with one replicate per point."""
     by_point = values.groupby(point)
-    return float(np.sqrt(by_point.var(ddof=1).mean() / by_point.size().mean()))
+    return np.sqrt(by_point.var(ddof=1).mean() / by_point.size().mean())
 
 
 def problem(exp: Experiment) -> dict:
