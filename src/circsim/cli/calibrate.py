@@ -98,6 +98,10 @@ def calibrate_command(args: argparse.Namespace) -> int:
     if result.holdout is not None:
         h = result.holdout
         print(f"out-of-sample (group k-fold): {int(h['out_of_sample_holds'].sum())} of {len(h)} targets hold")
+    if result.period_fold is not None:
+        f = result.period_fold
+        print(f"out-of-sample (forward, after {cal.settings.holdout_after}): {f['held_out_hold']} of {f['held_out']} "
+              "targets hold")  # fmt: skip
     print(f"wrote {target} and {', '.join(str(p) for p in paths)}")
     return 0
 

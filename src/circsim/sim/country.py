@@ -13,9 +13,13 @@ from dataclasses import dataclass, field, fields
 import mesa
 import numpy as np
 
+from ..errors import InputError
 from .inputs import Region, has_series, load_contract_lengths, series_value
 from .params import CountryParams, ModelParams
 from .sectors import N_SECTORS
+
+#: Higher-education expenditure on R&D, constant prices and PPP (data/series.csv)
+HERD = "herd_real"
 
 
 @dataclass
@@ -33,6 +37,9 @@ class PolicyState:
     renewal_prob: float
     fixed_term_cap_years: int  # 99 = no binding cap
     cap_conversion_prob: float
+    # real academic money per funded post beyond what the funding indices carry, start
+    # year = 1: the OECD HERD trend over the researcher path where no funding series exists
+    money_trend: float = 1.0
     min_contract_years: int = 0  # floor on fixed-term contract length (lever)
     doctoral_intake_multiplier: float = 1.0  # doctoral support levers raise intake
     doctoral_dropout_multiplier: float = 1.0  # and lower drop-out
@@ -57,6 +64,9 @@ class Country(mesa.Agent):
         self.region = region
         self.params = params
         self.contract_years, self.contract_probs = load_contract_lengths(region.code)
+        #: academic money per academic relative to the reference country in the start year
+        #: (set by the model from :meth:`money_per_academic`, see :func:`money_levels`)
+        self.money_level = 1.0
         self.state: PolicyState = self.baseline_state(model.p.start_year)
 
     # --- funding series --------------------------------------------------------------
@@ -76,6 +86,28 @@ class Country(mesa.Agent):
     def base_index(self, year: int) -> float:
         """Base funding (operating grants where a series exists) relative to the start year."""
         return self._series_index("operating_grants", year, log=False)
+
+    def money_per_academic(self) -> float | None:
+        """Real academic research money (OECD HERD, constant PPP $ millions) per academic
+        of the input path (FTE researchers x university share) in the start year, or None
+        without a HERD series."""
+        if not has_series(HERD, self.code):
+            return None
+        p, start = self.params, self.model.p.start_year
+        path = growth_path(start, p.researchers_ref_year, p.growth_data_per_year, p.growth_projection_per_year)
+        academics = p.researchers_fte * p.share_university * path
+        return series_value(HERD, self.code, start, log=True) / academics
+
+    def money_trend(self, year: int) -> float:
+        """Academic money per funded post relative to the start year beyond the funding
+        indices: where the country has its own funding series (Japan's operating grants,
+        which the funding levers move) they carry it all (1); elsewhere the funding indices
+        follow the researcher path, so the real HERD trend over that path."""
+        if has_series("operating_grants", self.code) or not has_series(HERD, self.code):
+            return 1.0
+        start = self.model.p.start_year
+        herd = series_value(HERD, self.code, year, log=True) / series_value(HERD, self.code, start, log=True)
+        return herd / self.growth_index(year)
 
     def base_funding_yen(self, year: int) -> float | None:
         """Base funding in yen where an operating-grant series exists (億円 x 1e8)."""
@@ -114,6 +146,7 @@ class Country(mesa.Agent):
             renewal_prob=p.renewal_prob,
             fixed_term_cap_years=p.fixed_term_cap_years if cap_on else 99,
             cap_conversion_prob=p.cap_conversion_prob if cap_on else 0.0,
+            money_trend=self.money_trend(year),
             home_visibility_abroad=np.zeros(len(self.model.regions)),
             home_tie_gain_abroad=np.zeros(len(self.model.regions)),
         )
@@ -121,6 +154,27 @@ class Country(mesa.Agent):
     def start_year(self, year: int) -> None:
         """Step 1 (funding and policy), baseline part: reset this year's state."""
         self.state = self.baseline_state(year)
+
+
+def money_levels(countries: list[Country], reference: str = "US") -> None:
+    """Set each country's ``money_level``: its HERD per academic in the start year over
+    the reference country's (the first with a series if the reference is absent), or its
+    assumed ``funding_per_researcher_rel`` where there is no HERD series or none to
+    compare with. InputError for a country with neither."""
+    per = {c.code: c.money_per_academic() for c in countries}
+    ref = per.get(reference) or next((v for v in per.values() if v), None)
+    for c in countries:
+        if per[c.code] is not None and ref:
+            c.money_level = per[c.code] / ref
+        elif c.params.funding_per_researcher_rel is not None:
+            c.money_level = c.params.funding_per_researcher_rel
+        else:
+            raise InputError(
+                "a country needs academic research money: a HERD series or a level",
+                key=f"countries.{c.code}.funding_per_researcher_rel",
+                value="not set",
+                allowed=f"a number > 0 (no {HERD} series for {c.code} in series.csv)",
+            )
 
 
 def growth_path(year: int, ref_year: int, g_data: float, g_proj: float) -> float:
@@ -143,6 +197,7 @@ class CountryArrays:
     renewal_prob: np.ndarray
     fixed_term_cap_years: np.ndarray
     cap_conversion_prob: np.ndarray
+    money_trend: np.ndarray
     min_contract_years: np.ndarray
     doctoral_intake_multiplier: np.ndarray
     doctoral_dropout_multiplier: np.ndarray
@@ -155,6 +210,7 @@ class CountryArrays:
     mean_contract_years: np.ndarray
     pay_index: np.ndarray
     funding_rel: np.ndarray  # academic money per academic, relative
+    research_money: np.ndarray  # the same without the funding indices: level x HERD trend
     academic_post_index: np.ndarray  # funded academic posts relative to the start year (before any lag)
     collab_openness: np.ndarray
 
@@ -186,10 +242,12 @@ def academic_post_index(
 def stack_states(countries: list[Country], p: ModelParams, fixed_share_ref: np.ndarray) -> CountryArrays:
     """Stack every country's current :class:`PolicyState` and fixed figures into arrays.
 
-    Academic money per academic (``funding_rel``) moves with the academic money (base and
-    competitive streams weighted by their start-year shares, ``base_money_share``) over
-    the funded academic posts (``fixed_share_ref``: each country's fixed-term share of its
-    start-year academic posts).
+    Academic money per academic (``funding_rel``): the country's start-year level relative
+    to the reference country (``money_level``, from OECD HERD per academic) times the
+    academic money (base and competitive streams weighted by their start-year shares,
+    ``base_money_share``) over the funded academic posts (``fixed_share_ref``: each
+    country's fixed-term share of its start-year academic posts), times the HERD trend
+    where the funding indices do not carry the money (``money_trend``).
     """
     names = [f.name for f in fields(PolicyState) if f.name != "lever_cost_yen"]
     stacked = {n: np.array([getattr(c.state, n) for c in countries]) for n in names}
@@ -197,11 +255,13 @@ def stack_states(countries: list[Country], p: ModelParams, fixed_share_ref: np.n
     base_share = np.array([c.params.base_money_share for c in countries])
     money = base_share * base + (1.0 - base_share) * comp
     posts = academic_post_index(base, comp, p, fixed_share_ref)
+    research_money = np.array([c.money_level for c in countries]) * stacked["money_trend"]
     return CountryArrays(
         **stacked,
         mean_contract_years=np.array([c.mean_contract_years() for c in countries]),
         pay_index=np.array([c.params.pay_index for c in countries]),
-        funding_rel=np.array([c.params.funding_per_researcher_rel for c in countries]) * money / posts,
+        funding_rel=research_money * money / posts,
+        research_money=research_money,
         academic_post_index=posts,
         collab_openness=np.array([c.params.collab_openness for c in countries]),
     )

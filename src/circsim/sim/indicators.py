@@ -122,7 +122,8 @@ _DECLARED: tuple[Indicator, ...] = (
               "Long visits (over 30 days) started this year, per visitor's country of work.",
               headline=True, compared=True, fan=True, panel="mobility"),
     Indicator("visits_received_long", "Long visits received", "visits", "per year", "higher",
-              "Long visits (over 30 days) started this year, per host country."),
+              "Researchers received for over 30 days, as MEXT counts them: long visits hosted plus "
+              "arrivals from abroad on fixed-term academic or government posts (postdocs, fellows)."),
     # --- careers and posts
     # more academic posts is more research capacity and more places for young researchers
     Indicator("academic_posts_index", "Academic posts, index", "index", "index", "higher",

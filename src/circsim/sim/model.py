@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from .careers import CareerPanel
-from .country import Country, academic_post_index
+from .country import Country, academic_post_index, money_levels
 from .indicators import HEADLINE, INDICATORS
 from .initialization import check_memory, initial_population
 from .inputs import load_origins, load_regions
@@ -73,6 +73,7 @@ class CirculationModel(mesa.Model):
         cparams = country_params(self.spec)
         self.year = p.start_year - p.burn_in_years  # the first simulated year
         self.country_list = [Country(self, i, r, cparams[r.code]) for i, r in enumerate(self.regions)]
+        money_levels(self.country_list)
         self.focal = codes.index(p.focal_country)
         self.ranked_countries = np.array([c != "ROW" for c in codes])
         self.levers = self.spec.levers.active()

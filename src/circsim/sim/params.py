@@ -368,7 +368,12 @@ class CountryParams(_Strict):
     doctorates_ref_year: int = Field(ge=1950, le=2100, description="year of the doctorates_per_million figure")
     pay_index: float = Field(gt=0, le=10)
     research_time_share: float = Field(gt=0, le=1)
-    funding_per_researcher_rel: float = Field(gt=0, le=10)
+    funding_per_researcher_rel: float | None = Field(
+        None,
+        gt=0,
+        le=10,
+        description="academic research money per academic relative to the US in the start year, for a country without a HERD series in series.csv (with one, the level is computed from it)",
+    )
     base_money_share: float = Share
     overseas_valuation: float = Field(ge=-5, le=5)
     insider_preference: float = Field(ge=0, le=10)

@@ -32,6 +32,9 @@ The method follows Vernon et al. (2010, Bayesian Analysis 5:619) and Andrianakis
    group, steps 1-6 on the other groups' targets alone (wave 1 is shared: its design does
    not depend on the targets), then whether each of the group's targets holds at that
    estimate. Nothing of the held-out group enters a fold's designs, emulators or choice.
+   With ``holdout_after = YEAR`` also a **period fold**: steps 1-6 on the targets up to
+   YEAR, then whether the later targets hold (prediction forward in time within each
+   family, where the group folds test one family from the others).
 8. **Degeneracy**: parameter pairs correlated (Pearson or Spearman) beyond 0.5 over the
    last NROY sample: the targets constrain their combination more than each one.
 
@@ -87,6 +90,12 @@ class CalibrationSettings(_Strict):
     confirm_points: int = Field(5, ge=1, le=1000, description="best simulated points re-run before choosing")
     confirm_replicates: int = Field(4, ge=0, le=1000, description="fresh replicates of each of them")
     gp_restarts: int = Field(0, ge=0, le=20, description="random optimiser restarts of each Gaussian-process fit")
+    holdout_after: int | None = Field(
+        None,
+        ge=1900,
+        le=2200,
+        description="with --holdout, also a period fold: calibrate on the targets up to this year, predict the later ones",
+    )
 
 
 class ScreeningSettings(_Strict):
@@ -305,6 +314,8 @@ class CalibrationResult:
     confirm_runs: int = 0
     holdout: pd.DataFrame | None = None  # group k-fold: one row per target
     folds: pd.DataFrame | None = None  # group k-fold: one row per group
+    period: pd.DataFrame | None = None  # period fold: one row per target after ``holdout_after``
+    period_fold: dict | None = None  # period fold: its counts, runs and estimate
     started: str = ""
     finished: str = ""
 
@@ -601,8 +612,55 @@ def calibrate(
     result = history_match(cal, simulate, n_jobs=n_jobs, log=log)
     if groups:
         group_kfold(result, simulate, groups, n_jobs, log)
+        if cal.settings.holdout_after is not None:
+            period_fold(result, simulate, cal.settings.holdout_after, n_jobs, log)
     result.finished = _now()
     return result
+
+
+def _fold(
+    result: CalibrationResult,
+    simulate: Simulate,
+    name: str,
+    held_out: np.ndarray,
+    n_jobs: int,
+    log: Callable[[str], None],
+) -> tuple[pd.DataFrame, dict]:
+    """One fold: a calibration without the ``held_out`` targets (runs under
+    ``holdout/NAME/``); its held-out targets (per target) and counts (one row)."""
+    cal = result.calibration
+    fold = history_match(
+        cal, simulate, ~held_out, prefix=f"holdout/{name}/", first=result.waves[0], n_jobs=n_jobs,
+        log=lambda m: log(f"[{name}] {m}"),
+    )  # fmt: skip
+    out = fold.estimate_discrepancy()
+    rows = result.estimate_discrepancy()[held_out]
+    targets = pd.DataFrame({
+        "group": rows["group"], "target": rows["target"], "observed": rows["observed"], "tolerance": rows["tolerance"],
+        "in_sample_simulated": rows["simulated"], "in_sample_holds": rows["holds"],
+        "out_of_sample_simulated": out["simulated"][held_out], "out_of_sample_holds": out["holds"][held_out],
+    })  # fmt: skip
+    counts = {
+        "group": name, "held_out": int(held_out.sum()), "held_out_hold": int(out["holds"][held_out].sum()),
+        "fitted": int((~held_out).sum()), "fitted_hold": int(out["holds"][~held_out].sum()),
+        "runs": sum(w.runs for w in fold.waves) + fold.confirm_runs, **fold.estimate,
+    }  # fmt: skip
+    log(f"[{name}] held out: {counts['held_out_hold']} of {counts['held_out']} targets hold")
+    return targets, counts
+
+
+def period_fold(
+    result: CalibrationResult, simulate: Simulate, after: int, n_jobs: int, log: Callable[[str], None]
+) -> None:
+    """The forward score into ``result.period`` and ``result.period_fold``: the targets
+    after ``after`` at the estimate of a calibration on those up to it."""
+    held_out = (result.calibration.targets["year"] > after).to_numpy()
+    if held_out.all() or not held_out.any():
+        log(f"period fold skipped: no targets on both sides of {after}")
+        return
+    result.period, result.period_fold = _fold(result, simulate, f"after-{after}", held_out, n_jobs, log)
+    log(f"out-of-sample (targets after {after}, calibrated on the earlier ones): "
+        f"{result.period_fold['held_out_hold']} of {result.period_fold['held_out']} hold")  # fmt: skip
 
 
 def group_kfold(
@@ -611,27 +669,11 @@ def group_kfold(
     """The out-of-sample score into ``result.holdout`` (per target) and ``result.folds``
     (per group): each group's targets at the estimate of a calibration on the others."""
     cal = result.calibration
-    in_sample = result.estimate_discrepancy()
     targets, folds = [], []
     for group in groups:
-        held_out = (cal.targets["group"] == group).to_numpy()
-        fold = history_match(
-            cal, simulate, ~held_out, prefix=f"holdout/{group}/", first=result.waves[0], n_jobs=n_jobs,
-            log=lambda m, g=group: log(f"[{g}] {m}"),
-        )  # fmt: skip
-        out = fold.estimate_discrepancy()
-        rows = in_sample[held_out]
-        targets.append(pd.DataFrame({
-            "group": group, "target": rows["target"], "observed": rows["observed"], "tolerance": rows["tolerance"],
-            "in_sample_simulated": rows["simulated"], "in_sample_holds": rows["holds"],
-            "out_of_sample_simulated": out["simulated"][held_out], "out_of_sample_holds": out["holds"][held_out],
-        }))  # fmt: skip
-        folds.append({
-            "group": group, "held_out": int(held_out.sum()), "held_out_hold": int(out["holds"][held_out].sum()),
-            "fitted": int((~held_out).sum()), "fitted_hold": int(out["holds"][~held_out].sum()),
-            "runs": sum(w.runs for w in fold.waves) + fold.confirm_runs, **fold.estimate,
-        })  # fmt: skip
-        log(f"[{group}] held out: {folds[-1]['held_out_hold']} of {folds[-1]['held_out']} targets hold")
+        rows, fold = _fold(result, simulate, group, (cal.targets["group"] == group).to_numpy(), n_jobs, log)
+        targets.append(rows)
+        folds.append(fold)
     result.holdout = pd.concat(targets, ignore_index=True)
     result.folds = pd.DataFrame(folds)
     log(f"out-of-sample (group k-fold): {int(result.holdout['out_of_sample_holds'].sum())} of "

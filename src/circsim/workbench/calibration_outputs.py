@@ -71,6 +71,13 @@ def calibrated_toml(result: CalibrationResult, command: str) -> str:
             "holdout_groups": list(result.folds["group"]),
             "holdout_runs": int(result.folds["runs"].sum()),
         }
+    if result.period_fold is not None:
+        provenance |= {
+            "period_held": result.period_fold["held_out_hold"],
+            "period_targets": result.period_fold["held_out"],
+            "period_method": f"targets after {cal.settings.holdout_after} at the estimate of a calibration on the earlier ones",
+            "period_runs": result.period_fold["runs"],
+        }
     provenance |= {
         "degenerate_pairs": [
             {k: v if isinstance(v, str) else _sig(v) for k, v in pair.items()}
@@ -122,6 +129,8 @@ def write_outputs(result: CalibrationResult, out: Path) -> list[Path]:
     }
     if result.holdout is not None:
         frames |= {"holdout.csv": result.holdout, "holdout-folds.csv": result.folds}
+    if result.period is not None:
+        frames |= {"holdout-period.csv": result.period}
     paths = []
     for name, df in frames.items():
         path = out / name
@@ -185,6 +194,22 @@ def _holdout_lines(result: CalibrationResult) -> list[str]:
         "(`holdout.csv`, `holdout-folds.csv`).",
         "",
         folds[["group", "held_out", "held_out_hold", "fitted", "fitted_hold", "runs"]].to_markdown(index=False),
+        *_period_lines(result),
+    ]
+
+
+def _period_lines(result: CalibrationResult) -> list[str]:
+    if result.period_fold is None:
+        return []
+    f, after = result.period_fold, result.calibration.settings.holdout_after
+    by_group = result.period.groupby("group", sort=False)["out_of_sample_holds"].agg(["sum", "size"])
+    return [
+        "",
+        f"Forward in time: calibrated on the {f['fitted']} targets up to {after}, {f['held_out_hold']} of the "
+        f"{f['held_out']} later targets hold ({f['fitted_hold']} of the fitted ones; {f['runs']} runs; "
+        "`holdout-period.csv`). By group: "
+        + ", ".join(f"{g} {int(r['sum'])} of {int(r['size'])}" for g, r in by_group.iterrows())
+        + ".",
     ]
 
 

@@ -142,6 +142,11 @@ def _out_of_sample(path: Path | None) -> str:
         f"out-of-sample (group k-fold, from the calibration of {date}): "
         f"{provenance['out_of_sample_held']} of {provenance['out_of_sample_targets']}"
     )
+    if "period_held" in provenance:
+        line += (
+            f"; forward in time ({provenance.get('period_method', 'later targets')}): "
+            f"{provenance['period_held']} of {provenance['period_targets']}"
+        )
     if provenance.get("targets_sha256") != sha256(TARGETS_FILE):
         line += " (calibrated against another version of the targets file)"
     return line

@@ -77,7 +77,6 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     holders = post_holders_by_nationality(pop.people).astype(float)  # (nationality, country of work)
     v["nationals_abroad_share"] = _share(holders.sum(axis=1) - np.diag(holders), holders.sum(axis=1))
     v["visits_abroad_long"] = _count(country[log.visits], n) * s
-    v["visits_received_long"] = _count(pop.visit_dest[log.visits], n) * s
     perm, fixed = census[:, Sector.ACAD_PERM], census[:, Sector.ACAD_FIXED]
     academics = (perm + fixed).sum(axis=(1, 2, 3))
     v["academic_posts_index"] = _share(academics, m.academics_start)
@@ -109,6 +108,11 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     home = nat[rows]
     s0 = log.sector_start[rows]
     was_researching = is_post(s0) | (s0 == Sector.UNEMPLOYED) | (s0 == Sector.DOCTORAL)
+    # received as MEXT counts them: long visits hosted, and from FY2010 the postdocs and
+    # research fellows who came from abroad (here: arrivals on fixed-term academic and
+    # government posts)
+    hosted = (sector[rows] == Sector.ACAD_FIXED) | (sector[rows] == Sector.GOVERNMENT)
+    v["visits_received_long"] = (_count(pop.visit_dest[log.visits], n) + _count(c1[hosted], n)) * s
     v["return_rate"] = _share(_count(c1[(c1 == home) & was_researching], n), log.nationals_abroad_start)
     v["exits_from_research"] = _count(log.exit_country, n) * s
     out = log.output

@@ -58,7 +58,10 @@ def produce(m: CirculationModel) -> tuple[np.ndarray, np.ndarray, research_kerne
     rows = post_holders(pop.people, False)
     # country x sector terms once, then one lookup per researcher
     rt = research_time(ca, p)
-    fund = ca.funding_rel[:, None] ** ACADEMIC  # academic research money matters on academic posts only
+    # academic posts: this year's academic money per academic (funding levers move it);
+    # other sectors: the country's level and HERD trend, so their output stays relative
+    # to the country's academics (their weights) without following the academic streams
+    fund = np.where(ACADEMIC[None, :] > 0, ca.funding_rel[:, None], ca.research_money[:, None])
     weight = np.array([1.0, 1.0, p.papers_weight_industry, p.papers_weight_government, p.papers_weight_startup])
     log_rate = np.log(
         p.papers_per_year
