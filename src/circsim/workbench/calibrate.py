@@ -94,7 +94,7 @@ class CalibrationSettings(_Strict):
         None,
         ge=1900,
         le=2200,
-        description="with --holdout, also a period fold: calibrate on the targets up to this year, predict the later ones",
+        description="with --holdout, also a period fold: calibrate on the targets up to this year, predict the rest",
     )
 
 

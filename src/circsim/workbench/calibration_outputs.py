@@ -75,7 +75,7 @@ def calibrated_toml(result: CalibrationResult, command: str) -> str:
         provenance |= {
             "period_held": result.period_fold["held_out_hold"],
             "period_targets": result.period_fold["held_out"],
-            "period_method": f"targets after {cal.settings.holdout_after} at the estimate of a calibration on the earlier ones",
+            "period_method": f"targets after {cal.settings.holdout_after}, calibrated on the others",
             "period_runs": result.period_fold["runs"],
         }
     provenance |= {
