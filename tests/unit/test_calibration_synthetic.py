@@ -162,6 +162,33 @@ def test_the_group_kfold_scores_what_the_other_groups_pin_down(tmp_path):
     )
 
 
+def test_the_period_fold_predicts_later_targets_from_earlier_ones(tmp_path):
+    """``holdout_after``: calibrated on the targets up to 2006 (a: u0 and u1), the 2007
+    target (b: their sum) is predicted and the 2008 one (c: u2, unseen) is not."""
+    targets = [*KFOLD_TARGETS[:3], ("c", -0.6, 0.05)]  # u2 far from where a fit blind to it lands
+    cal = _calibration(tmp_path, targets, holdout_after=2006)
+    calls: list[str] = []
+    result = calibrate(cal, tmp_path / "out", "serial", log=_quiet, holdout=True,
+                       simulate=_simulator(cal, _kfold_response, calls=calls))  # fmt: skip
+    period = result.period.set_index("target")
+    assert list(period.index) == ["papers JP 2007", "papers JP 2008"]
+    assert period.loc["papers JP 2007", "out_of_sample_holds"] and not period.loc["papers JP 2008", "out_of_sample_holds"]
+    assert (result.period_fold["held_out"], result.period_fold["held_out_hold"]) == (2, 1)
+    assert calls[-2:] == ["holdout/after-2006/wave-2", "holdout/after-2006/confirm"]
+    written = tomllib.loads(calibrated_toml(result, "test"))["provenance"]
+    assert (written["period_held"], written["period_targets"]) == (1, 2)
+    write_outputs(result, tmp_path / "out")
+    assert pd.read_csv(tmp_path / "out" / "holdout-period.csv")["out_of_sample_holds"].sum() == 1
+    summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+    assert "calibrated on the 2 targets up to 2006, 1 of the 2 later targets hold" in summary
+    calibration_file = tmp_path / "calibrated.toml"
+    calibration_file.write_text(calibrated_toml(result, "test"), encoding="utf-8")
+    patterns = pd.DataFrame({"status": ["target"] * 2, "holds": [True, False]})
+    assert "forward in time (targets after 2006, calibrated on the others): 1 of 2" in "".join(
+        score_lines(patterns, True, calibration_file)
+    )
+
+
 def test_nothing_of_the_held_out_group_enters_its_fold(tmp_path):
     """The fold without group c is the same whatever c's observation says."""
     estimates = []

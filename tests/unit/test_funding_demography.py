@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from circsim.errors import InputError
-from circsim.sim.inputs import DATA_DIR, load_origins
+from circsim.sim.country import HERD, growth_path, money_levels
+from circsim.sim.inputs import DATA_DIR, has_series, load_origins, series_value
 from circsim.sim.sectors import N_SECTORS, Sector
 from circsim.sim.steps import demography
 from circsim.sim.steps.funding import occupancy, posts_from_funding, vacancies
@@ -322,3 +323,48 @@ def test_a_bad_origins_file_is_named(tmp_path):
     (tmp_path / "origins.csv").write_text("\n".join(rows[:3]) + "\n", encoding="utf-8")  # US rows only, partly
     with pytest.raises(InputError, match=r"origins\.csv.*(must be two different|sum to 1)"):
         load_origins(codes, tmp_path)
+
+
+# --- academic research money (OECD HERD) --------------------------------------------------
+
+
+def _herd_per_academic(ctry, year: int) -> float:
+    p = ctry.params
+    path = growth_path(year, p.researchers_ref_year, p.growth_data_per_year, p.growth_projection_per_year)
+    return series_value(HERD, ctry.code, year, log=True) / (p.researchers_fte * p.share_university * path)
+
+
+def test_money_levels_are_herd_per_academic_relative_to_the_us():
+    m = tiny_model()
+    levels = {c.code: c.money_level for c in m.country_list}
+    us = _herd_per_academic(m.country_list[US], 2004)
+    for ctry in m.country_list:
+        if has_series(HERD, ctry.code):
+            assert ctry.money_level == pytest.approx(_herd_per_academic(ctry, 2004) / us)
+    assert levels["US"] == 1.0 and levels["ROW"] == m.country_list[-1].params.funding_per_researcher_rel
+    # the data's ordering in 2004: the US spends the most per academic, China the least
+    assert max(levels, key=levels.get) == "US" and min(levels, key=levels.get) == "CN"
+
+
+def test_where_no_funding_series_exists_money_per_post_follows_herd_over_the_researchers():
+    m = tiny_model()
+    cn = next(c for c in m.country_list if c.code == "CN")
+    assert cn.money_trend(2004) == pytest.approx(1.0)
+    # China's real HERD grew about 7-fold 2004-2020 while its researchers grew about 2.2-fold
+    assert cn.money_trend(2020) == pytest.approx(
+        series_value(HERD, "CN", 2020, log=True) / series_value(HERD, "CN", 2004, log=True) / cn.growth_index(2020)
+    )
+    assert cn.money_trend(2020) > 2.5
+    # Japan's own funding series (which the levers move) carry its money: no HERD trend on top
+    assert m.country_list[JP].money_trend(2020) == 1.0
+    start_policy_year(m, 2020)
+    ca = m.this_year.countries
+    assert ca.research_money[JP] == pytest.approx(m.country_list[JP].money_level)
+
+
+def test_a_country_without_herd_series_or_money_level_is_refused():
+    m = tiny_model()
+    row = m.country_list[-1]
+    row.params = row.params.model_copy(update={"funding_per_researcher_rel": None})
+    with pytest.raises(InputError, match=r"countries\.ROW\.funding_per_researcher_rel"):
+        money_levels(m.country_list)

@@ -286,3 +286,22 @@ def test_stronger_external_diffusion_shortens_lags():
     collab = np.array([[0.0, 20.0, 20.0], [20.0, 0.0, 0.0], [20.0, 0.0, 0.0]])
     slow, fast = _diffuse(collab, k_ext=0.2), _diffuse(collab, k_ext=1.0)
     assert np.all(fast[1:] < slow[1:])
+
+
+def test_academic_papers_follow_academic_money_and_other_sectors_do_not(tiny):
+    """A funding lever's money (the funding indices) raises what academics publish, to the
+    papers elasticity, and leaves government researchers' output where the country's level
+    and HERD trend put it."""
+    set_population(tiny, 10, **_academics(tiny, 10, talent=np.zeros(10)))
+    add_rows(tiny, 10, **_academics(tiny, 10, sector=Sector.GOVERNMENT, talent=np.zeros(10)))
+    start_policy_year(tiny)
+    research.produce(tiny)
+    before = tiny.pop.papers[:20].copy()
+    tiny.this_year.countries.funding_rel[JP] *= 2.0  # what doubled academic money per academic does
+    research.produce(tiny)
+    after = tiny.pop.papers[:20]
+    np.testing.assert_allclose(after[:10] / before[:10], 2.0**tiny.p.papers_funding_elasticity, rtol=1e-5)
+    np.testing.assert_allclose(after[10:], before[10:], rtol=1e-6)
+    tiny.this_year.countries.research_money[JP] *= 2.0  # the country's money level: every sector
+    research.produce(tiny)
+    assert np.all(tiny.pop.papers[10:20] > before[10:])

@@ -231,3 +231,20 @@ def test_returns_rise_with_home_valuation_in_a_market():
         cells = market.run_market(m, rows, capacity({(JP, PERM): 2000}), np.isin(rows, returns.homeward(m)))
         backs[val] = np.count_nonzero(cells >= 0)
     assert backs[2.0] > 1.5 * backs[-2.0] > 0
+
+
+def test_researchers_received_count_arrivals_on_fixed_term_and_government_posts():
+    """MEXT's received researchers include, from FY2010, the postdocs and fellows who came
+    from abroad: without any long visit, what a country receives is exactly the arrivals
+    from abroad on its fixed-term academic and government posts (from the flows table)."""
+    from circsim.sim.model import CirculationModel
+
+    m = CirculationModel(rng=0, scale=5000, end_year=2010, visit_logit_base=-20.0).run()
+    ind = m.indicators()
+    received = ind[ind["indicator"] == "visits_received_long"].set_index(["year", "country"])["value"]
+    f = m.flows()
+    hosted = f[(f["origin"] != f["destination"]) & f["to_sector"].isin(["acad_fixed", "government"])
+               & ~f["from_sector"].isin(["entry", "exit"])]  # fmt: skip
+    arrivals = hosted.groupby(["year", "destination"])["count"].sum().reindex(received.index, fill_value=0)
+    assert arrivals.sum() > 0
+    np.testing.assert_array_equal(received.to_numpy(), arrivals.to_numpy(dtype=float))
