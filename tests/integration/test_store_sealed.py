@@ -332,3 +332,30 @@ def test_a_manifest_planning_other_runs_is_refused_before_a_resume_says_anything
     err = captured.err.strip().splitlines()
     assert len(err) == 1 and "planned runs are not those of the experiment" in err[0]
     assert captured.out == "" and tree_digest(copy) == before
+
+
+def test_a_store_made_by_another_model_is_not_resumed(reference, copy, monkeypatch, capsys):
+    """Runs of an older model (its code, data or calibrated values changed since) are never
+    mixed with new ones: resuming is refused in one line naming the store, before anything
+    is written, and the store is left as it was."""
+    from circsim.cli.main import main
+    from circsim.workbench import runner
+
+    exp, _ = reference
+    before = tree_digest(copy)
+    assert json.loads((copy / "manifest.json").read_text())["model"] == runner.model_fingerprint(True)
+    monkeypatch.setattr(runner, "model_fingerprint", lambda calibrated: "0123456789abcdef")
+    with pytest.raises(InputError, match="another version of the model"):
+        run_experiment(load_experiment(exp), copy, executor="serial", progress=False)
+    assert main(["batch", str(exp), "--out", str(copy), "--resume", "--executor", "serial", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "another version of the model" in err[0] and str(copy) in err[0]
+    assert tree_digest(copy) == before
+
+
+def test_the_model_fingerprint_covers_the_calibrated_values():
+    from circsim.sim.fingerprint import model_fingerprint
+    from circsim.sim.inputs import calibrated_values
+
+    assert model_fingerprint(False) == model_fingerprint(False)
+    assert (model_fingerprint(True) != model_fingerprint(False)) == bool(calibrated_values())

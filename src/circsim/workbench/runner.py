@@ -23,6 +23,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from ..errors import InputError
+from ..sim.fingerprint import model_fingerprint
 from ..sim.indicators import HEADLINE
 from ..sim.model import CirculationModel
 from .experiment import Experiment, Keep, RunSpec, build_scenario
@@ -216,7 +217,10 @@ def run_experiment(
     store = ResultStore(out)
     # the executor first: an unreachable scheduler leaves no store behind
     with make_executor(executor, workers, scheduler) as ex:
-        store.open_for(experiment.text, str(experiment.path), experiment.points, [r.plan for r in experiment.runs])
+        store.open_for(
+            experiment.text, str(experiment.path), experiment.points, [r.plan for r in experiment.runs],
+            model_fingerprint(experiment.spec.calibrated),
+        )  # fmt: skip
         # a bounded window of submitted runs: results are recorded as they finish and
         # a serial executor records each run before starting the next
         window = 1 if executor == "serial" else 2 * (workers or os.cpu_count() or 1)
@@ -247,7 +251,7 @@ def run_experiment(
 def check_resume(experiment: Experiment, store: ResultStore) -> None:
     """An existing store to run ``experiment`` into must hold this experiment and exactly
     its planned runs: InputError otherwise (for a batch to check before it says anything)."""
-    store.check_same_experiment(experiment.text)
+    store.check_same_experiment(experiment.text, model_fingerprint(experiment.spec.calibrated))
     store_plan(experiment, store)
 
 

@@ -140,14 +140,17 @@ class ResultStore:
         self._lock_file: IO[str] | None = None  # held while this object writes the store
 
     # --- writing -----------------------------------------------------------------
-    def open_for(self, experiment_text: str, source: str, design: list[dict], runs: list[dict]) -> list[str]:
-        """Create the store, or reopen it for the same experiment, and hold its write lock
-        until :meth:`close` (a second batch on the same store is refused). Returns the
+    def open_for(
+        self, experiment_text: str, source: str, design: list[dict], runs: list[dict], model: str = ""
+    ) -> list[str]:
+        """Create the store, or reopen it for the same experiment run by the same model
+        (``model``: :func:`circsim.sim.fingerprint.model_fingerprint`), and hold its write
+        lock until :meth:`close` (a second batch on the same store is refused). Returns the
         run ids already done whose parts are intact (damaged ones will run again).
         Nothing is written to a directory that is not a store of this experiment."""
         resuming = (self.path / MANIFEST).exists()
         if resuming:
-            self.check_same_experiment(experiment_text)
+            self.check_same_experiment(experiment_text, model)
         elif self.path.exists() and (not self.path.is_dir() or any(p.name != LOCK for p in self.path.iterdir())):
             raise InputError(
                 "is not empty (or not a directory) and holds no result store",
@@ -156,7 +159,7 @@ class ResultStore:
             )
         self._lock()
         if resuming:
-            self.check_same_experiment(experiment_text)  # again, now that no one else writes
+            self.check_same_experiment(experiment_text, model)  # again, now that no one else writes
             self._check_part_folders()
             self._clean_temporary_files()
             self._drop_torn_line()
@@ -171,6 +174,7 @@ class ResultStore:
             "design": design,
             "circsim_version": __version__,
             "git_commit": git_commit(),
+            "model": model,
             "started": now(),
             "runs": {r["run_id"]: r for r in runs},
         }
@@ -212,15 +216,25 @@ class ResultStore:
         """The additions of replicates to the plan, oldest first (see :meth:`add_replicates`)."""
         return self.manifest.get("extensions", [])
 
-    def check_same_experiment(self, experiment_text: str) -> None:
-        """InputError unless the store holds the results of this experiment text and can be
-        resumed (written with checksums)."""
+    def check_same_experiment(self, experiment_text: str, model: str) -> None:
+        """InputError unless the store holds the results of this experiment text, run by
+        this model (code, input data and calibrated values: ``model``), and can be resumed
+        (written with checksums)."""
         self.load()
         if self.manifest.get("experiment", {}).get("content") != experiment_text:
             raise InputError(
                 "the store holds the results of a different experiment",
                 source=str(self.path),
                 allowed="a new --out directory, or the same experiment file to resume",
+            )
+        if self.manifest.get("model") != model:
+            raise InputError(
+                "the store's runs were made by another version of the model (its code, input data "
+                "or calibrated values have changed since): resuming would mix two models",
+                source=str(self.path),
+                key="model",
+                value=self.manifest.get("model", "not recorded"),
+                allowed=f"a new --out directory, or delete the store to run it again with this model ({model})",
             )
         if not self.sealed:
             raise InputError(
