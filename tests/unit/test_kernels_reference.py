@@ -588,52 +588,44 @@ def foreign_pull_reference(p: People, rows: np.ndarray, partners: research_kerne
 
 
 @on_random_populations
-def test_international_shares(case):
+def test_coauthorship(case):
+    """The one pass of step 8 against numpy: the pull of the foreign pools, the
+    international share, what is stored in the population, and the sums by country."""
     pop, rng = random_population(case)
-    p, partners = pop.people, random_partners(rng, case.countries)
+    p, c, partners = pop.people, case.countries, random_partners(rng, case.countries)
     rows = rows_of(rng, is_post(p.sector))
-    f = foreign_pull_reference(p, rows, partners).sum(axis=1)
-    pulls = research_kernels.foreign_pulls(p, rows, partners)
-    np.testing.assert_allclose(pulls, f, rtol=1e-12, atol=1e-12)
-    den = partners.pool[p.country[rows]] + f
-    q = np.where(den > 0, f / np.where(den > 0, den, 1.0), 0.0)
-    expected = (F32(1) - (F32(1) - q.astype(F32)) ** F32(partners.coauthors)).astype(F32)
-    got = research_kernels.international_shares(p, rows, pulls, partners)
-    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
-
-
-@on_random_populations
-def test_store_production(case):
-    pop, rng = random_population(case)
-    rows = rows_of(rng, is_post(pop.sector))
     out = research_kernels.Production(
-        rng.integers(0, case.countries * N_POST, rows.size),
-        rng.exponential(1.0, rows.size),
-        small_floats(rng, rows.size) / F32(3),
-        rng.standard_normal(rows.size, dtype=F32),
+        rng.integers(0, c * N_POST, rows.size), rng.exponential(1.0, rows.size), rng.standard_normal(rows.size, dtype=F32)
     )
-    w = research_kernels.ImpactWeights(
-        rng.normal(0, 1, case.countries * N_POST), *(F32(x) for x in rng.normal(0, 1, 3))
-    )
-    e = copy_of(pop.people)
+    w = research_kernels.ImpactWeights(rng.normal(0, 1, c * N_POST), *(F32(x) for x in rng.normal(0, 1, 3)))
+    f = foreign_pull_reference(p, rows, partners).sum(axis=1)
+    den = partners.pool[p.country[rows]] + np.maximum(f, 0)
+    q = np.where(den > 0, np.maximum(f, 0) / np.where(den > 0, den, 1.0), 0.0)
+    intl = (F32(1) - (F32(1) - q.astype(F32)) ** F32(partners.coauthors)).astype(F32)
+    e = copy_of(p)
     e.papers[:] = 0
     e.papers[rows] = out.papers
     e.papers_cum[rows] = e.papers_cum[rows].astype(np.float64) + out.papers
-    e.impact[rows] = ((w.base[out.cell] + w.talent * e.talent[rows]) + w.international * out.intl) + w.noise * out.noise
-    e.intl[rows] = out.intl
-    research_kernels.store_production(pop.people, rows, out, w)
-    assert_same_people(pop.people, e)
-
-
-@on_random_populations
-def test_weighted_ties(case):
-    pop, rng = random_population(case)
-    p, c = pop.people, case.countries
-    rows = rows_of(rng, is_post(p.sector))
-    weights = rng.exponential(1.0, rows.size)
-    expected = np.zeros((c, c))
-    np.add.at(expected, p.country[rows], weights[:, None] * p.ties[:, rows].T.astype(np.float64))
-    np.testing.assert_allclose(research_kernels.weighted_ties(p, rows, weights), expected, rtol=1e-12, atol=1e-12)
+    e.impact[rows] = ((w.base[out.cell] + w.talent * e.talent[rows]) + w.international * intl) + w.noise * out.noise
+    e.intl[rows] = intl
+    got = research_kernels.coauthorship(p, rows, out, partners, w)
+    # the stored values (float32): intl and impact to float32 rounding of a float32 power
+    np.testing.assert_allclose(p.intl, e.intl, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(p.impact, e.impact, rtol=1e-5, atol=1e-5)
+    for name in ("papers", "papers_cum"):
+        assert_same(getattr(p, name), getattr(e, name), name)
+    country = p.country[rows].astype(np.int64)
+    papers = p.papers[rows].astype(np.float64)
+    coauthored = papers * p.intl[rows]
+    weights = coauthored / np.maximum(f, 1e-300)
+    assert_same(got.country, country)
+    assert_same(got.papers, papers)
+    assert_same(got.impact, p.impact[rows])
+    expected_sums = np.vstack([np.bincount(country, v, c) for v in (papers, coauthored, weights)])
+    np.testing.assert_allclose(got.sums, expected_sums, rtol=1e-9, atol=1e-12)
+    ties = np.zeros((c, c))
+    np.add.at(ties, country, weights[:, None] * p.ties[:, rows].T.astype(np.float64))
+    np.testing.assert_allclose(got.ties, ties, rtol=1e-9, atol=1e-12)
 
 
 @on_random_populations

@@ -131,8 +131,8 @@ def test_country_output_adds_up(tiny):
     ties(tiny.pop)[:30, US] = 1.0
     ties(tiny.pop)[30:, JP] = 0.5
     start_policy_year(tiny)
-    rows, pulls, pools = research.produce(tiny)
-    out = research.country_output(tiny, rows, pulls, pools)
+    _, output, pools = research.produce(tiny)
+    out = research.country_output(output, pools)
     pop = tiny.pop
     assert out["papers"][JP] == pytest.approx(pop.papers[:30].sum(), rel=1e-5)
     assert out["papers"][US] == pytest.approx(pop.papers[30:].sum(), rel=1e-5)

@@ -142,8 +142,8 @@ def research_production(m: CirculationModel, now: YearState) -> None:
     """8. Papers, impact, country output and network, ties and standing, topic
     diffusion; the year's counters; the career's attractiveness for doctoral intake."""
     log, p = now.log, m.p
-    producing, pulls, pools = research.produce(m)
-    log.output = research.country_output(m, producing, pulls, pools)
+    _, output, pools = research.produce(m)
+    log.output = research.country_output(output, pools)
     log.centrality = research.eigenvector_centrality(log.output["collab"])
     research.update_ties(m)
     demography.end_of_year_counters(m)

@@ -41,7 +41,7 @@ ACADEMIC = np.array([1.0, 1.0, 0.0, 0.0, 0.0])  # post columns that are academic
 
 def partners(m: CirculationModel, papers_by_country: np.ndarray) -> research_kernels.Partners:
     """This year's partner pools: each country's fractional papers to the pool
-    elasticity, and the weights of ties (:func:`research_kernels.international_shares`)."""
+    elasticity, and the weights of ties (:func:`research_kernels.coauthorship`)."""
     p = m.p
     return research_kernels.Partners(
         pool=np.maximum(papers_by_country, 0.0) ** p.partner_pool_elasticity,
@@ -51,9 +51,10 @@ def partners(m: CirculationModel, papers_by_country: np.ndarray) -> research_ker
     )
 
 
-def produce(m: CirculationModel) -> tuple[np.ndarray, np.ndarray, research_kernels.Partners]:
+def produce(m: CirculationModel) -> tuple[np.ndarray, research_kernels.Output, research_kernels.Partners]:
     """Papers, impact and international co-authorship of every post holder this year.
-    Returns the producing rows, their foreign pulls and the year's partner pools."""
+    Returns the producing rows, their output with its sums by country, and the year's
+    partner pools."""
     pop, p, ca, rng = m.pop, m.p, m.this_year.countries, m.rng
     rows = post_holders(pop.people, False)
     # country x sector terms once, then one lookup per researcher
@@ -76,14 +77,12 @@ def produce(m: CirculationModel) -> tuple[np.ndarray, np.ndarray, research_kerne
     papers = np.exp(log_papers)
     # co-authors are drawn from this year's output at home and abroad
     pools = partners(m, np.bincount(cell // N_POST, papers, minlength=m.n_countries))
-    pulls = research_kernels.foreign_pulls(pop.people, rows, pools)
-    intl = research_kernels.international_shares(pop.people, rows, pulls, pools)
-    output = research_kernels.Production(cell, papers, intl, rng.standard_normal(rows.size, dtype=np.float32))
+    production = research_kernels.Production(cell, papers, rng.standard_normal(rows.size, dtype=np.float32))
     impact_weights = research_kernels.ImpactWeights(
         impact_base, np.float32(p.impact_talent), np.float32(p.impact_international), np.float32(p.impact_noise)
     )
-    research_kernels.store_production(pop.people, rows, output, impact_weights)
-    return rows, pulls, pools
+    output = research_kernels.coauthorship(pop.people, rows, production, pools, impact_weights)
+    return rows, output, pools
 
 
 def update_ties(m: CirculationModel) -> None:
@@ -124,28 +123,21 @@ def top_threshold(impact: np.ndarray, papers: np.ndarray, share: float = 0.10, b
     return float(edges[min(k, bins - 1)])
 
 
-def country_output(
-    m: CirculationModel, rows: np.ndarray, pulls: np.ndarray, pools: research_kernels.Partners
-) -> dict[str, np.ndarray]:
+def country_output(out: research_kernels.Output, pools: research_kernels.Partners) -> dict[str, np.ndarray]:
     """Per-country papers, top-10% papers, internationally co-authored papers, and the
-    collaboration matrix (expected co-authored papers between country pairs)."""
-    pop, n = m.pop, m.n_countries
-    country = pop.country[rows].astype(np.int64)
-    papers = pop.papers[rows].astype(np.float64)
-    impact = pop.impact[rows]
-    coauth = papers * pop.intl[rows]
+    collaboration matrix (expected co-authored papers between country pairs), from the
+    year's output (:func:`produce`)."""
+    n = pools.pool.size
     # each researcher's co-authored papers spread over the partner countries in proportion
     # to their pull, (base + per_tie * tie) * pool, summed by country of work
-    weights = coauth / np.maximum(pulls, 1e-300)
-    ties = research_kernels.weighted_ties(pop.people, rows, weights)
-    coauthored = pools.pool[None, :] * (pools.base * np.bincount(country, weights, n)[:, None] + pools.per_tie * ties)
+    coauthored = pools.pool[None, :] * (pools.base * out.sums[2][:, None] + pools.per_tie * out.ties)
     np.fill_diagonal(coauthored, 0.0)
-    top = impact >= top_threshold(impact, papers)
+    top = out.impact >= top_threshold(out.impact, out.papers)
     return {
         "coauthored": coauthored,  # [c, d]: c's internationally co-authored papers with partners in d
-        "papers": np.bincount(country, papers, n),
-        "top10": np.bincount(country, papers * top, n),
-        "intl": np.bincount(country, coauth, n),
+        "papers": out.sums[0],
+        "top10": np.bincount(out.country, out.papers * top, n),
+        "intl": out.sums[1],
         "collab": coauthored + coauthored.T,  # symmetric collaboration network
     }
 

@@ -54,54 +54,11 @@ class Partners(NamedTuple):
     coauthors: float  # co-authors per paper (authors per paper - 1)
 
 
-@jit
-def foreign_pulls(people: People, rows: np.ndarray, partners: Partners) -> np.ndarray:
-    """Per post holder in ``rows`` (working in ``c``), the pull of the foreign pools:
-    ``sum over d != c of (base + per_tie * ties[d, r]) * pool[d]`` (float64). Computed as
-    the sum over every country minus the own country's term, the sum taken country by
-    country over the rows so that the country-major ties are read in order (no branch)."""
-    country, ties = people.country, people.ties
-    pool, base, per_tie = partners.pool, partners.base, partners.per_tie
-    total = 0.0
-    for d in range(pool.size):
-        total += base * pool[d]
-    out = np.empty(rows.size)
-    for j in range(rows.size):
-        r = rows[j]
-        c = country[r]
-        out[j] = total - (base + per_tie * np.float64(ties[c, r])) * pool[c]
-    for d in range(ties.shape[0]):
-        weight = per_tie * pool[d]
-        for j in range(rows.size):
-            out[j] += weight * np.float64(ties[d, rows[j]])
-    return out
-
-
-@jit
-def international_shares(people: People, rows: np.ndarray, pulls: np.ndarray, partners: Partners) -> np.ndarray:
-    """Per post holder in ``rows`` (working in ``c``, with the foreign pull ``F`` of
-    :func:`foreign_pulls`): the probability that a paper has a co-author abroad, each of
-    its ``coauthors`` co-authors being foreign with probability ``q = F / (pool[c] + F)``::
-
-        intl = 1 - (1 - q) ** coauthors     (q and the power in float32)
-    """
-    country = people.country
-    out = np.empty(rows.size, np.float32)
-    one, coauthors = np.float32(1.0), np.float32(partners.coauthors)  # float32 power: 2-3 times faster
-    for j in range(rows.size):
-        f = max(pulls[j], 0.0)  # a difference of sums: may be a rounding error below 0
-        den = partners.pool[country[rows[j]]] + f
-        q = np.float32(f / den) if den > 0 else np.float32(0.0)
-        out[j] = one - (one - q) ** coauthors
-    return out
-
-
 class Production(NamedTuple):
-    """This year's output of the producing rows, one entry each."""
+    """This year's output of the producing rows, one entry each, before co-authorship."""
 
     cell: np.ndarray  # country * N_POST + post column
     papers: np.ndarray  # float64
-    intl: np.ndarray  # float32 share co-authored abroad
     noise: np.ndarray  # float32 standard normal impact noise
 
 
@@ -114,52 +71,84 @@ class ImpactWeights(NamedTuple):
     noise: np.float32
 
 
-@jit
-def store_production(people: People, rows: np.ndarray, out: Production, w: ImpactWeights) -> None:
-    """Write this year's papers (zero for everyone else), cumulative papers, impact and
-    international share of ``rows`` into the population, in place::
+class Output(NamedTuple):
+    """What the country sums of step 8 need: per producing row its country, papers and
+    impact as stored (float32 values), and per country the sums."""
 
-        papers[:] = 0; papers[rows] = out.papers
-        papers_cum[rows] = papers_cum[rows].astype(np.float64) + out.papers
-        impact[rows] = ((w.base[out.cell] + w.talent * talent[rows]) + w.international * out.intl)
-                       + w.noise * out.noise
-        intl[rows] = out.intl
+    country: np.ndarray  # (rows,) int64
+    papers: np.ndarray  # (rows,) float64 values of the stored float32 papers
+    impact: np.ndarray  # (rows,) float32
+    sums: np.ndarray  # (3, C) float64: papers, internationally co-authored papers, pull weights
+    ties: np.ndarray  # (C, C) float64: pull weights times ties, country of work x partner
+
+
+@jit
+def coauthorship(people: People, rows: np.ndarray, out: Production, partners: Partners, w: ImpactWeights) -> Output:
+    """International co-authorship, impact and this year's output of ``rows``, written into
+    the population in place, and their sums by country, in one pass over the rows.
+
+    Per row ``j`` (``r = rows[j]``, working in ``c``)::
+
+        F     = sum over d != c of (base + per_tie * ties[d, r]) * pool[d]    (float64: the
+                base over every pool minus the own term, then the tie terms in country order)
+        q     = F / (pool[c] + F)  (an F below 0 by rounding counts as 0)
+        intl  = 1 - (1 - q) ** coauthors                                     (float32)
+        papers[:] = 0; papers[r] = out.papers[j]; papers_cum[r] += out.papers[j]
+        impact[r] = ((w.base[cell] + w.talent * talent[r]) + w.international * intl) + w.noise * noise
+        intl[r]   = intl
+        p = float64(papers[r]) (the stored value); coauthored = p * intl; weight = coauthored / max(F, 1e-300)
+        sums[:, c] += (p, coauthored, weight); ties_out[c, d] += weight * ties[d, r]
+
+    The sums accumulate in row order, as ``np.bincount`` does. ``weight`` spreads each
+    researcher's co-authored papers over the partner countries in proportion to their pull.
     """
-    papers_now, papers_cum, impact, intl_now, talent = (
-        people.papers,
-        people.papers_cum,
-        people.impact,
-        people.intl,
-        people.talent,
+    country, ties, talent = people.country, people.ties, people.talent
+    papers_now, papers_cum, impact, intl_now = people.papers, people.papers_cum, people.impact, people.intl
+    pool, base, per_tie = partners.pool, partners.base, partners.per_tie
+    n_c = ties.shape[0]
+    total = 0.0
+    for d in range(n_c):
+        total += base * pool[d]
+    tie_weight = np.empty(n_c)
+    for d in range(n_c):
+        tie_weight[d] = per_tie * pool[d]
+    one, coauthors = np.float32(1.0), np.float32(partners.coauthors)  # float32 power: 2-3 times faster
+    result = Output(
+        np.empty(rows.size, np.int64),
+        np.empty(rows.size),
+        np.empty(rows.size, np.float32),
+        np.zeros((3, n_c)),
+        np.zeros((n_c, n_c)),
     )
-    cell, papers, intl, noise = out.cell, out.papers, out.intl, out.noise
     papers_now[:] = 0.0
     for j in range(rows.size):
         r = rows[j]
-        papers_now[r] = papers[j]
-        papers_cum[r] = np.float64(papers_cum[r]) + papers[j]
+        c = country[r]
+        pull = total - (base + per_tie * np.float64(ties[c, r])) * pool[c]
+        for d in range(n_c):
+            pull += tie_weight[d] * np.float64(ties[d, r])
+        f = max(pull, 0.0)
+        den = pool[c] + f
+        q = np.float32(f / den) if den > 0 else np.float32(0.0)
+        share = one - (one - q) ** coauthors
+        papers_now[r] = out.papers[j]
+        papers_cum[r] = np.float64(papers_cum[r]) + out.papers[j]
         impact[r] = (
-            (w.base[cell[j]] + np.float64(w.talent * talent[r])) + np.float64(w.international * intl[j])
-        ) + np.float64(w.noise * noise[j])
-        intl_now[r] = intl[j]
-
-
-@jit
-def weighted_ties(people: People, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """(country of work x partner country) sums of ``weights`` times ties over the rows::
-
-        T[c, d] = sum over j with country[rows[j]] == c of weights[j] * ties[d, rows[j]]
-
-    (float64), summed country by country over the rows, so the country-major ties are
-    read in order."""
-    country, ties = people.country, people.ties
-    n_c = ties.shape[0]
-    out = np.zeros((n_c, n_c))
-    for d in range(n_c):
-        for j in range(rows.size):
-            r = rows[j]
-            out[country[r], d] += weights[j] * np.float64(ties[d, r])
-    return out
+            (w.base[out.cell[j]] + np.float64(w.talent * talent[r])) + np.float64(w.international * share)
+        ) + np.float64(w.noise * out.noise[j])
+        intl_now[r] = share
+        p = np.float64(papers_now[r])
+        coauthored = p * np.float64(share)
+        weight = coauthored / max(pull, 1e-300)
+        result.country[j] = c
+        result.papers[j] = p
+        result.impact[j] = impact[r]
+        result.sums[0, c] += p
+        result.sums[1, c] += coauthored
+        result.sums[2, c] += weight
+        for d in range(n_c):
+            result.ties[c, d] += weight * np.float64(ties[d, r])
+    return result
 
 
 class TieGrowth(NamedTuple):
