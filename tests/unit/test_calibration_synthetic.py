@@ -172,7 +172,8 @@ def test_the_period_fold_predicts_later_targets_from_earlier_ones(tmp_path):
                        simulate=_simulator(cal, _kfold_response, calls=calls))  # fmt: skip
     period = result.period.set_index("target")
     assert list(period.index) == ["papers JP 2007", "papers JP 2008"]
-    assert period.loc["papers JP 2007", "out_of_sample_holds"] and not period.loc["papers JP 2008", "out_of_sample_holds"]
+    assert period.loc["papers JP 2007", "out_of_sample_holds"]
+    assert not period.loc["papers JP 2008", "out_of_sample_holds"]
     assert (result.period_fold["held_out"], result.period_fold["held_out_hold"]) == (2, 1)
     assert calls[-2:] == ["holdout/after-2006/wave-2", "holdout/after-2006/confirm"]
     written = tomllib.loads(calibrated_toml(result, "test"))["provenance"]

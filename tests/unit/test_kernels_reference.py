@@ -595,7 +595,9 @@ def test_coauthorship(case):
     p, c, partners = pop.people, case.countries, random_partners(rng, case.countries)
     rows = rows_of(rng, is_post(p.sector))
     out = research_kernels.Production(
-        rng.integers(0, c * N_POST, rows.size), rng.exponential(1.0, rows.size), rng.standard_normal(rows.size, dtype=F32)
+        rng.integers(0, c * N_POST, rows.size),
+        rng.exponential(1.0, rows.size),
+        rng.standard_normal(rows.size, dtype=F32),
     )
     w = research_kernels.ImpactWeights(rng.normal(0, 1, c * N_POST), *(F32(x) for x in rng.normal(0, 1, 3)))
     f = foreign_pull_reference(p, rows, partners).sum(axis=1)

@@ -206,7 +206,7 @@ def _period_lines(result: CalibrationResult) -> list[str]:
     return [
         "",
         f"Forward in time: calibrated on the {f['fitted']} targets up to {after}, {f['held_out_hold']} of the "
-        f"{f['held_out']} later targets hold ({f['fitted_hold']} of the fitted ones; {f['runs']} runs; "
+        f"{f['held_out']} later targets hold ({f['fitted_hold']} of the {f['fitted']} fitted ones; {f['runs']} runs; "
         "`holdout-period.csv`). By group: "
         + ", ".join(f"{g} {int(r['sum'])} of {int(r['size'])}" for g, r in by_group.iterrows())
         + ".",
