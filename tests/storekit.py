@@ -101,7 +101,7 @@ def synthetic_store(
     ]  # fmt: skip
     store = ResultStore(path)
     design = [{"point": p, "values": values_of[p]} for p in points]
-    assert store.open_for(experiment, "exp.toml", design, runs) == []
+    assert store.open_for(experiment, "exp.toml", design, runs, model="synthetic") == []
     if not done:
         return store
     for meta in runs:

@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from circsim.errors import InputError, ResourceError
+from circsim.sim.fingerprint import model_fingerprint
 from circsim.workbench import store as store_module
 from circsim.workbench.experiment import load_experiment
 from circsim.workbench.runner import make_executor, run_experiment
@@ -166,7 +167,7 @@ def test_a_second_writer_is_refused_while_the_first_holds_the_store(reference, c
     exp, _ = reference
     first = ResultStore(copy)
     experiment = load_experiment(exp)
-    first.open_for(experiment.text, str(exp), experiment.points, [])
+    first.open_for(experiment.text, str(exp), experiment.points, [], model_fingerprint(experiment.spec.calibrated))
     try:
         with pytest.raises(InputError, match="being written by another circsim batch"):
             run_experiment(experiment, copy, executor="serial", progress=False)

@@ -141,7 +141,7 @@ class ResultStore:
 
     # --- writing -----------------------------------------------------------------
     def open_for(
-        self, experiment_text: str, source: str, design: list[dict], runs: list[dict], model: str = ""
+        self, experiment_text: str, source: str, design: list[dict], runs: list[dict], model: str
     ) -> list[str]:
         """Create the store, or reopen it for the same experiment run by the same model
         (``model``: :func:`circsim.sim.fingerprint.model_fingerprint`), and hold its write
