@@ -4,13 +4,15 @@ Per researcher holding a post (fractional papers per year: a paper's credit is s
 among its authors, so a researcher's share of the papers does not grow with team size)::
 
     papers = base * sector_weight * exp(w_talent*talent + w_stab*[permanent])
-             * (research_time/0.4)**e_rt * funding**(e_fund*[academic])
+             * (research_time/0.4)**e_rt * fund**e_fund
     q      = F / (pool[c] + F),  F = sum over d != c of (base_d + w_tie*ties[d]) * pool[d]
     intl   = 1 - (1 - q)**(authors(year) - 1)        (a paper with a co-author abroad)
-    impact = w_t*talent + w_intl*intl + w_rt*research_time + w_f*log funding*[academic] + noise
+    impact = w_t*talent + w_intl*intl + w_rt*research_time + w_f*log fund + noise
 
-where ``pool[d]`` is country d's output this year to the power ``partner_pool_elasticity``
-and ``authors(year)`` the world's mean authors per paper (a data series): co-authors come
+where ``fund`` is the academic money per academic on academic posts (``funding_rel``)
+and the country's money level and HERD trend on the others (``research_money``),
+``pool[d]`` is country d's output this year to the power ``partner_pool_elasticity`` and
+``authors(year)`` the world's mean authors per paper (a data series): co-authors come
 from the partner pools at home and abroad, so a large system finds more of them at home,
 ties with a country draw more of them from it, and growing teams bring more of them.
 
