@@ -111,7 +111,8 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     # received as MEXT counts them: long visits hosted, and from FY2010 the postdocs and
     # research fellows who came from abroad (here: arrivals on fixed-term academic and
     # government posts)
-    hosted = (sector[rows] == Sector.ACAD_FIXED) | (sector[rows] == Sector.GOVERNMENT)
+    s1 = sector[rows]
+    hosted = (s1 == Sector.ACAD_FIXED) | (s1 == Sector.GOVERNMENT)
     v["visits_received_long"] = (_count(pop.visit_dest[log.visits], n) + _count(c1[hosted], n)) * s
     v["return_rate"] = _share(_count(c1[(c1 == home) & was_researching], n), log.nationals_abroad_start)
     v["exits_from_research"] = _count(log.exit_country, n) * s
