@@ -35,6 +35,8 @@ ALL_LEVERS = {
     "levers.doctoral_stipends.start_year": 2012,
     "levers.phd_careers.start_year": 2012,
     "levers.startup_support.start_year": 2012,
+    "levers.joint_programme.start_year": 2012,
+    "levers.university_fund.start_year": 2012,
 }
 
 

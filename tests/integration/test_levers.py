@@ -14,9 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from circsim.errors import InputError
 from circsim.sim.levers import LEVER_NAMES
 from circsim.sim.model import CirculationModel
-from circsim.sim.sectors import Sector
+from circsim.sim.sectors import Sector, is_academic
 from simkit import CODES, JP, run, seed_mean, series, window_mean
 
 SEEDS = (1, 2, 3)
@@ -37,6 +38,8 @@ SETTINGS: dict[str, dict] = {
     "doctoral_stipends": {"stipends": 1e6, "intake_effect": 2.0},
     "phd_careers": {"hiring_bonus": 3.0, "access_multiplier": 3.0},
     "startup_support": {"yen_per_year": 1e11},
+    "joint_programme": {"teams_per_year": 20000},
+    "university_fund": {"yen_per_year": 1e12},
 }
 
 
@@ -208,6 +211,11 @@ def test_embassy_fellows_raise_visibility_of_home_vacancies_and_returns(paired):
         assert np.all(jp_state(b).home_visibility_abroad == 0)
         assert vis.max() > 0 and np.all(vis >= 0) and np.all(vis <= 1.0)
         assert np.all(jp_state(v).home_tie_gain_abroad >= 0) and jp_state(v).home_tie_gain_abroad.max() > 0
+        watch = jp_state(v).topic_watch
+        assert np.all(jp_state(b).topic_watch == 0)
+        assert watch.max() > 0 and np.all(watch <= SETTINGS["embassy_fellows"].get("intelligence_gain", 0.05))
+        # the watch is on the hosts where the fellows are, in the same proportions as visibility
+        np.testing.assert_array_equal(watch > 0, jp_state(v).home_visibility_abroad > 0)
     base, lever, diffs = effect(paired, "embassy_fellows", "return_rate")
     assert lever > base
     assert sum(d > 0 for d in diffs) >= 2
@@ -288,3 +296,56 @@ def test_phd_careers_open_non_academic_posts_to_phds(paired):
         )
 
     assert nonacademic(paired("phd_careers")) > nonacademic(paired(None)) + 0.1
+
+
+# --- science-diplomacy levers -------------------------------------------------------------------
+
+MEMBERS = [CODES.index(c) for c in ("UK", "DE", "FR")]
+
+
+def _ties_with_members(m: CirculationModel) -> float:
+    """Mean tie with the programme's members (strongest of them) of academics in Japan."""
+    pop = m.pop
+    rows = np.flatnonzero(~pop.gone & (pop.country == JP) & is_academic(pop.sector))
+    return float(np.asarray(pop.ties[MEMBERS][:, rows]).max(axis=0).mean())
+
+
+def test_joint_programme_builds_ties_and_coauthorship_with_its_members(paired):
+    base, lever = paired(None), paired("joint_programme")
+    for b, v in zip(base, lever, strict=True):
+        assert _ties_with_members(v) > 1.5 * _ties_with_members(b)
+        assert jp_state(v).lever_cost_yen["joint_programme"] == pytest.approx(1.2e9 + 20000 * 3 * 2.0e7)
+    # co-authored papers of researchers in Japan with partners in the member countries
+    with_members = [
+        [m.this_year.log.output["coauthored"][JP, MEMBERS].sum() for m in models] for models in (base, lever)
+    ]
+    assert all(v > 1.2 * b for b, v in zip(*with_members, strict=True)), with_members
+    _, _, diffs = effect(paired, "joint_programme", "intl_coauthorship_share")
+    assert all(d > 0 for d in diffs)
+
+
+def test_university_fund_adds_permanent_posts_and_research_time(paired):
+    base, lever = paired(None), paired("university_fund")
+    posts = 1e12 * 0.5 / 1e7 / SCALE  # agent units
+    for b, v in zip(base, lever, strict=True):
+        assert jp_state(v).extra_posts[Sector.ACAD_PERM] == pytest.approx(
+            jp_state(b).extra_posts[Sector.ACAD_PERM] + posts
+        )
+        assert jp_state(v).research_time_share > jp_state(b).research_time_share + 0.05
+        assert jp_state(v).foreign_permanent_penalty < jp_state(b).foreign_permanent_penalty
+    _, _, diffs = effect(paired, "university_fund", "researchers_acad_perm")
+    assert all(d > 0.5 * posts * SCALE for d in diffs), diffs
+
+
+def test_university_fund_shares_cannot_exceed_the_grant():
+    with pytest.raises(InputError, match="post_share"):
+        CirculationModel(
+            rng=1, scale=3000, end_year=2006, **lever_overrides("university_fund", post_share=0.8, support_share=0.5)
+        )
+
+
+@pytest.mark.parametrize("member", ["XX", "JP"])
+def test_joint_programme_members_must_be_other_known_countries(member):
+    with pytest.raises(InputError, match=r"levers\.joint_programme\.members") as err:
+        CirculationModel(rng=1, scale=3000, end_year=2006, **lever_overrides("joint_programme", members=["UK", member]))
+    assert member in str(err.value)

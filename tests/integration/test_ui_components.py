@@ -27,7 +27,7 @@ from circsim.ui.indicator_plots import CHART_PANELS, PANEL_AXES, IndicatorChart,
 from circsim.ui.indicator_table import IndicatorTable, indicator_table
 from circsim.ui.server import ENV_ROOT, ENV_STORE
 from circsim.ui.server import main as ui_main
-from circsim.ui.settings_panel import SettingsPanel
+from circsim.ui.settings_panel import ControlWidget, SettingsPanel
 from simkit import CODES
 from uikit import image_spread, page_text
 
@@ -71,6 +71,22 @@ def test_every_lever_setting_has_a_control():
     assert fellows["levers.overseas_fellowships.fellows_per_year"].kind == "text"  # 0..1e6: typed, not slid
     assert fellows["levers.overseas_fellowships.duration_years"].kind == "slider_int"
     assert "(yen/year)" in fellows["levers.overseas_fellowships.cost_per_fellow_year_yen"].label
+
+
+def test_a_list_of_partner_countries_is_a_multiple_choice(ui_root):
+    members = next(c for c in lever_controls()["joint_programme"] if c.key.endswith(".members"))
+    assert members.kind == "multiselect" and members.default == ["UK", "DE", "FR"] and "US" in members.choices
+    settings = Settings.from_file(ui_root / "scenarios" / "baseline.toml")
+    seen = []
+    _box, rc = solara.render(ControlWidget(members, members.default, lambda k, val: seen.append((k, val)), None),
+                             handle_error=False)  # fmt: skip
+    rc.find(v.Select).widget.v_model = ["UK", "US"]
+    assert seen == [("levers.joint_programme.members", ["UK", "US"])]
+    settings.set(*seen[0])
+    settings.set("levers.joint_programme.enabled", True)
+    assert settings.scenario.levers.joint_programme.members == ["UK", "US"]
+    with pytest.raises(InputError, match=r"levers\.joint_programme\.members"):
+        settings.set("levers.joint_programme.members", [])
 
 
 def test_main_controls_and_units():

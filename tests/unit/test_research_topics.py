@@ -250,7 +250,7 @@ def test_eigenvector_centrality_of_a_ring_is_uniform():
 # --- topic diffusion -----------------------------------------------------------------------
 
 
-def _diffuse(coauthored, years=12, k_ext=0.35):
+def _diffuse(coauthored, years=12, k_ext=0.35, watch=None):
     p = ModelParams(
         topics_per_year=5,
         topic_diffusion_internal=1.0,
@@ -265,7 +265,7 @@ def _diffuse(coauthored, years=12, k_ext=0.35):
     papers = np.full(3, 100.0)
     frontier = np.array([1.0, 0.0, 0.0])  # topics are born in country 0
     for year in range(2000, 2000 + years):
-        td.step(year, coauthored, papers, frontier, rng, p)
+        td.step(year, coauthored, papers, frontier, rng, p, watch)
     return td.mean_lag(2000 + years - 1)
 
 
@@ -280,6 +280,23 @@ def test_topics_do_not_spread_without_ties():
     lag = _diffuse(np.zeros((3, 3)), years=14)
     assert lag[0] == 0.0
     assert np.isnan(lag[1]) and np.isnan(lag[2])
+
+
+def test_a_watch_on_the_frontier_shortens_the_watching_countrys_lag():
+    collab = np.array([[0.0, 20.0, 20.0], [20.0, 0.0, 0.0], [20.0, 0.0, 0.0]])
+    watch = np.zeros((3, 3))
+    watch[1, 0] = 0.2  # country 1 watches country 0's research (embassy fellows)
+    plain, watched = _diffuse(collab), _diffuse(collab, watch=watch)
+    assert watched[1] < plain[1] - 0.5
+    # country 2 moves only indirectly (country 0, the reference, hears back from country 1
+    # sooner), and far less
+    assert abs(plain[2] - watched[2]) < 0.1 * (plain[1] - watched[1])
+    # a watch on oneself is no channel
+    np.testing.assert_array_equal(_diffuse(collab, watch=5.0 * np.eye(3)), plain)
+    # the same watch as extra co-authorship: 0.2 of country 1's 100 papers
+    extra = collab.copy()
+    extra[1, 0] += 20.0
+    np.testing.assert_allclose(watched[1], _diffuse(extra)[1])
 
 
 def test_stronger_external_diffusion_shortens_lags():

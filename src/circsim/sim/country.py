@@ -51,6 +51,9 @@ class PolicyState:
     # information channels for nationals abroad, per host country (embassy fellows, contact window)
     home_visibility_abroad: np.ndarray | None = None  # extra visibility of home vacancies
     home_tie_gain_abroad: np.ndarray | None = None  # extra yearly tie gain with home
+    # watch on each host country's research (embassy fellows as intelligence): an extra
+    # channel by which new topics there reach home, in the units of a co-authorship share
+    topic_watch: np.ndarray | None = None
     lever_cost_yen: dict[str, float] = field(default_factory=dict)  # this year's cost of each active lever
 
 
@@ -149,6 +152,7 @@ class Country(mesa.Agent):
             money_trend=self.money_trend(year),
             home_visibility_abroad=np.zeros(len(self.model.regions)),
             home_tie_gain_abroad=np.zeros(len(self.model.regions)),
+            topic_watch=np.zeros(len(self.model.regions)),
         )
 
     def start_year(self, year: int) -> None:
@@ -207,6 +211,7 @@ class CountryArrays:
     market_posts: np.ndarray  # (C, S)
     home_visibility_abroad: np.ndarray  # (C home, C host)
     home_tie_gain_abroad: np.ndarray  # (C home, C host)
+    topic_watch: np.ndarray  # (C home, C host)
     mean_contract_years: np.ndarray
     pay_index: np.ndarray
     funding_rel: np.ndarray  # academic money per academic, relative

@@ -178,6 +178,16 @@ def country_params(scen: Scenario, source: str = "<scenario>") -> dict[str, Coun
                 value=lever.country,
                 allowed=", ".join(codes),
             )
+        others = [c for c in codes if c != lever.country]
+        for partner in lever.partners():
+            if partner not in others:
+                raise InputError(
+                    "unknown partner country",
+                    source=source,
+                    key=f"levers.{name}.{lever.partners_field}",
+                    value=partner,
+                    allowed=f"country codes other than the lever's own ({lever.country}): {', '.join(others)}",
+                )
     if scen.model.focal_country not in codes:
         raise InputError(
             "unknown country",

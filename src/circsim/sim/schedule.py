@@ -150,7 +150,7 @@ def research_production(m: CirculationModel, now: YearState) -> None:
     top = log.output["top10"]
     m.frontier_weight = top / top.sum() if top.sum() > 0 else m.frontier_weight
     if p.enable_topic_diffusion:
-        m.topics.step(m.year, log.output["coauthored"], log.output["papers"], top, m.rng, p)
+        m.topics.step(m.year, log.output["coauthored"], log.output["papers"], top, m.rng, p, now.countries.topic_watch)
     log.topic_lag = m.topics.mean_lag(m.year)
     demography.update_attractiveness(m, log)
 

@@ -26,7 +26,7 @@ from ..sim.params import CountryParams, ModelParams
 from ..sim.scenario import Scenario, apply_overrides, scenario_from_dict
 from ..workbench.catalog import bounds, is_experiment_file, lever_classes
 
-Kind = Literal["switch", "select", "slider_int", "slider_float", "text"]
+Kind = Literal["switch", "select", "multiselect", "slider_int", "slider_float", "text"]
 
 #: Run settings and mechanism switches shown on the live page (the rest stay at the scenario's values).
 MAIN_MODEL_PARAMS: tuple[str, ...] = (
@@ -104,6 +104,8 @@ def control_for(key: str, info: FieldInfo, default: Any, codes: tuple[str, ...])
         return Control(key, label, "select", default, choices=tuple(typing.get_args(ann)), help=help_text)
     if ann is str:
         return Control(key, label, "select", default, choices=codes, help=help_text)
+    if typing.get_origin(ann) is list:  # a list of country codes (a programme's members)
+        return Control(key, label, "multiselect", list(default), choices=codes, help=help_text)
     low, high = bounds(info)
     integer = ann is int
     size = max(abs(float(default)), 1.0)

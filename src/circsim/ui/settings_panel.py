@@ -42,6 +42,9 @@ def ControlWidget(control: Control, value: Any, apply: Callable[[str, Any], None
         solara.Switch(label=label, value=bool(value), on_value=lambda v: apply(key, v))
     elif control.kind == "select":
         solara.Select(label, value=str(value), values=list(control.choices), on_value=lambda v: apply(key, v))
+    elif control.kind == "multiselect":
+        solara.SelectMultiple(label, values=list(value), all_values=list(control.choices),
+                              on_value=lambda v: apply(key, list(v)))  # fmt: skip
     elif control.kind == "slider_int":
         solara.SliderInt(label, value=int(value), min=int(control.low), max=int(control.high),
                          on_value=lambda v: apply(key, int(v)))  # fmt: skip

@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict
 
 from .base import Lever
 from .doctoral_levers import DiversePhdCareers, DoctoralStipends
-from .funding_levers import BaseFunding, CompetitiveFunding, StartupSupport
-from .mobility_levers import ContactWindow, EmbassyFellows, OverseasFellowships
+from .funding_levers import BaseFunding, CompetitiveFunding, StartupSupport, UniversityFund
+from .mobility_levers import ContactWindow, EmbassyFellows, JointResearchProgramme, OverseasFellowships
 from .rules_levers import AdminLoadReduction, HiringValuesOverseas, OpenPermanentPosts
 
 
@@ -30,6 +30,8 @@ class Levers(BaseModel):
     doctoral_stipends: DoctoralStipends | None = None
     phd_careers: DiversePhdCareers | None = None
     startup_support: StartupSupport | None = None
+    joint_programme: JointResearchProgramme | None = None
+    university_fund: UniversityFund | None = None
 
     def active(self) -> dict[str, Lever]:
         """Levers present and enabled, by name, in a fixed order."""

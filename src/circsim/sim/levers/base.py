@@ -4,7 +4,7 @@ yearly ``apply`` that modifies the country's :class:`~circsim.sim.country.Policy
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,6 +25,13 @@ class Lever(BaseModel):
     def active(self, year: int) -> bool:
         """Whether the lever acts in ``year``."""
         return self.enabled and year >= self.start_year
+
+    #: the field that lists the countries the lever acts with besides its own, if any
+    partners_field: ClassVar[str | None] = None
+
+    def partners(self) -> list[str]:
+        """Country codes the lever acts with besides its own (none by default)."""
+        return list(getattr(self, self.partners_field)) if self.partners_field else []
 
     def ramp(self, year: int, target_year: int) -> float:
         """Fraction of the way from the start year to ``target_year`` (0..1, linear)."""

@@ -1,13 +1,14 @@
 """Funding levers: base-funding trajectory, competitive-funding trajectory and contract
-length, startup support."""
+length, startup support, the university fund."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from pydantic import Field
+import numpy as np
+from pydantic import Field, model_validator
 
-from ..sectors import Sector
+from ..sectors import Sector, is_academic
 from .base import Lever
 
 if TYPE_CHECKING:
@@ -80,4 +81,57 @@ class StartupSupport(Lever):
         posts = self.yen_per_year / self.cost_per_post_year_yen / m.p.scale
         ctry.state.extra_posts[Sector.STARTUP] += posts
         ctry.state.market_posts[Sector.STARTUP] += posts
+        return self.yen_per_year
+
+
+class UniversityFund(Lever):
+    """Endowment income for universities of international research excellence (Japan's
+    university fund of about 10 trillion yen, paying out from FY2024 [Kyodo-2025-UnivFund]).
+
+    The model has no universities, so the grant acts on the country's totals:
+    ``post_share`` of it pays permanent academic posts (lever posts on top of the funded
+    ones, filled by the ordinary academic hiring), ``support_share`` pays support staff
+    whose work frees research time (the academic research-time share rises by the
+    research FTE freed over the country's academics), and the fund's posts are open to
+    international hiring (the penalty on foreign nationals for permanent posts falls by
+    the fund posts' share of the country's permanent posts). The rest (doctoral support,
+    facilities) is paid but not modelled.
+    """
+
+    yen_per_year: float = Field(
+        2.78e10, ge=0, le=1e13,
+        description="yearly grants (278 億円: about 154 億円 to Tohoku [Kyodo-2025-UnivFund] and 124 億円 to the Institute of Science Tokyo [Yomiuri-2025-ScienceTokyo])",
+    )  # fmt: skip
+    post_share: float = Field(
+        0.5, ge=0, le=1,
+        description="share paying permanent posts; assumed (the grants go mainly to personnel costs [Jiji-2024-Tohoku])",
+    )  # fmt: skip
+    support_share: float = Field(
+        0.3, ge=0, le=1,
+        description="share paying support staff who free research time; assumed (Tohoku plans about 1,100 more support staff [Jiji-2024-Tohoku])",
+    )  # fmt: skip
+    cost_per_post_year_yen: float = Field(1.0e7, gt=0, description="cost of one permanent post a year; assumed")
+    cost_per_fte_year_yen: float = Field(
+        8.0e6, gt=0, description="support staff cost per full-time-equivalent of research time freed; assumed"
+    )
+
+    @model_validator(mode="after")
+    def _shares(self) -> UniversityFund:
+        if self.post_share + self.support_share > 1.0:
+            total = self.post_share + self.support_share
+            raise ValueError(f"post_share + support_share is {total:g}; allowed: at most 1 (shares of one grant)")
+        return self
+
+    def apply(self, m: CirculationModel, ctry: Country) -> float:
+        """Add the fund's permanent posts, free research time, open the posts abroad; cost
+        is the grant."""
+        s, pop = ctry.state, m.pop
+        posts = self.yen_per_year * self.post_share / self.cost_per_post_year_yen / m.p.scale  # agent units
+        s.extra_posts[Sector.ACAD_PERM] += posts
+        here = ~pop.gone & (pop.country == ctry.index)
+        academics = np.count_nonzero(here & is_academic(pop.sector)) * m.p.scale
+        freed = self.yen_per_year * self.support_share / self.cost_per_fte_year_yen
+        s.research_time_share = min(s.research_time_share + freed / max(academics, 1.0), 1.0)
+        permanent = np.count_nonzero(here & (pop.sector == Sector.ACAD_PERM)) + posts
+        s.foreign_permanent_penalty *= 1.0 - min(posts / max(permanent, 1.0), 1.0)
         return self.yen_per_year

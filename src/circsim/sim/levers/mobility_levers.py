@@ -1,15 +1,16 @@
-"""Mobility levers: overseas fellowships for young researchers, science & technology
-fellows at embassies, and a unified contact window for researchers abroad."""
+"""Mobility and collaboration levers: overseas fellowships for young researchers, science
+& technology fellows at embassies, a unified contact window for researchers abroad, and
+association to a multinational joint research programme."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field
 
 from ..groups import categorical_rows, stochastic_round
-from ..sectors import Sector, is_post
+from ..sectors import Sector, is_academic, is_post
 from .base import Lever
 
 if TYPE_CHECKING:
@@ -71,8 +72,7 @@ class OverseasFellowships(Lever):
         n = min(int(stochastic_round(self.fellows_per_year / m.p.scale, rng)), eligible.size)
         if n == 0:
             return eligible[:0]
-        rank = pop.talent[eligible] + 0.5 * rng.standard_normal(eligible.size)
-        rows = eligible[np.argsort(-rank)[:n]]
+        rows = _competitive_pick(m, eligible, n)
         weights = pop.ties[:, rows].T + m.frontier_weight[None, :]
         weights[:, home] = 0.0
         host = categorical_rows(weights, rng).astype(np.int8)
@@ -96,6 +96,13 @@ class OverseasFellowships(Lever):
         )
 
 
+def _competitive_pick(m: CirculationModel, eligible: np.ndarray, n: int) -> np.ndarray:
+    """The ``n`` of ``eligible`` a competitive selection picks: ranked by talent with a
+    noisy review."""
+    rank = m.pop.talent[eligible] + 0.5 * m.rng.standard_normal(eligible.size)
+    return eligible[np.argsort(-rank)[:n]]
+
+
 def _saturating(fellows: np.ndarray, half: float) -> np.ndarray:
     return 1.0 - np.exp(-fellows / half)
 
@@ -103,12 +110,21 @@ def _saturating(fellows: np.ndarray, half: float) -> np.ndarray:
 class EmbassyFellows(Lever):
     """Science & technology fellows at embassies. Allocated to host countries in
     proportion to the nationals working or looking for work there, they raise the visibility of home
-    vacancies to those nationals and strengthen their ties with home, saturating with
-    the number of fellows per host."""
+    vacancies to those nationals and strengthen their ties with home, and, as an
+    intelligence function that follows the host's research, open a channel by which new
+    topics there reach home (topic diffusion, step 8), each saturating with the number
+    of fellows per host. MOFA had S&T fellows at 6 missions and S&T officers at 53 in
+    2022-23 [MOFA-ST-Fellows-2023]."""
 
     fellows: int = Field(30, ge=0, le=10000, description="fellows posted abroad")
     visibility_gain: float = Field(0.3, ge=0, le=1, description="maximum extra visibility of home vacancies; assumed")
     tie_gain: float = Field(0.2, ge=0, le=5, description="maximum extra yearly tie gain with home; assumed")
+    intelligence_gain: float = Field(
+        0.05,
+        ge=0,
+        le=1,
+        description="maximum channel by which new topics in a host reach home, in units of the share of home papers co-authored with the host; assumed",
+    )
     fellows_scale: float = Field(5.0, gt=0, description="fellows per host reaching 63% of the maximum effect; assumed")
     cost_per_fellow_year_yen: float = Field(2.0e7, ge=0, description="salary and posting allowances; assumed")
 
@@ -123,10 +139,12 @@ class EmbassyFellows(Lever):
         return self.fellows * nationals / nationals.sum()
 
     def apply(self, m: CirculationModel, ctry: Country) -> float:
-        """Raise visibility and tie gains abroad; cost is fellows x cost."""
+        """Raise visibility and tie gains abroad and watch the hosts' research; cost is
+        fellows x cost."""
         effect = _saturating(self.allocation(m, ctry), self.fellows_scale)
         ctry.state.home_visibility_abroad += self.visibility_gain * effect
         ctry.state.home_tie_gain_abroad += self.tie_gain * effect
+        ctry.state.topic_watch += self.intelligence_gain * effect
         return self.fellows * self.cost_per_fellow_year_yen
 
 
@@ -141,3 +159,66 @@ class ContactWindow(Lever):
         """Raise visibility in every host."""
         ctry.state.home_visibility_abroad += self.visibility_gain
         return self.cost_per_year_yen
+
+
+class JointResearchProgramme(Lever):
+    """Association to a multinational research programme whose joint calls fund
+    cross-border teams (Horizon Europe by default: Japan concluded its association to
+    Pillar II in December 2025 [EEAS-2025-HorizonEurope]).
+
+    Each year ``teams_per_year`` new teams form, each with ``researchers_per_team``
+    researchers on academic posts in the country, picked by a competitive call (talent
+    with a noisy review). Each joins a partner in one member country, drawn in proportion
+    to the members' top-10% papers, and builds ``tie_gain_per_year`` of ties with it over
+    the project's ``duration_years``. Ties raise long visits to that country (step 6) and
+    co-authorship with it (step 8). The model keeps no team membership, so the ties a
+    project builds over its duration are credited when it starts. Cost: the association
+    fee and the country's funding of its active teams.
+    """
+
+    partners_field: ClassVar[str | None] = "members"
+
+    members: list[str] = Field(["UK", "DE", "FR"], min_length=1, description="the programme's member countries")
+    teams_per_year: float = Field(
+        40, ge=0, le=1e5,
+        description="new teams a year with the country's researchers (order of magnitude: 169 Japanese participations in Horizon Europe, 2021-Oct 2025, before association [ScienceBusiness-2025])",
+    )  # fmt: skip
+    researchers_per_team: int = Field(3, ge=1, le=100, description="the country's researchers in a team; assumed")
+    duration_years: int = Field(3, ge=1, le=10, description="project length (JST SICORP: 3-5 years [JST-SICORP])")
+    tie_gain_per_year: float = Field(
+        0.3,
+        ge=0,
+        le=5,
+        description="tie built with the partner country per project year; assumed (a long visit builds 0.6)",
+    )
+    membership_fee_yen: float = Field(
+        1.2e9,
+        ge=0,
+        description="yearly association fee (about 12 億円 in Japan's FY2026 budget [Yomiuri-2025-HorizonEurope])",
+    )
+    cost_per_team_year_yen: float = Field(
+        2.0e7, ge=0,
+        description="the country's funding of one team a year; assumed, within JST SICORP's 6-100 million yen a project a year [JST-SICORP]",
+    )  # fmt: skip
+
+    def form_teams(self, m: CirculationModel, ctry: Country) -> tuple[np.ndarray, np.ndarray]:
+        """This year's team members (rows) and the partner country of each."""
+        pop, home = m.pop, ctry.index
+        eligible = np.flatnonzero(~pop.gone & (pop.country == home) & is_academic(pop.sector))
+        n = min(
+            int(stochastic_round(self.teams_per_year * self.researchers_per_team / m.p.scale, m.rng)), eligible.size
+        )
+        if n == 0:
+            return eligible[:0], eligible[:0]
+        rows = _competitive_pick(m, eligible, n)
+        members = np.array([m.codes.index(c) for c in self.members])
+        weight = m.frontier_weight[members] + 1e-12  # every member stays reachable
+        partner = members[categorical_rows(np.broadcast_to(weight, (n, members.size)), m.rng)]
+        pop.ties[partner, rows] += self.tie_gain_per_year * self.duration_years
+        return rows, partner
+
+    def apply(self, m: CirculationModel, ctry: Country) -> float:
+        """Form this year's teams; cost is the fee and the active teams' funding."""
+        self.form_teams(m, ctry)
+        active = self.teams_per_year * min(m.year - self.start_year + 1, self.duration_years)
+        return self.membership_fee_yen + active * self.cost_per_team_year_yen

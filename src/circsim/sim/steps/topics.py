@@ -7,7 +7,8 @@ of ``substeps`` sub-steps, adoption ``a`` in country c grows as
     da/dt = (1 - a) * (k_in * a_c + k_ext * sum_d W[c,d] * a_d)
 
 with W[c,d] the share of c's papers co-authored with d, so more international
-countries hear of new topics sooner. A country has taken up
+countries hear of new topics sooner, plus any watch c keeps on d's research (embassy
+fellows as an intelligence function, ``watch[c, d]``, in the same units). A country has taken up
 a topic when ``a`` crosses ``threshold``; its adoption lag is that time minus the
 reference country's (the US, as in Asatani et al. 2023).
 """
@@ -38,10 +39,12 @@ class TopicDiffusion:
         frontier: np.ndarray,
         rng: np.random.Generator,
         p: ModelParams,
+        watch: np.ndarray | None = None,
     ) -> None:
         """Advance one year: add new topics at the frontier, diffuse, record take-up times.
 
-        Reads ``topics_per_year``, ``topic_diffusion_internal``/``_external``,
+        ``watch[c, d]`` (optional) adds a channel from d's research to c on top of the
+        co-authorship shares. Reads ``topics_per_year``, ``topic_diffusion_internal``/``_external``,
         ``topic_threshold``, ``topic_seed_share``, ``topic_substeps_per_year`` and
         ``topic_tracking_years`` from ``p``.
         """
@@ -58,6 +61,8 @@ class TopicDiffusion:
         w = coauthored.copy()
         np.fill_diagonal(w, 0.0)
         w = w / np.maximum(papers[:, None], 1e-12)  # share of c's papers co-authored with d
+        if watch is not None and watch.any():
+            w = w + watch * (1.0 - np.eye(self.n))
         dt = 1.0 / substeps
         for s in range(substeps):
             a = self.adoption
