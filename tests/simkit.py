@@ -19,7 +19,7 @@ from circsim.sim.inputs import load_regions
 from circsim.sim.model import CirculationModel
 from circsim.sim.population import Population
 from circsim.sim.sectors import N_POST, Sector
-from circsim.sim.steps.choice import build_context, diaspora_matrix
+from circsim.sim.steps.choice import build_context, diaspora_counts
 
 CODES: tuple[str, ...] = tuple(r.code for r in load_regions())
 N_COUNTRIES = len(CODES)
@@ -81,7 +81,7 @@ def start_policy_year(m: CirculationModel, year: int | None = None) -> None:
 
 def build_market(m: CirculationModel) -> None:
     """The year's market context from the current population and country arrays."""
-    m.this_year.market = build_context(m.this_year.countries, m.p, diaspora_matrix(m.pop, m.n_countries), m.distance_km)
+    m.this_year.market = build_context(m.this_year.countries, m.p, diaspora_counts(m.pop), m.distance_km)
 
 
 def capacity(cells: dict[tuple[int, int], int]) -> np.ndarray:

@@ -17,7 +17,8 @@ import pytest
 from circsim.errors import InputError
 from circsim.sim.levers import LEVER_NAMES
 from circsim.sim.model import CirculationModel
-from circsim.sim.sectors import Sector, is_academic
+from circsim.sim.sectors import Sector, is_academic, is_post
+from circsim.sim.steps.choice import community_attraction
 from simkit import CODES, JP, run, seed_mean, series, window_mean
 
 SEEDS = (1, 2, 3)
@@ -39,6 +40,7 @@ SETTINGS: dict[str, dict] = {
     "phd_careers": {"hiring_bonus": 3.0, "access_multiplier": 3.0},
     "startup_support": {"yen_per_year": 1e11},
     "joint_programme": {"teams_per_year": 20000},
+    "researcher_communities": {"associations": 500, "presence_gain": 5.0},
     "university_fund": {"yen_per_year": 1e12},
 }
 
@@ -322,6 +324,25 @@ def test_joint_programme_builds_ties_and_coauthorship_with_its_members(paired):
     assert all(v > 1.2 * b for b, v in zip(*with_members, strict=True)), with_members
     _, _, diffs = effect(paired, "joint_programme", "intl_coauthorship_share")
     assert all(d > 0 for d in diffs)
+
+
+def _japanese_abroad_with_posts(m: CirculationModel) -> int:
+    pop = m.pop
+    return int(np.count_nonzero(~pop.gone & (pop.nationality == JP) & (pop.country != JP) & is_post(pop.sector)))
+
+
+def test_researcher_communities_make_communities_count_larger_and_keep_more_japanese_abroad(paired):
+    base, lever = paired(None, end=2020), paired("researcher_communities", end=2020)
+    for b, v in zip(base, lever, strict=True):
+        support = jp_state(v).community_support
+        assert np.all(jp_state(b).community_support == 0)
+        assert support[JP] == 0 and support.max() > 0 and np.all(support <= 5.0)
+        # the market counts the supported communities as larger
+        market = v.this_year.market
+        expected = community_attraction(market.diaspora[JP], support, v.p.community_half_share)
+        np.testing.assert_allclose(market.community[JP], expected)
+    abroad = [[_japanese_abroad_with_posts(m) for m in models] for models in (base, lever)]
+    assert np.mean(abroad[1]) > 1.1 * np.mean(abroad[0]), abroad
 
 
 def test_university_fund_adds_permanent_posts_and_research_time(paired):

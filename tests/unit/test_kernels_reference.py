@@ -351,7 +351,11 @@ def test_seeker_country_terms(case, frictions):
     pop, rng = random_population(case)
     p, c = pop.people, case.countries
     countries = market_kernels.CountryTerms(
-        rng.random((c, c)) / 3, rng.random((c, c)) * 2, rng.normal(0, 1, c), 0.3 * rng.random((c, c))
+        rng.random((c, c)) / 3,
+        rng.random((c, c)),
+        rng.random((c, c)) * 2,
+        rng.normal(0, 1, c),
+        0.3 * rng.random((c, c)),
     )
     w = random_seeker_weights(rng, frictions)
     rows = rows_of(rng, np.ones(len(pop), bool))
@@ -361,7 +365,7 @@ def test_seeker_country_terms(case, frictions):
     dia = countries.diaspora[nat]
     age_cost = w.move + w.move_per_decade_over_30 * np.maximum(p.age[rows].astype(F32) - F32(30), F32(0)) / F32(10)
     move = age_cost[:, None] + w.move_per_1e4km * countries.distance_1e4km[cur]
-    pc = (((w.home * home + w.diaspora * dia) + w.ties * t) - (cur[:, None] != d) * move) + (
+    pc = (((w.home * home + w.diaspora * countries.community[nat]) + w.ties * t) - (cur[:, None] != d) * move) + (
         w.overseas_value * ~home
     ) * countries.overseas_value[nat][:, None]
     from_home = (w.visibility_home + w.visibility_ties * t) + countries.home_visibility[nat, cur][:, None]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from circsim.sim.sectors import Sector, is_academic, is_post
-from circsim.sim.steps import market
+from circsim.sim.steps import choice, market
 from simkit import (
     FIXED,
     INDUSTRY,
@@ -18,6 +19,7 @@ from simkit import (
     build_market,
     capacity,
     no_ties,
+    restack,
     set_population,
     start_policy_year,
     ties,
@@ -253,3 +255,59 @@ def test_apply_hires_moves_people_into_their_posts(tiny):
     assert pop.contract_end[1] == 0
     assert pop.sector[2] == Sector.UNEMPLOYED and pop.country[2] == tiny.pop.nationality[2]
     assert np.all(is_post(pop.sector[:2]))
+
+
+# --- communities of co-nationals abroad --------------------------------------------------------
+
+
+def test_community_attraction_is_half_at_the_half_share_convex_while_small_and_saturating():
+    share = np.array([[0.0, 0.0025, 0.005, 0.01, 0.02, 0.2]])
+    att = choice.community_attraction(share, np.zeros_like(share), 0.01)
+    assert att[0, 0] == 0.0 and att[0, 3] == pytest.approx(0.5)
+    assert np.all(np.diff(att[0]) > 0)
+    assert att[0, 2] > 3 * att[0, 1]  # doubling a small community more than triples its draw
+    assert att[0, 4] < 2 * att[0, 3] and att[0, 5] > 0.99  # a large one saturates
+    # support counts a community as (1 + support) times its share
+    supported = choice.community_attraction(share[:, 1:4], np.ones((1, 3)), 0.01)
+    np.testing.assert_allclose(supported, att[:, 2:5])
+
+
+def _community_pull(m, japanese_in_us: int, support: float = 0.0) -> float:
+    """Share of Japanese seekers at home hired in the US (rather than the UK) when
+    ``japanese_in_us`` of 400 post holders in the US are Japanese."""
+    set_population(m, 400, **_seekers(m, 400))
+    add_rows(
+        m,
+        400 - japanese_in_us,
+        nationality=US,
+        country=US,
+        sector=Sector.ACAD_PERM,
+        age=45,
+        ties=no_ties(400 - japanese_in_us),
+    )
+    add_rows(m, 400, nationality=UK, country=UK, sector=Sector.ACAD_PERM, age=45, ties=no_ties(400))
+    if japanese_in_us:
+        add_rows(
+            m, japanese_in_us, nationality=JP, country=US, sector=Sector.ACAD_PERM, age=45, ties=no_ties(japanese_in_us)
+        )
+    start_policy_year(m)
+    m.country_list[JP].state.community_support[US] = support  # as the lever sets it in step 1
+    restack(m)
+    build_market(m)
+    cap = capacity({(US, FIXED): 400, (UK, FIXED): 400})
+    cells = market.run_market(m, np.flatnonzero(m.pop.sector == Sector.UNEMPLOYED), cap)
+    return float(np.mean(cells[cells >= 0] // cap.shape[1] == US))
+
+
+def test_a_community_of_co_nationals_draws_seekers_to_its_host():
+    w = {**EAGER, **SEE_ALL, "utility_diaspora": 1.5, "community_half_share": 0.01}
+    none = _community_pull(tiny_model(1, **w), 0)
+    small = _community_pull(tiny_model(1, **w), 2)  # 0.5% of the US's researchers
+    large = _community_pull(tiny_model(1, **w), 40)  # 10%
+    assert none < small < large and large > none + 0.1
+    # support for the small community makes it count as larger
+    supported = _community_pull(tiny_model(1, **w), 2, support=3.0)
+    assert supported > small + 0.05
+    # no pull without the community term
+    off = _community_pull(tiny_model(1, **{**w, "utility_diaspora": 0.0}), 40)
+    assert abs(off - none) < 0.08

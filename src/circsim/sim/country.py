@@ -54,6 +54,9 @@ class PolicyState:
     # watch on each host country's research (embassy fellows as intelligence): an extra
     # channel by which new topics there reach home, in the units of a co-authorship share
     topic_watch: np.ndarray | None = None
+    # support for the country's researcher communities abroad, per host: a supported
+    # community counts as (1 + support) times its size in the host's attraction
+    community_support: np.ndarray | None = None
     lever_cost_yen: dict[str, float] = field(default_factory=dict)  # this year's cost of each active lever
 
 
@@ -153,6 +156,7 @@ class Country(mesa.Agent):
             home_visibility_abroad=np.zeros(len(self.model.regions)),
             home_tie_gain_abroad=np.zeros(len(self.model.regions)),
             topic_watch=np.zeros(len(self.model.regions)),
+            community_support=np.zeros(len(self.model.regions)),
         )
 
     def start_year(self, year: int) -> None:
@@ -212,6 +216,7 @@ class CountryArrays:
     home_visibility_abroad: np.ndarray  # (C home, C host)
     home_tie_gain_abroad: np.ndarray  # (C home, C host)
     topic_watch: np.ndarray  # (C home, C host)
+    community_support: np.ndarray  # (C nationality, C host)
     mean_contract_years: np.ndarray
     pay_index: np.ndarray
     funding_rel: np.ndarray  # academic money per academic, relative

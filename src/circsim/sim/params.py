@@ -154,7 +154,15 @@ class ModelParams(_Strict):
     utility_research_time: float = Field(2.0, ge=-10, le=10, description="per unit research-time share; assumed")
     utility_log_funding: float = Field(0.5, ge=-10, le=10, description="assumed")
     utility_home: float = Field(1.5, ge=-10, le=10, description="home bias; assumed")
-    utility_diaspora: float = Field(3.0, ge=-10, le=50, description="per unit co-national share; assumed")
+    utility_diaspora: float = Field(
+        1.0, ge=-10, le=50, description="utility of a full community of co-national researchers in the host; assumed"
+    )
+    community_half_share: float = Field(
+        0.01,
+        gt=0,
+        le=1,
+        description="co-nationals' share of a host's researchers at which their community's attraction is half its full value; assumed",
+    )
     utility_ties: float = Field(0.5, ge=-10, le=10, description="assumed")
     utility_move_cost: float = Field(3.0, ge=0, le=20, description="fixed cost of an international move; assumed")
     utility_move_cost_per_decade_over_30: float = Field(0.5, ge=0, le=20, description="assumed")

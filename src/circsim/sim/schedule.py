@@ -20,7 +20,7 @@ from .country import CountryArrays, stack_states
 from .groups import stochastic_round
 from .sectors import N_POST, NONACADEMIC_POST_COLUMNS, NONACADEMIC_SECTORS, post_columns
 from .steps import contracts, demography, market, research, returns, visits
-from .steps.choice import MarketContext, build_context, diaspora_matrix
+from .steps.choice import MarketContext, build_context, diaspora_counts
 from .steps.funding import posts_from_funding, vacancies
 from .steps.observation import YearLog
 from .steps.observation_kernels import nationals_abroad
@@ -103,7 +103,7 @@ def job_market(m: CirculationModel, now: YearState) -> None:
     """6. The two-sided job market (with the nationals abroad looking homeward), then
     non-doctoral entry into what it leaves."""
     pop, p, n, log = m.pop, m.p, m.n_countries, now.log
-    now.market = build_context(now.countries, p, diaspora_matrix(pop, n), m.distance_km)
+    now.market = build_context(now.countries, p, diaspora_counts(pop), m.distance_km)
     capacity = post_columns(vacancies(now.posts, m.occupied_posts()))
     log.market_vacancies = capacity.copy()
     nonacademic = capacity[:, NONACADEMIC_POST_COLUMNS]

@@ -10,7 +10,13 @@ from pydantic import BaseModel, ConfigDict
 from .base import Lever
 from .doctoral_levers import DiversePhdCareers, DoctoralStipends
 from .funding_levers import BaseFunding, CompetitiveFunding, StartupSupport, UniversityFund
-from .mobility_levers import ContactWindow, EmbassyFellows, JointResearchProgramme, OverseasFellowships
+from .mobility_levers import (
+    ContactWindow,
+    EmbassyFellows,
+    JointResearchProgramme,
+    OverseasFellowships,
+    ResearcherCommunities,
+)
 from .rules_levers import AdminLoadReduction, HiringValuesOverseas, OpenPermanentPosts
 
 
@@ -23,6 +29,7 @@ class Levers(BaseModel):
     competitive_funding: CompetitiveFunding | None = None
     overseas_fellowships: OverseasFellowships | None = None
     embassy_fellows: EmbassyFellows | None = None
+    researcher_communities: ResearcherCommunities | None = None
     contact_window: ContactWindow | None = None
     hiring_values_overseas: HiringValuesOverseas | None = None
     open_permanent_posts: OpenPermanentPosts | None = None

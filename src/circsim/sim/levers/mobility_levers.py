@@ -1,6 +1,7 @@
 """Mobility and collaboration levers: overseas fellowships for young researchers, science
-& technology fellows at embassies, a unified contact window for researchers abroad, and
-association to a multinational joint research programme."""
+& technology fellows at embassies, support for researcher communities abroad, a unified
+contact window for researchers abroad, and association to a multinational joint research
+programme."""
 
 from __future__ import annotations
 
@@ -103,8 +104,20 @@ def _competitive_pick(m: CirculationModel, eligible: np.ndarray, n: int) -> np.n
     return eligible[np.argsort(-rank)[:n]]
 
 
-def _saturating(fellows: np.ndarray, half: float) -> np.ndarray:
-    return 1.0 - np.exp(-fellows / half)
+def by_nationals_abroad(m: CirculationModel, ctry: Country, total: float) -> np.ndarray:
+    """``total`` spread over host countries in proportion to the country's nationals
+    holding or seeking a post there."""
+    pop = m.pop
+    in_research = is_post(pop.sector) | (pop.sector == Sector.UNEMPLOYED)
+    abroad = ~pop.gone & (pop.nationality == ctry.index) & (pop.country != ctry.index) & in_research
+    nationals = np.bincount(pop.country[abroad], minlength=m.n_countries).astype(float)
+    if nationals.sum() == 0:
+        return nationals
+    return total * nationals / nationals.sum()
+
+
+def _saturating(units: np.ndarray, scale: float) -> np.ndarray:
+    return 1.0 - np.exp(-units / scale)
 
 
 class EmbassyFellows(Lever):
@@ -128,24 +141,41 @@ class EmbassyFellows(Lever):
     fellows_scale: float = Field(5.0, gt=0, description="fellows per host reaching 63% of the maximum effect; assumed")
     cost_per_fellow_year_yen: float = Field(2.0e7, ge=0, description="salary and posting allowances; assumed")
 
-    def allocation(self, m: CirculationModel, ctry: Country) -> np.ndarray:
-        """Fellows per host country, in proportion to nationals holding or seeking a post there."""
-        pop = m.pop
-        in_research = is_post(pop.sector) | (pop.sector == Sector.UNEMPLOYED)
-        abroad = ~pop.gone & (pop.nationality == ctry.index) & (pop.country != ctry.index) & in_research
-        nationals = np.bincount(pop.country[abroad], minlength=m.n_countries).astype(float)
-        if nationals.sum() == 0:
-            return nationals
-        return self.fellows * nationals / nationals.sum()
-
     def apply(self, m: CirculationModel, ctry: Country) -> float:
         """Raise visibility and tie gains abroad and watch the hosts' research; cost is
         fellows x cost."""
-        effect = _saturating(self.allocation(m, ctry), self.fellows_scale)
+        effect = _saturating(by_nationals_abroad(m, ctry, self.fellows), self.fellows_scale)
         ctry.state.home_visibility_abroad += self.visibility_gain * effect
         ctry.state.home_tie_gain_abroad += self.tie_gain * effect
         ctry.state.topic_watch += self.intelligence_gain * effect
         return self.fellows * self.cost_per_fellow_year_yen
+
+
+class ResearcherCommunities(Lever):
+    """Support for associations of the country's researchers abroad, such as the network of
+    Japanese researcher communities that UJA links (24 communities in 2015, 50+ in 2020
+    [UJA-2020]). Associations are spread over host countries in proportion to the
+    nationals holding or seeking a post there; in each host a supported community counts
+    as up to ``presence_gain`` larger in the host's attraction for the country's
+    researchers (the community term of the job market's utility), saturating with the
+    associations per host."""
+
+    associations: int = Field(
+        50, ge=0, le=10000, description="associations supported (UJA: 50+ communities in 2020 [UJA-2020])"
+    )
+    presence_gain: float = Field(
+        0.5, ge=0, le=10, description="most a host's supported community counts larger than its size; assumed"
+    )
+    associations_scale: float = Field(
+        10.0, gt=0, description="associations per host reaching 63% of the maximum effect; assumed"
+    )
+    cost_per_association_year_yen: float = Field(1.0e7, ge=0, description="a coordinator, meetings and travel; assumed")
+
+    def apply(self, m: CirculationModel, ctry: Country) -> float:
+        """Raise the presence of supported communities; cost is associations x cost."""
+        effect = _saturating(by_nationals_abroad(m, ctry, self.associations), self.associations_scale)
+        ctry.state.community_support += self.presence_gain * effect
+        return self.associations * self.cost_per_association_year_yen
 
 
 class ContactWindow(Lever):

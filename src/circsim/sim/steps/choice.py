@@ -2,16 +2,23 @@
 
 Visibility (information frictions): a vacancy in the seeker's current country is always
 seen; one abroad is seen with a probability that grows with the seeker's ties to that
-country and the diaspora of their nationality there; home vacancies seen from abroad
-also get the home country's information channels (embassy fellows, contact window).
+country and the diaspora of their nationality there (its share of the host's
+researchers); home vacancies seen from abroad also get the home country's information
+channels (embassy fellows, contact window).
 
 Random utility of a post in country c, sector s for seeker i::
 
     U = w_sec*security[c,s] + w_pay*log pay[c,s] + w_rt*research_time[c,s]
         + w_fund*log funding[c] (academic) + w_acad*[s academic]
-        + w_home*[c = nationality] + w_dia*diaspora[nat, c] + w_ties*ties[i, c]
+        + w_home*[c = nationality] + w_dia*community[nat, c] + w_ties*ties[i, c]
         - [c != current]*(move + move_age*max(age-30, 0)/10 + move_dist*km/10^4)
         + w_ov*[c != nationality]*overseas_value[nat] + Gumbel noise
+
+``community[nat, c] = x^2 / (x^2 + half^2)`` is the attraction of the community of the
+seeker's co-nationals in c, with ``x`` their share of c's researchers (the chance of
+finding co-nationals where one would work; counted larger by lever support) and
+``half`` = ``community_half_share``: saturating, and convex while small, so that a small
+community adds little to a host and a growing one can tip it.
 
 ``overseas_value[nat]`` is the expected worth of overseas experience on a later return
 home: the home country's valuation of it minus its insider preference times the yearly
@@ -37,6 +44,7 @@ class MarketContext:
 
     cell_utility: np.ndarray  # (C, N_POST) deterministic part of U for a post
     diaspora: np.ndarray  # (C nat, C host) co-national share of the host's researchers
+    community: np.ndarray  # (C nat, C host) attraction of the co-national community, 0..1
     distance_1e4km: np.ndarray  # (C, C)
     overseas_value: np.ndarray  # (C,)
     home_visibility_abroad: np.ndarray  # (C nat, C host)
@@ -87,20 +95,34 @@ def cell_utility(ca: CountryArrays, p: ModelParams) -> np.ndarray:
     return u
 
 
-def diaspora_matrix(pop: Population, n: int) -> np.ndarray:
-    """Share of each host's researchers (post holders not leaving) holding each
-    nationality (diagonal zeroed)."""
-    counts = market_kernels.post_holders_by_nationality(pop.people)
+def diaspora_counts(pop: Population) -> np.ndarray:
+    """Post holders (not leaving) by nationality x host country, in agents."""
+    return market_kernels.post_holders_by_nationality(pop.people)
+
+
+def diaspora_share(counts: np.ndarray) -> np.ndarray:
+    """Share of each host's researchers holding each nationality (diagonal zeroed)."""
     share = counts / np.maximum(counts.sum(axis=0, keepdims=True), 1)
     np.fill_diagonal(share, 0.0)
     return share
 
 
-def build_context(ca: CountryArrays, p: ModelParams, diaspora: np.ndarray, distance_km: np.ndarray) -> MarketContext:
-    """Assemble the year's market context."""
+def community_attraction(share: np.ndarray, support: np.ndarray, half: float) -> np.ndarray:
+    """Attraction (0..1) of the community of co-nationals in each host, nationality x
+    host: ``x^2 / (x^2 + half^2)`` with ``x`` their share of the host's researchers times
+    ``1 + support`` (lever support for the community); zero at home."""
+    x2 = (share * (1.0 + support)) ** 2
+    return x2 / (x2 + half**2)
+
+
+def build_context(ca: CountryArrays, p: ModelParams, counts: np.ndarray, distance_km: np.ndarray) -> MarketContext:
+    """Assemble the year's market context from the post holders by nationality x host
+    (``counts``, agents)."""
+    share = diaspora_share(counts)
     return MarketContext(
         cell_utility=cell_utility(ca, p),
-        diaspora=diaspora,
+        diaspora=share,
+        community=community_attraction(share, ca.community_support, p.community_half_share),
         distance_1e4km=distance_km / 1e4,
         overseas_value=ca.overseas_valuation - ca.insider_preference * p.standing_decay_abroad_per_year,
         home_visibility_abroad=ca.home_visibility_abroad,
@@ -114,7 +136,7 @@ def seeker_country_terms(
     and the probability that each seeker sees the vacancies of each country, both n x C,
     for the people in ``rows`` (one compiled pass)."""
     countries = market_kernels.CountryTerms(
-        ctx.diaspora, ctx.distance_1e4km, ctx.overseas_value, ctx.home_visibility_abroad
+        ctx.diaspora, ctx.community, ctx.distance_1e4km, ctx.overseas_value, ctx.home_visibility_abroad
     )
     return market_kernels.seeker_country_terms(pop.people, rows, countries, seeker_weights(p))
 

@@ -88,6 +88,7 @@ class CountryTerms(NamedTuple):
     """The year's country-pair terms of what seekers see and want."""
 
     diaspora: np.ndarray  # (nationality x host) co-national share of the host's researchers
+    community: np.ndarray  # (nationality x host) attraction of the co-national community there, 0..1
     distance_1e4km: np.ndarray  # (C x C)
     overseas_value: np.ndarray  # (nationality,) worth of overseas experience on a return home
     home_visibility: np.ndarray  # (nationality x host) home vacancies seen from abroad
@@ -118,11 +119,11 @@ def seeker_country_terms(
     """Seeker x country utility and visibility (float64, n x C) for the people in ``rows``.
 
     With ``nat, cur = nationality[rows], country[rows]``, ``t = ties[:, rows].T``, ``d =
-    np.arange(C)``, ``home = nat[:, None] == d``, ``dia = diaspora[nat]`` and the float32
+    np.arange(C)``, ``home = nat[:, None] == d``, ``dia = diaspora[nat]``, ``com = community[nat]`` and the float32
     ``age_cost = w.move + w.move_per_decade_over_30 * np.maximum(age[rows].astype(np.float32)
     - np.float32(30), np.float32(0)) / np.float32(10)``::
 
-        pc = (((w.home * home + w.diaspora * dia) + w.ties * t)
+        pc = (((w.home * home + w.diaspora * com) + w.ties * t)
               - (cur[:, None] != d) * (age_cost[:, None] + w.move_per_1e4km * distance_1e4km[cur]))
              + (w.overseas_value * ~home) * overseas_value[nat][:, None]
         from_abroad = np.where(home, (w.visibility_home + w.visibility_ties * t) + home_visibility[nat, cur][:, None],
@@ -133,6 +134,7 @@ def seeker_country_terms(
     """
     nationality, country, age, ties = people.nationality, people.country, people.age, people.ties
     diaspora, distance, overseas_value = countries.diaspora, countries.distance_1e4km, countries.overseas_value
+    community = countries.community
     home_visibility = countries.home_visibility
     n_c = ties.shape[0]
     pc = np.zeros((rows.size, n_c))
@@ -148,7 +150,7 @@ def seeker_country_terms(
             t = ties[d, r]
             move = np.float64(age_cost) + w.move_per_1e4km * distance[cur, d]
             pc[i, d] = (
-                ((w.home * np.float64(home) + w.diaspora * diaspora[nat, d]) + np.float64(w.ties * t))
+                ((w.home * np.float64(home) + w.diaspora * community[nat, d]) + np.float64(w.ties * t))
                 - np.float64(cur != d) * move
             ) + (w.overseas_value * np.float64(not home)) * overseas_value[nat]
             if not w.information_frictions or d == cur:
