@@ -305,3 +305,29 @@ def test_a_thin_nroy_sample_is_filled_around_the_points_found(tmp_path):
     second = 2 * (result.waves[1].points - cal.bounds[:, 0]) / (cal.bounds[:, 1] - cal.bounds[:, 0]) - 1
     assert len(second) == 24
     assert np.all(np.abs(second - corner) < 0.5)  # near the plausible corner, not anywhere in the box
+
+
+def test_the_summary_says_when_the_estimate_misses_more_than_an_nroy_point_may(tmp_path):
+    """Two targets no point reaches: with misfits_allowed = 0 every simulated point is
+    ruled out by its own runs, and the summary says the NROY region rests on the
+    emulators alone; allowing the two misses keeps the good points."""
+    targets = [("a", 0.0, 0.1), ("b", 0.0, 0.1), ("out", 5.0, 0.1), ("out", -5.0, 0.1)]
+
+    def response(u: np.ndarray) -> np.ndarray:
+        return np.column_stack([u[:, 0], u[:, 1], u[:, 2], u[:, 2]])
+
+    summaries = {}
+    for allowed in (0, 2):
+        cal = _calibration(tmp_path / str(allowed), targets, misfits_allowed=allowed)
+        result = calibrate(cal, tmp_path / f"out{allowed}", "serial", log=_quiet, simulate=_simulator(cal, response))
+        c = result.credibility()
+        assert c["estimate_misses"] >= 2 and c["misfits_allowed"] == allowed
+        write_outputs(result, tmp_path / f"written{allowed}")
+        summaries[allowed] = (tmp_path / f"written{allowed}" / "summary.md").read_text(encoding="utf-8")
+        kept = c["points_kept_by_runs"]
+        assert (kept == 0) if allowed == 0 else (kept > 0)
+        plausible = pd.read_csv(tmp_path / f"written{allowed}" / "plausible.csv")
+        assert list(plausible.columns) == cal.names and len(plausible) == kept
+    assert "raise `misfits_allowed` to at least" in summaries[0]
+    assert "raise `misfits_allowed`" not in summaries[2]
+    assert "The estimate lies outside the NROY sample's 5-95% range on" in summaries[2]

@@ -113,13 +113,15 @@ def calibrated_toml(result: CalibrationResult, command: str) -> str:
 
 
 def write_outputs(result: CalibrationResult, out: Path) -> list[Path]:
-    """points.csv, confirmed.csv, spread.csv, discrepancy.csv, nroy.csv, emulators.csv,
-    degeneracy.csv, after a k-fold holdout.csv and holdout-folds.csv, summary.md,
-    nroy.png and uncertainties.toml into ``out``."""
+    """points.csv, plausible.csv, confirmed.csv, spread.csv, discrepancy.csv, nroy.csv,
+    emulators.csv, degeneracy.csv, after a k-fold holdout.csv and holdout-folds.csv,
+    summary.md, nroy.png and uncertainties.toml into ``out``."""
     cal = result.calibration
     out.mkdir(parents=True, exist_ok=True)
+    points = result.points_table()
     frames = {
-        "points.csv": result.points_table(),
+        "points.csv": points,
+        "plausible.csv": plausible_points(points, cal.names),
         "confirmed.csv": result.confirmed,
         "spread.csv": result.spread(),
         "discrepancy.csv": result.estimate_discrepancy(),
@@ -142,6 +144,14 @@ def write_outputs(result: CalibrationResult, out: Path) -> list[Path]:
         paths.append(out / name)
     paths.append(nroy_figure(result, out / "nroy.png"))
     return paths
+
+
+def plausible_points(points: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """The parameters of the simulated points their own runs do not rule out, best fit
+    first: a design table (``[design] method = "table"``) of parameter sets each checked
+    by simulation rather than by the emulators."""
+    kept = points[~points["ruled_out_by_runs"]]
+    return kept.sort_values(["targets_held", "sum_sq_std_error"], ascending=[False, True], kind="stable")[names]
 
 
 def summary_md(result: CalibrationResult) -> str:
@@ -172,6 +182,8 @@ def summary_md(result: CalibrationResult) -> str:
         f"In-sample: the estimate holds {int(disc['holds'].sum())} of {len(disc)} targets "
         f"(`discrepancy.csv`; {result.confirm_runs} confirmation runs).",
         "",
+        *_credibility_lines(result),
+        "",
         "## Out-of-sample (group k-fold)",
         "",
         *_holdout_lines(result),
@@ -182,6 +194,28 @@ def summary_md(result: CalibrationResult) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _credibility_lines(result: CalibrationResult) -> list[str]:
+    c = result.credibility()
+    lines = [
+        f"Is the NROY region the evidence? By its own runs the estimate misses {c['estimate_misses']} fitted targets "
+        f"beyond the cut-off; an NROY point may miss {c['misfits_allowed']} (`misfits_allowed`). "
+        f"{c['points_kept_by_runs']} of the {c['points']} simulated points are not ruled out by their own runs "
+        "(`points.csv`, `ruled_out_by_runs`; their parameters, best first: `plausible.csv`)."
+    ]
+    if c["estimate_misses"] > c["misfits_allowed"]:
+        lines[0] += (
+            " The estimate itself is ruled out by its runs, so the NROY region rests on the emulators' uncertainty "
+            f"alone and does not describe parameter uncertainty: raise `misfits_allowed` to at least "
+            f"{c['estimate_misses']}."
+        )
+    outside = c["estimate_outside_nroy"]
+    lines[0] += (
+        f" The estimate lies outside the NROY sample's 5-95% range on {len(outside)} of {len(result.calibration.names)} "
+        "parameters" + (f" ({', '.join(outside)})." if outside else ".")
+    )
+    return lines
 
 
 def _holdout_lines(result: CalibrationResult) -> list[str]:
