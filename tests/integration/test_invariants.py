@@ -36,6 +36,7 @@ ALL_LEVERS = {
     "levers.phd_careers.start_year": 2012,
     "levers.startup_support.start_year": 2012,
     "levers.joint_programme.start_year": 2012,
+    "levers.satreps.start_year": 2012,
     "levers.researcher_communities.start_year": 2012,
     "levers.university_fund.start_year": 2012,
 }

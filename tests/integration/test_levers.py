@@ -40,6 +40,7 @@ SETTINGS: dict[str, dict] = {
     "phd_careers": {"hiring_bonus": 3.0, "access_multiplier": 3.0},
     "startup_support": {"yen_per_year": 1e11},
     "joint_programme": {"teams_per_year": 20000},
+    "satreps": {"teams_per_year": 20000},
     "researcher_communities": {"associations": 500, "presence_gain": 5.0},
     "university_fund": {"yen_per_year": 1e12},
 }
@@ -181,9 +182,11 @@ def test_startup_support_adds_startup_researchers_and_brings_phds_into_startups(
     assert all(d > 0 for d in diffs)
     assert lever > 1.5 * base
     # the supported posts hire through the market: new PhDs go to startups, which the
-    # non-doctoral entrants filling ordinary startup vacancies never are
-    base, lever, diffs = effect(paired, "startup_support", "phd_dest_startup")
-    assert all(d > 0 for d in diffs) and lever > 2 * base
+    # non-doctoral entrants filling ordinary startup vacancies never are (a share of a
+    # few graduates a year: a finer scale and a longer window)
+    base, lever = paired(None, scale=500, end=2020), paired("startup_support", scale=500, end=2020)
+    shares = [[window_mean(m, "phd_dest_startup", 2006, 2020) for m in models] for models in (base, lever)]
+    assert all(v > b for b, v in zip(*shares, strict=True)) and np.mean(shares[1]) > 2 * np.mean(shares[0]), shares
 
 
 # --- mobility levers -------------------------------------------------------------------------
@@ -227,8 +230,12 @@ def test_contact_window_raises_visibility_everywhere_and_returns(paired):
     for v in paired("contact_window"):
         vis = np.delete(jp_state(v).home_visibility_abroad, JP)
         np.testing.assert_allclose(vis, 1.0)
-    base, lever, diffs = effect(paired, "contact_window", "return_rate")
-    assert lever > base
+    # returns are rare (about 1% of nationals abroad a year): a finer scale and a longer
+    # window than the other levers' (8 of 8 seeds raised the return rate at this setting)
+    base, lever = paired(None, scale=500, end=2020), paired("contact_window", scale=500, end=2020)
+    diffs = [window_mean(v, "return_rate", 2006, 2020) - window_mean(b, "return_rate", 2006, 2020)
+             for b, v in zip(base, lever, strict=True)]  # fmt: skip
+    assert np.mean(diffs) > 0
     assert sum(d > 0 for d in diffs) >= 2
 
 
@@ -343,6 +350,27 @@ def test_researcher_communities_make_communities_count_larger_and_keep_more_japa
         np.testing.assert_allclose(market.community[JP], expected)
     abroad = [[_japanese_abroad_with_posts(m) for m in models] for models in (base, lever)]
     assert np.mean(abroad[1]) > 1.1 * np.mean(abroad[0]), abroad
+
+
+ROW = CODES.index("ROW")
+
+
+def _ties_with_japan(m: CirculationModel, where: int) -> float:
+    """Mean tie with Japan of academics working in ``where``."""
+    pop = m.pop
+    rows = np.flatnonzero(~pop.gone & (pop.country == where) & is_academic(pop.sector))
+    return float(np.asarray(pop.ties[JP][rows]).mean())
+
+
+def test_satreps_ties_partner_researchers_to_japan_and_brings_them_as_visitors(paired):
+    base, lever = paired(None), paired("satreps")
+    for b, v in zip(base, lever, strict=True):
+        assert _ties_with_japan(v, ROW) > 1.2 * _ties_with_japan(b, ROW)
+        assert jp_state(v).lever_cost_yen["satreps"] == pytest.approx(20000 * 5 * 1.0e8)
+    with_partners = [[m.this_year.log.output["coauthored"][JP, ROW] for m in models] for models in (base, lever)]
+    assert all(v > 1.1 * b for b, v in zip(*with_partners, strict=True)), with_partners
+    _, _, diffs = effect(paired, "satreps", "visits_received_long")
+    assert all(d > 0 for d in diffs), diffs
 
 
 def test_university_fund_adds_permanent_posts_and_research_time(paired):

@@ -14,6 +14,7 @@ from .mobility_levers import (
     ContactWindow,
     EmbassyFellows,
     JointResearchProgramme,
+    OdaResearchPartnership,
     OverseasFellowships,
     ResearcherCommunities,
 )
@@ -38,6 +39,7 @@ class Levers(BaseModel):
     phd_careers: DiversePhdCareers | None = None
     startup_support: StartupSupport | None = None
     joint_programme: JointResearchProgramme | None = None
+    satreps: OdaResearchPartnership | None = None
     university_fund: UniversityFund | None = None
 
     def active(self) -> dict[str, Lever]:
