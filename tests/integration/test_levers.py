@@ -181,9 +181,11 @@ def test_startup_support_adds_startup_researchers_and_brings_phds_into_startups(
     assert all(d > 0 for d in diffs)
     assert lever > 1.5 * base
     # the supported posts hire through the market: new PhDs go to startups, which the
-    # non-doctoral entrants filling ordinary startup vacancies never are
-    base, lever, diffs = effect(paired, "startup_support", "phd_dest_startup")
-    assert all(d > 0 for d in diffs) and lever > 2 * base
+    # non-doctoral entrants filling ordinary startup vacancies never are (a share of a
+    # few graduates a year: a finer scale and a longer window)
+    base, lever = paired(None, scale=500, end=2020), paired("startup_support", scale=500, end=2020)
+    shares = [[window_mean(m, "phd_dest_startup", 2006, 2020) for m in models] for models in (base, lever)]
+    assert all(v > b for b, v in zip(*shares, strict=True)) and np.mean(shares[1]) > 2 * np.mean(shares[0]), shares
 
 
 # --- mobility levers -------------------------------------------------------------------------
@@ -227,8 +229,12 @@ def test_contact_window_raises_visibility_everywhere_and_returns(paired):
     for v in paired("contact_window"):
         vis = np.delete(jp_state(v).home_visibility_abroad, JP)
         np.testing.assert_allclose(vis, 1.0)
-    base, lever, diffs = effect(paired, "contact_window", "return_rate")
-    assert lever > base
+    # returns are rare (about 1% of nationals abroad a year): a finer scale and a longer
+    # window than the other levers' (8 of 8 seeds raised the return rate at this setting)
+    base, lever = paired(None, scale=500, end=2020), paired("contact_window", scale=500, end=2020)
+    diffs = [window_mean(v, "return_rate", 2006, 2020) - window_mean(b, "return_rate", 2006, 2020)
+             for b, v in zip(base, lever, strict=True)]  # fmt: skip
+    assert np.mean(diffs) > 0
     assert sum(d > 0 for d in diffs) >= 2
 
 
