@@ -210,10 +210,10 @@ def _credibility_lines(result: CalibrationResult) -> list[str]:
             f"alone and does not describe parameter uncertainty: raise `misfits_allowed` to at least "
             f"{c['estimate_misses']}."
         )
-    outside = c["estimate_outside_nroy"]
+    outside, names = c["estimate_outside_nroy"], result.calibration.names
     lines[0] += (
-        f" The estimate lies outside the NROY sample's 5-95% range on {len(outside)} of {len(result.calibration.names)} "
-        "parameters" + (f" ({', '.join(outside)})." if outside else ".")
+        f" The estimate lies outside the NROY sample's 5-95% range on {len(outside)} of {len(names)} parameters"
+        + (f" ({', '.join(outside)})." if outside else ".")
     )
     return lines
 
