@@ -8,13 +8,12 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from .base import Lever
+from .collaboration_levers import JointResearchProgramme, OdaResearchPartnership
 from .doctoral_levers import DiversePhdCareers, DoctoralStipends
 from .funding_levers import BaseFunding, CompetitiveFunding, StartupSupport, UniversityFund
 from .mobility_levers import (
     ContactWindow,
     EmbassyFellows,
-    JointResearchProgramme,
-    OdaResearchPartnership,
     OverseasFellowships,
     ResearcherCommunities,
 )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
@@ -41,3 +42,10 @@ class Lever(BaseModel):
     def apply(self, m: CirculationModel, ctry: Country) -> float:  # pragma: no cover - abstract
         """Act on ``ctry`` in the model's current year; return the year's cost in yen."""
         raise NotImplementedError
+
+
+def competitive_pick(m: CirculationModel, eligible: np.ndarray, n: int) -> np.ndarray:
+    """The ``n`` of ``eligible`` (rows) a competitive selection picks: ranked by talent
+    with a noisy review."""
+    rank = m.pop.talent[eligible] + 0.5 * m.rng.standard_normal(eligible.size)
+    return eligible[np.argsort(-rank)[:n]]

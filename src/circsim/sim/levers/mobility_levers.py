@@ -1,18 +1,17 @@
-"""Mobility and collaboration levers: overseas fellowships for young researchers, science
-& technology fellows at embassies, support for researcher communities abroad, a unified
-contact window for researchers abroad, and association to a multinational joint research
-programme."""
+"""Mobility levers: overseas fellowships for young researchers, science & technology
+fellows at embassies, support for researcher communities abroad, and a unified contact
+window for researchers abroad."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from pydantic import Field
 
 from ..groups import categorical_rows, stochastic_round
-from ..sectors import Sector, is_academic, is_post
-from .base import Lever
+from ..sectors import Sector, is_post
+from .base import Lever, competitive_pick
 
 if TYPE_CHECKING:
     from ..country import Country
@@ -73,7 +72,7 @@ class OverseasFellowships(Lever):
         n = min(int(stochastic_round(self.fellows_per_year / m.p.scale, rng)), eligible.size)
         if n == 0:
             return eligible[:0]
-        rows = _competitive_pick(m, eligible, n)
+        rows = competitive_pick(m, eligible, n)
         weights = pop.ties[:, rows].T + m.frontier_weight[None, :]
         weights[:, home] = 0.0
         host = categorical_rows(weights, rng).astype(np.int8)
@@ -95,13 +94,6 @@ class OverseasFellowships(Lever):
         return m.p.scale * (
             fellows * self.cost_per_fellow_year_yen + posts.sum() * self.cost_per_guaranteed_post_year_yen
         )
-
-
-def _competitive_pick(m: CirculationModel, eligible: np.ndarray, n: int) -> np.ndarray:
-    """The ``n`` of ``eligible`` a competitive selection picks: ranked by talent with a
-    noisy review."""
-    rank = m.pop.talent[eligible] + 0.5 * m.rng.standard_normal(eligible.size)
-    return eligible[np.argsort(-rank)[:n]]
 
 
 def by_nationals_abroad(m: CirculationModel, ctry: Country, total: float) -> np.ndarray:
@@ -189,100 +181,3 @@ class ContactWindow(Lever):
         """Raise visibility in every host."""
         ctry.state.home_visibility_abroad += self.visibility_gain
         return self.cost_per_year_yen
-
-
-class JointResearchProgramme(Lever):
-    """A joint research programme whose calls fund cross-border teams: association to a
-    multinational programme (Horizon Europe: Japan concluded its association to Pillar II
-    in December 2025 [EEAS-2025-HorizonEurope]) or bilateral projects with partner
-    countries (SATREPS, with ODA partner countries [JST-SATREPS]).
-
-    Each year ``teams_per_year`` new teams form, each with ``researchers_per_team``
-    researchers on academic posts in the country and ``partner_researchers_per_team`` on
-    academic posts in a member country, both picked by a competitive call (talent with a
-    noisy review). A team's member country is drawn in proportion to the members'
-    top-10% papers. Over the project's ``duration_years`` each researcher builds
-    ``tie_gain_per_year`` of ties with the other side's country. Ties raise long visits
-    there and the choice of it as host (step 6), co-authorship with it (step 8), and the
-    visibility and pull of its vacancies in the job market (step 6), so partner
-    researchers come to the country as visitors or to posts. The model keeps no team
-    membership, so the ties a project builds over its duration are credited when it
-    starts. Cost: the membership fee and the country's funding of its active teams.
-    """
-
-    partners_field: ClassVar[str | None] = "members"
-
-    members: list[str] = Field(["UK", "DE", "FR"], min_length=1, description="the programme's member countries")
-    teams_per_year: float = Field(
-        40, ge=0, le=1e5,
-        description="new teams a year with the country's researchers (order of magnitude: 169 Japanese participations in Horizon Europe, 2021-Oct 2025, before association [ScienceBusiness-2025])",
-    )  # fmt: skip
-    researchers_per_team: int = Field(3, ge=1, le=100, description="the country's researchers in a team; assumed")
-    partner_researchers_per_team: int = Field(
-        3, ge=0, le=100, description="researchers in the member country in a team; assumed"
-    )
-    duration_years: int = Field(3, ge=1, le=10, description="project length (JST SICORP: 3-5 years [JST-SICORP])")
-    tie_gain_per_year: float = Field(
-        0.3,
-        ge=0,
-        le=5,
-        description="tie built with the other side's country per project year; assumed (a long visit builds 0.6)",
-    )
-    membership_fee_yen: float = Field(
-        1.2e9,
-        ge=0,
-        description="yearly membership fee (Horizon Europe association: about 12 億円 in Japan's FY2026 budget [Yomiuri-2025-HorizonEurope])",
-    )
-    cost_per_team_year_yen: float = Field(
-        2.0e7, ge=0,
-        description="the country's funding of one team a year; assumed, within JST SICORP's 6-100 million yen a project a year [JST-SICORP]",
-    )  # fmt: skip
-
-    def form_teams(self, m: CirculationModel, ctry: Country) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """This year's team members in the country (rows), the member country each is
-        paired with, and the team members in the member countries (rows)."""
-        pop, home, scale = m.pop, ctry.index, m.p.scale
-        members = np.array([m.codes.index(c) for c in self.members])
-        weight = m.frontier_weight[members] + 1e-12  # every member stays reachable
-        academics = ~pop.gone & is_academic(pop.sector)
-        eligible = np.flatnonzero(academics & (pop.country == home))
-        n = min(int(stochastic_round(self.teams_per_year * self.researchers_per_team / scale, m.rng)), eligible.size)
-        rows = _competitive_pick(m, eligible, n)
-        partner = members[categorical_rows(np.broadcast_to(weight, (n, members.size)), m.rng)]
-        pop.ties[partner, rows] += self.tie_gain_per_year * self.duration_years
-        expected = self.teams_per_year * self.partner_researchers_per_team * weight / weight.sum() / scale
-        picked = []
-        for member, k in zip(members, stochastic_round(expected, m.rng), strict=True):
-            there = np.flatnonzero(academics & (pop.country == member))
-            picked.append(_competitive_pick(m, there, min(int(k), there.size)))
-        others = np.concatenate(picked).astype(np.int64)
-        pop.ties[home, others] += self.tie_gain_per_year * self.duration_years
-        return rows, partner, others
-
-    def apply(self, m: CirculationModel, ctry: Country) -> float:
-        """Form this year's teams; cost is the fee and the active teams' funding."""
-        self.form_teams(m, ctry)
-        active = self.teams_per_year * min(m.year - self.start_year + 1, self.duration_years)
-        return self.membership_fee_yen + active * self.cost_per_team_year_yen
-
-
-class OdaResearchPartnership(JointResearchProgramme):
-    """Science diplomacy through ODA: joint research projects with developing countries,
-    as SATREPS (JST and JICA, since FY2008: about 12 projects selected a year, 3-5 years,
-    about 100 million yen a project a year [JST-SATREPS]). The mechanism of
-    :class:`JointResearchProgramme`, with partner countries instead of programme members
-    and no membership fee."""
-
-    members: list[str] = Field(["ROW"], min_length=1, description="the partner countries")
-    teams_per_year: float = Field(
-        12, ge=0, le=1e5, description="new projects a year (SATREPS selects about 12 a year [JST-SATREPS])"
-    )
-    researchers_per_team: int = Field(5, ge=1, le=100, description="the country's researchers in a project; assumed")
-    partner_researchers_per_team: int = Field(
-        5, ge=0, le=100, description="researchers in the partner country in a project; assumed"
-    )
-    duration_years: int = Field(5, ge=1, le=10, description="project length (SATREPS: 3-5 years [JST-SATREPS])")
-    membership_fee_yen: float = Field(0.0, ge=0, description="none")
-    cost_per_team_year_yen: float = Field(
-        1.0e8, ge=0, description="about 100 million yen a project a year, JST and JICA together [JST-SATREPS]"
-    )
