@@ -335,29 +335,31 @@ class CalibrationResult:
         """``table`` (one column per target) with the fitted targets held and the sum of
         their squared standardised errors (each capped at 100, so one hopeless target
         cannot dominate)."""
-        settings = self.calibration.settings
         mean = table[target_keys(self.calibration.targets)].to_numpy(float)
         z = self._standardised(mean)[:, self.fit]
         return table.assign(
             targets_held=self._held(mean)[:, self.fit].sum(axis=1),
             sum_sq_std_error=np.nansum(np.minimum(z**2, 100.0), axis=1),
             # the NROY test on the point's own runs rather than on the emulators
-            ruled_out_by_runs=(np.abs(z) > settings.cutoff).sum(axis=1) > settings.misfits_allowed,
+            ruled_out_by_runs=self._misses(mean) > self.calibration.settings.misfits_allowed,
         )
+
+    def _misses(self, mean: np.ndarray) -> np.ndarray:
+        """Per row of ``mean``: the fitted targets whose standardised error is beyond the cut-off."""
+        z = self._standardised(mean)[:, self.fit]
+        return (np.abs(z) > self.calibration.settings.cutoff).sum(axis=1)
 
     def credibility(self) -> dict[str, Any]:
         """Whether the NROY region describes the simulated evidence: the estimate's misses
         (fitted targets beyond the cut-off in its confirmation runs) against
         ``misfits_allowed``, the simulated points their own runs do not rule out, and the
         parameters whose estimate lies outside the NROY sample's 5-95% range."""
-        settings = self.calibration.settings
-        z = np.abs(self._standardised(self.estimate_mean[None, :])[0][self.fit])
         spread = self.spread()
         outside = spread[(spread["estimate"] < spread["nroy_p05"]) | (spread["estimate"] > spread["nroy_p95"])]
         points = self.points_table()
         return {
-            "estimate_misses": int((z > settings.cutoff).sum()),
-            "misfits_allowed": settings.misfits_allowed,
+            "estimate_misses": int(self._misses(self.estimate_mean[None, :])[0]),
+            "misfits_allowed": self.calibration.settings.misfits_allowed,
             "points_kept_by_runs": int((~points["ruled_out_by_runs"]).sum()),
             "points": len(points),
             "estimate_outside_nroy": list(outside["parameter"]),

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 from pydantic import Field, model_validator
 
-from ..sectors import Sector, is_academic
+from ..sectors import Sector
 from .base import Lever
 
 if TYPE_CHECKING:
@@ -117,21 +116,21 @@ class UniversityFund(Lever):
 
     @model_validator(mode="after")
     def _shares(self) -> UniversityFund:
-        if self.post_share + self.support_share > 1.0:
-            total = self.post_share + self.support_share
+        total = self.post_share + self.support_share
+        if total > 1.0:
             raise ValueError(f"post_share + support_share is {total:g}; allowed: at most 1 (shares of one grant)")
         return self
 
     def apply(self, m: CirculationModel, ctry: Country) -> float:
         """Add the fund's permanent posts, free research time, open the posts abroad; cost
         is the grant."""
-        s, pop = ctry.state, m.pop
+        s = ctry.state
         posts = self.yen_per_year * self.post_share / self.cost_per_post_year_yen / m.p.scale  # agent units
         s.extra_posts[Sector.ACAD_PERM] += posts
-        here = ~pop.gone & (pop.country == ctry.index)
-        academics = np.count_nonzero(here & is_academic(pop.sector)) * m.p.scale
+        held = m.occupied_posts()[ctry.index]
+        academics = (held[Sector.ACAD_PERM] + held[Sector.ACAD_FIXED]) * m.p.scale
         freed = self.yen_per_year * self.support_share / self.cost_per_fte_year_yen
         s.research_time_share = min(s.research_time_share + freed / max(academics, 1.0), 1.0)
-        permanent = np.count_nonzero(here & (pop.sector == Sector.ACAD_PERM)) + posts
+        permanent = held[Sector.ACAD_PERM] + posts
         s.foreign_permanent_penalty *= 1.0 - min(posts / max(permanent, 1.0), 1.0)
         return self.yen_per_year
