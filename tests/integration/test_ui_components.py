@@ -75,7 +75,7 @@ def test_every_lever_setting_has_a_control():
 
 def test_a_list_of_partner_countries_is_a_multiple_choice(ui_root):
     members = next(c for c in lever_controls()["joint_programme"] if c.key.endswith(".members"))
-    assert members.kind == "multiselect" and members.default == ["UK", "DE", "FR"] and "US" in members.choices
+    assert members.kind == "multiselect" and members.default == ["UK", "DE", "FR", "OHI"] and "US" in members.choices
     settings = Settings.from_file(ui_root / "scenarios" / "baseline.toml")
     seen = []
     _box, rc = solara.render(ControlWidget(members, members.default, lambda k, val: seen.append((k, val)), None),

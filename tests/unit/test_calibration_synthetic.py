@@ -331,3 +331,34 @@ def test_the_summary_says_when_the_estimate_misses_more_than_an_nroy_point_may(t
     assert "raise `misfits_allowed` to at least" in summaries[0]
     assert "raise `misfits_allowed`" not in summaries[2]
     assert "The estimate lies outside the NROY sample's 5-95% range on" in summaries[2]
+
+
+def test_the_exploitation_wave_sharpens_the_estimate_and_leaves_the_nroy_region(tmp_path):
+    """Wide tolerances leave much of the box plausible, so the waves' best point is a
+    coarse optimum; a last wave of points around the best ones finds a better estimate,
+    all of its points close to those centres and not ruled out, while the NROY sample is
+    the one the waves left."""
+    targets = [("a", 0.3, 0.6), ("b", -0.2, 0.6), ("c", 0.5, 0.6)]
+
+    def response(u: np.ndarray) -> np.ndarray:
+        return u.copy()
+
+    results = {}
+    for points in (0, 24):
+        cal = _calibration(tmp_path / str(points), targets, exploit_points=points, exploit_centres=5)
+        results[points] = history_match(cal, _simulator(cal, response, noise=0.002), log=_quiet)
+    plain, sharp = results[0], results[24]
+    assert len(plain.waves) == 2 and len(sharp.waves) == 3
+    last = sharp.waves[-1]
+    assert last.emulator is None and len(last.points) == 24
+    np.testing.assert_array_equal(plain.nroy, sharp.nroy)
+    bounds = cal.bounds
+    unit = 2 * (last.points - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0]) - 1
+    table = plain.points_table().sort_values(["targets_held", "sum_sq_std_error"], ascending=[False, True])
+    centres = 2 * (table[cal.names].head(5).to_numpy() - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0]) - 1
+    nearest = np.min(np.linalg.norm(unit[:, None, :] - centres[None, :, :], axis=2), axis=1)
+    assert nearest.max() < 0.4  # steps of sd 0.05 in each of 3 dimensions
+    err = {k: r.confirmed.iloc[0]["sum_sq_std_error"] for k, r in results.items()}
+    assert err[24] < err[0]
+    write_outputs(sharp, tmp_path / "written")
+    assert "exploitation" in (tmp_path / "written" / "summary.md").read_text(encoding="utf-8")

@@ -112,7 +112,7 @@ def check_scenario_memory(scenario: Scenario, source: str) -> None:
     from .scenario import country_params
 
     cp = country_params(scenario, source)
-    check_memory([cp[r.code] for r in load_regions()], scenario.model, source)
+    check_memory([cp[r.code] for r in load_regions(scenario.model.world)], scenario.model, source)
 
 
 def start_stocks(cp: list[CountryParams], start_year: int, scale: float) -> np.ndarray:

@@ -20,7 +20,7 @@ from .careers import CareerPanel
 from .country import Country, academic_post_index, money_levels
 from .indicators import HEADLINE, INDICATORS
 from .initialization import check_memory, initial_population
-from .inputs import load_origins, load_regions
+from .inputs import is_country, load_origins, load_regions, parts_of
 from .params import CountryParams
 from .population import Population
 from .scenario import Scenario, country_params, from_overrides, with_overrides
@@ -66,7 +66,7 @@ class CirculationModel(mesa.Model):
         self.careers = CareerPanel(career_sample) if career_sample > 0 else None
         self.spec = with_overrides(scenario, overrides) if scenario else from_overrides(overrides)
         self.p = p = self.spec.model
-        self.regions = load_regions()
+        self.regions = load_regions(p.world)
         self.n_countries = len(self.regions)
         codes = [r.code for r in self.regions]
         self.codes = codes
@@ -75,7 +75,7 @@ class CirculationModel(mesa.Model):
         self.country_list = [Country(self, i, r, cparams[r.code]) for i, r in enumerate(self.regions)]
         money_levels(self.country_list)
         self.focal = codes.index(p.focal_country)
-        self.ranked_countries = np.array([c != "ROW" for c in codes])
+        self.ranked_countries = np.array([is_country(r.code) for r in self.regions])
         self.levers = self.spec.levers.active()
         self.lever_countries = {name: codes.index(lv.country) for name, lv in self.levers.items()}
         self.population_m = np.array([r.population_m for r in self.regions])
@@ -151,6 +151,11 @@ class CirculationModel(mesa.Model):
         self.last_log = now.log
         self.pop.compact(~self.pop.gone)
         self.year += 1
+
+    def indices(self, codes: list[str]) -> np.ndarray:
+        """Model indices of countries named by code; a block split into parts names its parts."""
+        parts = parts_of(self.p.world)
+        return np.array([self.codes.index(c) for code in codes for c in parts.get(code, (code,))])
 
     def occupied_posts(self) -> np.ndarray:
         """Occupied posts per country x sector, not counting overseas fellows (who hold no host post)."""

@@ -16,6 +16,8 @@ docs/ODD.md, "Calibrated parameters"). Units are in the names (``_per_year``, ``
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 Share = Field(ge=0.0, le=1.0)
@@ -44,6 +46,10 @@ class ModelParams(_Strict):
         description="years run before start_year at start-year funding, not recorded, so careers and ties settle; assumed",
     )
     focal_country: str = Field("JP", description="country whose headline numbers the DataCollector reports")
+    world: Literal["regions", "block"] = Field(
+        "regions",
+        description="the rest of the world as the regions of data/regions.csv (regions) or as one block (block)",
+    )
 
     # --- mechanism switches (all on in the baseline) -----------------------------------
     enable_long_visits: bool = Field(True, description="step 6: long visits abroad (travellers)")

@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import InputError
 from .input_files import read_toml
-from .inputs import calibrated_values, load_country_values, load_regions
+from .inputs import calibrated_values, load_country_values, load_regions, parts_of
 from .levers import Levers
 from .params import CountryParams, ModelParams
 
@@ -163,12 +163,16 @@ def with_overrides(scenario: Scenario, overrides: dict[str, Any], source: str | 
 
 def country_params(scen: Scenario, source: str = "<scenario>") -> dict[str, CountryParams]:
     """Per-country parameters: data-file defaults with the scenario's overrides."""
-    codes = [r.code for r in load_regions()]
+    regions = load_regions(scen.model.world)
+    codes = [r.code for r in regions]
+    blocks = parts_of(scen.model.world)  # a block's settings reach its parts
     defaults = load_country_values()
-    unknown = set(scen.countries) - set(codes)
+    unknown = set(scen.countries) - set(codes) - set(blocks)
     if unknown:
         bad = sorted(unknown)[0]
-        raise InputError("unknown country", source=source, key=f"countries.{bad}", value=bad, allowed=", ".join(codes))
+        raise InputError(
+            "unknown country", source=source, key=f"countries.{bad}", value=bad, allowed=", ".join([*codes, *blocks])
+        )
     for name, lever in scen.levers.active().items():
         if lever.country not in codes:
             raise InputError(
@@ -180,13 +184,13 @@ def country_params(scen: Scenario, source: str = "<scenario>") -> dict[str, Coun
             )
         others = [c for c in codes if c != lever.country]
         for partner in lever.partners():
-            if partner not in others:
+            if partner not in others and partner not in blocks:
                 raise InputError(
                     "unknown partner country",
                     source=source,
                     key=f"levers.{name}.{lever.partners_field}",
                     value=partner,
-                    allowed=f"country codes other than the lever's own ({lever.country}): {', '.join(others)}",
+                    allowed=f"codes other than the lever's own ({lever.country}): {', '.join([*others, *blocks])}",
                 )
     if scen.model.focal_country not in codes:
         raise InputError(
@@ -197,8 +201,9 @@ def country_params(scen: Scenario, source: str = "<scenario>") -> dict[str, Coun
             allowed=", ".join(codes),
         )
     out = {}
-    for code in codes:
-        merged = {**defaults[code], **scen.countries.get(code, {})}
+    for r in regions:
+        code = r.code
+        merged = {**defaults[code], **scen.countries.get(r.part_of, {}), **scen.countries.get(code, {})}
         try:
             out[code] = CountryParams.model_validate(merged)
         except ValidationError as exc:

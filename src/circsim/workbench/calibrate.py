@@ -64,7 +64,7 @@ from .emulators import Emulator, fit_emulator
 from .experiment import Experiment, Keep, Uncertainty, _Strict, load_experiment
 from .runner import ExecutorKind, run_experiment
 from .store import ResultStore
-from .targets import patterns, read_targets
+from .targets import patterns, read_targets, with_blocks
 
 #: Implausibility cut-off (three-sigma rule, Pukelsheim 1994).
 CUTOFF = 3.0
@@ -90,6 +90,13 @@ class CalibrationSettings(_Strict):
     confirm_points: int = Field(5, ge=1, le=1000, description="best simulated points re-run before choosing")
     confirm_replicates: int = Field(4, ge=0, le=1000, description="fresh replicates of each of them")
     gp_restarts: int = Field(0, ge=0, le=20, description="random optimiser restarts of each Gaussian-process fit")
+    exploit_points: int = Field(
+        0, ge=0, le=100_000, description="points of a last wave around the best simulated points (0: none)"
+    )
+    exploit_centres: int = Field(10, ge=1, le=10_000, description="best simulated points the last wave starts from")
+    exploit_step: float = Field(
+        0.05, gt=0, le=1, description="sd of the last wave's steps from its centres, as a share of each half-range"
+    )
     holdout_after: int | None = Field(
         None,
         ge=1900,
@@ -269,7 +276,7 @@ def store_target_values(store: ResultStore, targets: pd.DataFrame) -> pd.DataFra
     keys = target_keys(targets)
     runs = store.runs()
     runs = runs[runs["status"] == "done"]
-    ind = store.indicators().merge(runs[["run_id", "point", "replicate"]], on="run_id")
+    ind = with_blocks(store.indicators()).merge(runs[["run_id", "point", "replicate"]], on="run_id")
     ind = ind.set_index(["indicator", "country", "year"])
     cols = {}
     for key, t in zip(keys, targets.itertuples(), strict=True):
@@ -291,7 +298,7 @@ class Wave:
     points: np.ndarray  # (n, parameters) in parameter units
     mean: np.ndarray  # (n, targets) replicate means
     within: np.ndarray  # (n, targets) variance between replicates
-    emulator: Emulator
+    emulator: Emulator | None  # None: an exploitation wave, screened by the earlier waves' emulators
     nroy_share: float  # share of the candidate set not ruled out after this wave
     runs: int  # model runs made for this wave (0: shared with the full calibration)
     seconds: float
@@ -435,6 +442,7 @@ class CalibrationResult:
                 }
             )
             for w in self.waves
+            if w.emulator is not None
         ]
         return pd.concat(frames, ignore_index=True)
 
@@ -461,7 +469,7 @@ def implausibility(result: CalibrationResult, u: np.ndarray, waves: list[Wave]) 
     v_fixed = (cal.targets["tolerance"].to_numpy(float)[fit] / 3) ** 2 + result.ens_var[fit]
     k = cal.settings.misfits_allowed + 1
     worst = np.zeros(len(u))
-    for w in waves:
+    for w in (w for w in waves if w.emulator is not None):
         mean, v_em = w.emulator.predict(u)
         imp = np.abs(mean - z) / np.sqrt(v_fixed + v_em)
         worst = np.maximum(worst, kth_largest(np.nan_to_num(imp, nan=np.inf), k))
@@ -517,6 +525,8 @@ def history_match(
         pick = rng.choice(len(nroy_u), size=min(s.points_per_wave, len(nroy_u)), replace=False)
         design_u = nroy_u[np.sort(pick)]
     result.nroy = _from_unit(nroy_u, bounds)
+    if s.exploit_points and not result.nroy_empty:
+        _exploit(result, simulate, rng, f"{prefix}wave-{len(result.waves) + 1}", log)
     _confirm(result, simulate, prefix, log)
     result.finished = _now()
     return result
@@ -539,11 +549,47 @@ def _fill_nroy(result: CalibrationResult, nroy: np.ndarray, want: int, rng: np.r
     return found
 
 
+def _exploit(
+    result: CalibrationResult, simulate: Simulate, rng: np.random.Generator, name: str, log: Callable[[str], None]
+) -> None:
+    """A last wave that sharpens the estimate without narrowing the NROY region: points
+    drawn around the best simulated points (normal steps of ``exploit_step`` of each
+    half-range, in the box), kept where the waves' emulators do not rule them out. The
+    waves explore the whole NROY region, so their best point is a coarse optimum; these
+    points compete with it in the confirmation. They join the simulated points (and
+    plausible.csv) but fit no emulator and leave the NROY sample as the last wave left it."""
+    cal, s = result.calibration, result.calibration.settings
+    best = _ranked(result.points_table()).head(s.exploit_centres)
+    centres = _to_unit(best[cal.names].to_numpy(float), cal.bounds)
+    found = np.zeros((0, centres.shape[1]))
+    for _ in range(NROY_FILL_ROUNDS):
+        picked = centres[rng.integers(len(centres), size=NROY_FILL_PER_ROUND)]
+        cand = np.clip(picked + rng.normal(0.0, s.exploit_step, picked.shape), -1.0, 1.0)
+        found = np.vstack([found, cand[implausibility(result, cand, result.waves) <= s.cutoff]])
+        if len(found) >= s.exploit_points:
+            break
+    if not len(found):
+        log("exploitation: every point around the best ones is ruled out by the emulators; none simulated")
+        return
+    design_u = found[: s.exploit_points]
+    wave = _simulate_wave(result, simulate, len(result.waves) + 1, design_u, name, fit_emulators=False)
+    wave.nroy_share = result.waves[-1].nroy_share
+    result.waves.append(wave)
+    log(f"wave {wave.number} (exploitation): {len(design_u)} points around the best {len(centres)}, "
+        f"{wave.runs} runs in {wave.seconds:.0f} s")  # fmt: skip
+
+
 def _simulate_wave(
-    result: CalibrationResult, simulate: Simulate, number: int, design_u: np.ndarray, name: str, n_jobs: int
+    result: CalibrationResult,
+    simulate: Simulate,
+    number: int,
+    design_u: np.ndarray,
+    name: str,
+    n_jobs: int = 1,
+    fit_emulators: bool = True,
 ) -> Wave:
-    """Simulate a wave's design and fit the emulators of the fitted targets on every
-    point simulated so far."""
+    """Simulate a wave's design and (``fit_emulators``) fit the emulators of the fitted
+    targets on every point simulated so far."""
     cal, fit = result.calibration, result.fit
     points = _from_unit(design_u, cal.bounds)
     t0 = time.perf_counter()
@@ -553,6 +599,8 @@ def _simulate_wave(
     mean = by_point.mean().reindex(range(len(points))).to_numpy()
     within = by_point.var(ddof=1).reindex(range(len(points))).to_numpy()
     seconds = time.perf_counter() - t0
+    if not fit_emulators:
+        return Wave(number, points, mean, within, None, 0.0, len(per_run), seconds)
     u = np.vstack([_to_unit(w.points, cal.bounds) for w in result.waves] + [design_u])
     y = np.vstack([w.mean for w in result.waves] + [mean])[:, fit]
     rows = np.isfinite(y).any(axis=1)

@@ -59,7 +59,7 @@ def calibrated_toml(result: CalibrationResult, command: str) -> str:
         "cutoff": cal.settings.cutoff,
         "misfits_allowed": cal.settings.misfits_allowed,
         "nroy_share_per_wave": [_sig(w.nroy_share) for w in result.waves],
-        "gp_targets_per_wave": [int(w.emulator.use_gp.sum()) for w in result.waves],
+        "gp_targets_per_wave": [int(w.emulator.use_gp.sum()) if w.emulator else None for w in result.waves],
         "in_sample_held": int(disc["holds"].sum()),
         "in_sample_targets": len(disc),
     }
@@ -162,8 +162,9 @@ def summary_md(result: CalibrationResult) -> str:
     waves = pd.DataFrame({
         "wave": [w.number for w in result.waves], "points": [len(w.points) for w in result.waves],
         "runs": [w.runs for w in result.waves], "NROY share": [w.nroy_share for w in result.waves],
-        "GP chosen": [f"{int(w.emulator.use_gp.sum())} of {len(w.emulator.gps)}" for w in result.waves],
-        "emulator fit (s)": [w.emulator.seconds for w in result.waves],
+        "GP chosen": [f"{int(w.emulator.use_gp.sum())} of {len(w.emulator.gps)}" if w.emulator else "exploitation"
+                      for w in result.waves],
+        "emulator fit (s)": [w.emulator.seconds if w.emulator else None for w in result.waves],
     })  # fmt: skip
     lines = [
         f"# Calibration: {cal.experiment.spec.name}",

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..sim.indicators import REGISTRY
-from ..sim.inputs import load_regions, load_targets
+from ..sim.inputs import all_regions, load_regions, load_targets
 from .compare import ESTIMABLE, FDR_Q, LEVEL, Comparison
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def draw_flow_nodes(ax: plt.Axes, focal: str) -> None:
         ax.scatter(r.lon, r.lat, s=60, color="crimson" if code == focal else "black", zorder=3)
         ax.annotate(code, (r.lon, r.lat), xytext=(4, 4), textcoords="offset points", fontsize=8)
     ax.set_xlim(-130, 160)
-    ax.set_ylim(-10, 75)
+    ax.set_ylim(-35, 75)
     ax.set_xticks([])
     ax.set_yticks([])
 
@@ -180,7 +180,7 @@ def draw_flow_arrows(ax: plt.Axes, pairs: pd.Series, focal: str, biggest: float,
     """An arrow per (origin, destination) pair of ``pairs`` (movers) among the ``top``
     largest, width by movers relative to ``biggest``; the focal country's in red.
     Returns the arrows (so a live figure can remove them)."""
-    regions = {r.code: r for r in load_regions()}
+    regions = {r.code: r for r in all_regions()}  # a store may hold either world
     scale = biggest if biggest > 0 else 1.0
     arrows = []
     for (o, d), movers in pairs.sort_values(ascending=False).head(top).items():

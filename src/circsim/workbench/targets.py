@@ -24,15 +24,17 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import InputError
-from ..sim.indicators import INDICATORS
+from ..sim.indicators import INDICATORS, REGISTRY
 from ..sim.input_files import read_bytes
-from ..sim.inputs import DATA_DIR, load_regions
+from ..sim.inputs import DATA_DIR, load_regions, parts_of
 
 #: The packaged targets file.
 TARGETS_FILE = DATA_DIR / "targets.csv"
 COLUMNS = ("indicator", "country", "year", "value", "tolerance", "status", "group", "source")
 TARGET, INPUT_CHECK = "target", "input check"
 STATUSES = (TARGET, INPUT_CHECK)
+#: Indicator kinds that add up over countries: a block split into parts has targets of these only.
+ADDITIVE = ("stock", "per year", "cumulative")
 #: A group name: it names the folder of its fold (holdout/GROUP/).
 GROUP = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
@@ -53,7 +55,7 @@ def read_targets(path: str | Path | None = None) -> pd.DataFrame:
         raise InputError("missing columns", source=source, value=", ".join(missing), allowed=allowed)
     if table.empty:
         raise InputError("has no rows", source=source, allowed="one row per observed value")
-    codes = [r.code for r in load_regions()]
+    codes = [*(r.code for r in load_regions()), *parts_of()]
     rules = {
         "indicator": (lambda v: v in INDICATORS, "an indicator of docs/indicators.md"),
         "country": (lambda v: v in codes, ", ".join(codes)),
@@ -71,6 +73,13 @@ def read_targets(path: str | Path | None = None) -> pd.DataFrame:
                 raise InputError(
                     f"line {line}: {what_is_wrong} {column}", source=source, key=column, value=value, allowed=what
                 )
+    for line, row in enumerate(table.itertuples(index=False), start=2):
+        if row.country in parts_of() and REGISTRY[row.indicator].kind not in ADDITIVE:
+            raise InputError(
+                f"line {line}: {row.country} is simulated as its parts, which add up only in counts",
+                source=source, key="indicator", value=row.indicator,
+                allowed=f"an indicator of kind {', '.join(ADDITIVE)} for {row.country}",
+            )  # fmt: skip
     table = table.assign(year=table["year"].map(int), value=table["value"].map(float),
                          tolerance=table["tolerance"].map(float))  # fmt: skip
     keys = table[["indicator", "country", "year"]]
@@ -84,6 +93,22 @@ def read_targets(path: str | Path | None = None) -> pd.DataFrame:
             allowed="one row per indicator, country and year",
         )
     return table
+
+
+def with_blocks(indicators: pd.DataFrame) -> pd.DataFrame:
+    """A tidy indicators table (``indicator, country, year, value`` and any other key
+    columns) with a row for each block split into parts, the sum of its parts, for the
+    indicators that add up (:data:`ADDITIVE`); the table itself when it has no parts or
+    already has the blocks."""
+    present = set(indicators["country"])
+    block_of = {part: block for block, parts in parts_of().items() if block not in present for part in parts}
+    parts = indicators[indicators["country"].isin(block_of)]
+    parts = parts[parts["indicator"].map(lambda name: REGISTRY[name].kind in ADDITIVE)]
+    if parts.empty:
+        return indicators
+    keys = [c for c in indicators.columns if c not in ("country", "value")]
+    blocks = parts.assign(country=parts["country"].map(block_of)).groupby([*keys, "country"], sort=False)["value"]
+    return pd.concat([indicators, blocks.sum(min_count=1).reset_index()[list(indicators.columns)]], ignore_index=True)
 
 
 def _finite(text: str) -> bool:

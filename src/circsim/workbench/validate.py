@@ -21,7 +21,7 @@ import tomli_w
 
 from ..errors import InputError
 from ..sim import inputs
-from .targets import INPUT_CHECK, TARGET, TARGETS_FILE, read_targets
+from .targets import INPUT_CHECK, TARGET, TARGETS_FILE, read_targets, with_blocks
 
 if TYPE_CHECKING:
     from .store import ResultStore
@@ -40,7 +40,7 @@ def pattern_table(indicators: pd.DataFrame, targets: pd.DataFrame | None = None)
     """
     targets = read_targets() if targets is None else targets
     ind = indicators if "run_id" in indicators else indicators.assign(run_id="run")
-    keyed = ind.set_index(["indicator", "country", "year"])[["run_id", "value"]]
+    keyed = with_blocks(ind).set_index(["indicator", "country", "year"])[["run_id", "value"]]
     rows = []
     for t in targets.itertuples():
         key = (t.indicator, t.country, t.year)
@@ -72,7 +72,7 @@ def scenario_indicators(store: ResultStore, scenario: str) -> tuple[pd.DataFrame
             allowed=", ".join(dict.fromkeys(runs["scenario"])),
         )
     indicators = store.indicators()
-    return indicators[indicators["run_id"].isin(ids)], len(ids)
+    return with_blocks(indicators[indicators["run_id"].isin(ids)]), len(ids)
 
 
 def run_baseline(

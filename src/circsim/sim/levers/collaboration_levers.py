@@ -39,7 +39,9 @@ class JointResearchProgramme(Lever):
 
     partners_field: ClassVar[str | None] = "members"
 
-    members: list[str] = Field(["UK", "DE", "FR"], min_length=1, description="the programme's member countries")
+    members: list[str] = Field(
+        ["UK", "DE", "FR", "OHI"], min_length=1, description="the programme's member countries (OHI: the other EU)"
+    )
     teams_per_year: float = Field(
         40, ge=0, le=1e5,
         description="new teams a year with the country's researchers (order of magnitude: 169 Japanese participations in Horizon Europe, 2021-Oct 2025, before association [ScienceBusiness-2025])",
@@ -69,7 +71,7 @@ class JointResearchProgramme(Lever):
         """This year's team members in the country (rows), the member country each is
         paired with, and the team members in the member countries (rows)."""
         pop, home, scale = m.pop, ctry.index, m.p.scale
-        members = np.array([m.codes.index(c) for c in self.members])
+        members = m.indices(self.members)
         weight = m.frontier_weight[members] + 1e-12  # every member stays reachable
         academics = ~pop.gone & is_academic(pop.sector)
         eligible = np.flatnonzero(academics & (pop.country == home))
@@ -100,7 +102,9 @@ class OdaResearchPartnership(JointResearchProgramme):
     :class:`JointResearchProgramme`, with partner countries instead of programme members
     and no membership fee."""
 
-    members: list[str] = Field(["ROW"], min_length=1, description="the partner countries")
+    members: list[str] = Field(
+        ["SEA", "SAS", "AFR", "LAM"], min_length=1, description="the partner countries (ODA recipients' regions)"
+    )
     teams_per_year: float = Field(
         12, ge=0, le=1e5, description="new projects a year (SATREPS selects about 12 a year [JST-SATREPS])"
     )
