@@ -335,6 +335,32 @@ def test_joint_programme_builds_ties_and_coauthorship_with_its_members(paired):
     assert all(d > 0 for d in diffs)
 
 
+PARTNERS = [CODES.index(c) for c in ("SEA", "SAS", "AFR", "LAM")]
+
+
+def test_satreps_builds_ties_brings_partner_students_and_coauthorship(paired):
+    base, lever = paired(None), paired("satreps")
+    students = 20000 * 1.0  # a year, once the first projects' 5 years are all running
+    for b, v in zip(base, lever, strict=True):
+        pop_b, pop_v = b.pop, v.pop
+        in_jp = [np.flatnonzero(~p.gone & (p.country == JP) & is_academic(p.sector)) for p in (pop_b, pop_v)]
+        ties = [
+            float(np.asarray(p.ties[PARTNERS][:, rows]).max(axis=0).mean())
+            for p, rows in zip((pop_b, pop_v), in_jp, strict=True)
+        ]
+        assert ties[1] > 1.5 * ties[0], ties
+        doctoral = [
+            int((~p.gone & (p.country == JP) & (p.sector == Sector.DOCTORAL) & np.isin(p.nationality, PARTNERS)).sum())
+            * SCALE
+            for p in (pop_b, pop_v)
+        ]
+        # the partners' students in Japan's doctoral programmes: most of a few years' intake
+        assert doctoral[1] - doctoral[0] > 2 * students, doctoral
+        coauthored = [m.this_year.log.output["coauthored"][JP, PARTNERS].sum() for m in (b, v)]
+        assert coauthored[1] > 1.2 * coauthored[0], coauthored
+        assert jp_state(v).lever_cost_yen["satreps"] == pytest.approx(20000 * 5 * 1.0e8)
+
+
 def test_researcher_communities_make_supported_communities_count_larger_in_the_market(paired):
     # the first intermediate quantity: the pull of the supported communities (the market
     # test of the community term shows that pull moving choices); at the 2026-12-06

@@ -10,7 +10,8 @@ import numpy as np
 from pydantic import Field
 
 from ..groups import categorical_rows, stochastic_round
-from ..sectors import is_academic
+from ..sectors import Sector, is_academic
+from ..steps.demography import add_entrants
 from .base import Lever, competitive_pick
 
 if TYPE_CHECKING:
@@ -32,7 +33,10 @@ class JointResearchProgramme(Lever):
     ``tie_gain_per_year`` of ties with the other side's country. Ties raise long visits
     there and the choice of it as host (step 6), co-authorship with it (step 8), and the
     visibility and pull of its vacancies in the job market (step 6), so partner
-    researchers come to the country as visitors or to posts. The model keeps no team
+    researchers come to the country as visitors or to posts. Each active team also
+    brings ``partner_students_per_team`` doctoral students a year from its member
+    country into the country's doctoral programmes (nationals of the member, who may
+    return home after the doctorate by the usual routes). The model keeps no team
     membership, so the ties a project builds over its duration are credited when it
     starts. Cost: the membership fee and the country's funding of its active teams.
     """
@@ -56,6 +60,9 @@ class JointResearchProgramme(Lever):
         ge=0,
         le=5,
         description="tie built with the other side's country per project year; assumed (a long visit builds 0.6)",
+    )
+    partner_students_per_team: float = Field(
+        0.0, ge=0, le=100, description="doctoral students a year from the member country per active team; none"
     )
     membership_fee_yen: float = Field(
         1.2e9,
@@ -88,9 +95,26 @@ class JointResearchProgramme(Lever):
         pop.ties[home, others] += self.tie_gain_per_year * self.duration_years
         return rows, partner, others
 
+    def admit_students(self, m: CirculationModel, ctry: Country) -> slice:
+        """This year's doctoral students from the members, brought by the active teams:
+        doctoral entrants in the country with a member's nationality (drawn as the teams'
+        members are). Returns their rows."""
+        members = m.indices(self.members)
+        active = self.teams_per_year * min(m.year - self.start_year + 1, self.duration_years)
+        n = int(stochastic_round(active * self.partner_students_per_team / m.p.scale, m.rng))
+        host = np.full(n, ctry.index)
+        rows = add_entrants(m, host, Sector.DOCTORAL, np.zeros(n), m.p.doctoral_entry_age_years, 21, 0.0,
+                            doctoral_left=m.doctoral_years[host])  # fmt: skip
+        weight = m.frontier_weight[members] + 1e-12
+        m.pop.nationality[rows] = members[categorical_rows(np.broadcast_to(weight, (n, members.size)), m.rng)]
+        m.pop.standing[rows] = 0.0  # foreigners start without domestic standing (as add_entrants gives them)
+        return rows
+
     def apply(self, m: CirculationModel, ctry: Country) -> float:
-        """Form this year's teams; cost is the fee and the active teams' funding."""
+        """Form this year's teams and admit their students; cost is the fee and the active
+        teams' funding."""
         self.form_teams(m, ctry)
+        self.admit_students(m, ctry)
         active = self.teams_per_year * min(m.year - self.start_year + 1, self.duration_years)
         return self.membership_fee_yen + active * self.cost_per_team_year_yen
 
@@ -113,6 +137,10 @@ class OdaResearchPartnership(JointResearchProgramme):
         5, ge=0, le=100, description="researchers in the partner country in a project; assumed"
     )
     duration_years: int = Field(5, ge=1, le=10, description="project length (SATREPS: 3-5 years [JST-SATREPS])")
+    partner_students_per_team: float = Field(
+        1.0, ge=0, le=100,
+        description="doctoral students a year from the partner country per active project (JICA trainees); assumed",
+    )  # fmt: skip
     membership_fee_yen: float = Field(0.0, ge=0, description="none")
     cost_per_team_year_yen: float = Field(
         1.0e8, ge=0, description="about 100 million yen a project a year, JST and JICA together [JST-SATREPS]"
