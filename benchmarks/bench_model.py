@@ -6,7 +6,10 @@ that does nothing but a random yearly move with one ``mesa.Agent`` per researche
 (``shuffle_do``), and prints researcher-years per second for both and their ratio.
 Each measurement runs in a fresh subprocess so peak memory (max RSS) is its own.
 
-    python benchmarks/bench_model.py [--scale 10] [--reference-agents 1000000] [--reference-years 5]
+    python benchmarks/bench_model.py [--scale 10] [--world regions] [--reference-agents 1000000] [--reference-years 5]
+
+``--world block`` runs the rest of the world as one block instead of its six regions
+(``model.world``), to measure what the regions cost.
 
 The reference is run for fewer years than the model (``--reference-years``) because
 its cost per agent-year is constant. Its throughput counts its yearly steps only (not
@@ -23,7 +26,7 @@ import sys
 import time
 
 
-def run_model(scale: float, seed: int) -> dict:
+def run_model(scale: float, seed: int, world: str = "regions") -> dict:
     """Time one full run (construction with burn-in, then every year)."""
     import numpy as np
 
@@ -31,7 +34,7 @@ def run_model(scale: float, seed: int) -> dict:
     from circsim.sim.sectors import is_post
 
     t0 = time.perf_counter()
-    m = CirculationModel(rng=seed, scale=scale)
+    m = CirculationModel(rng=seed, scale=scale, world=world)
     t_init = time.perf_counter() - t0
     agent_years = 0
     researcher_years = 0
@@ -100,14 +103,15 @@ def main() -> None:
     ap.add_argument("--reference-agents", type=int, default=1_000_000)
     ap.add_argument("--reference-years", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--world", choices=("regions", "block"), default="regions", help="the rest of the world's drawing")
     args = ap.parse_args()
 
-    model = _child("model", (args.scale, args.seed))
+    model = _child("model", (args.scale, args.seed, args.world))
     ref = _child("reference", (args.reference_agents, args.reference_years, args.seed))
     m_tp = model["agent_years"] / model["seconds"]
     r_tp = ref["agent_years"] / ref["step_seconds"]
     lines = [
-        f"circsim model, scale 1:{args.scale:g}, {model['years']} years (plus burn-in):",
+        f"circsim model, scale 1:{args.scale:g}, world {args.world}, {model['years']} years (plus burn-in):",
         f"  wall time            {model['seconds']:8.1f} s  (construction and burn-in {model['init_seconds']:.1f} s)",
         f"  peak memory (RSS)    {model['max_rss_mb']:8.0f} MB",
         f"  agents at the end    {model['agents_end']:>10,}  (holding posts: {model['researchers_end']:,})",
