@@ -22,7 +22,7 @@ from ..sim.inputs import Region
 from .world_shapes import countries_json
 
 #: Chart width in pixels; the height follows from the latitudes shown.
-WIDTH = 960
+WIDTH = 900
 #: Latitudes shown: Tierra del Fuego to the north of Scandinavia (no Antarctica, no polar sea).
 LAT_TOP, LAT_BOTTOM = 75.0, -56.0
 PX_PER_DEGREE = WIDTH / 360
