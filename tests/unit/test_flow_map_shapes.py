@@ -110,7 +110,7 @@ def test_arcs_are_as_wide_as_the_people_a_year(spec):
 
 def test_the_width_legend_is_in_people_a_year(spec):
     legend = _layer(spec, "arcs")["encoding"]["strokeWidth"]["legend"]
-    assert legend["title"].startswith("people a year")
+    assert legend["title"] == ["people a year", "(latest year)"]
     assert legend["values"] == [250.0, 500.0, 1000.0]
     assert legend_values(0) == [] and legend_values(37) == [10.0, 20.0, 40.0]
 
@@ -131,7 +131,7 @@ def test_the_mean_measure_draws_the_mean(spec):
     mean = map_spec(template, _flows(), "mean", REGIONS, "JP", top=2)
     pairs = {r["pair"]: r["people"] for r in mean["datasets"]["arcs"]}
     assert pairs == {"CN>US": 1000.0, "JP>US": 250.0}  # the two largest means; DE>UK (0) never drawn
-    assert "mean a year" in _layer(mean, "arcs")["encoding"]["strokeWidth"]["legend"]["title"]
+    assert _layer(mean, "arcs")["encoding"]["strokeWidth"]["legend"]["title"][1] == "(mean a year since the start)"
 
 
 def test_the_focal_country_is_highlighted(spec):

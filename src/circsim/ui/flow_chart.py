@@ -164,6 +164,7 @@ def label_table(regions: Sequence[Region], focal: str) -> pd.DataFrame:
 
 
 def _project(chart: alt.Chart) -> alt.Chart:
+    """``chart`` on the map's projection (every layer needs it)."""
     return chart.project(**projection().to_dict())
 
 
@@ -180,7 +181,7 @@ def map_template(regions: tuple[Region, ...], focal: str, measure: str, first_ye
         values=countries_json(tuple(codes)), format=alt.DataFormat(type="json", property="features")
     )
     countries = (
-        alt.Chart(shapes, name="countries")
+        alt.Chart(shapes)
         .mark_geoshape(stroke="white", strokeWidth=0.4)
         .encode(
             color=alt.Color("properties.code:N", scale=alt.Scale(domain=codes, range=fills), legend=None),
@@ -194,9 +195,7 @@ def map_template(regions: tuple[Region, ...], focal: str, measure: str, first_ye
         "people:Q",
         scale=alt.Scale(domain=[0, 1], range=[0, MAX_STROKE]),  # domain: [0, largest flow], set each year
         legend=alt.Legend(
-            title=f"people a year ({MEASURES[measure]})",
-            titleLimit=WIDTH // 2,
-            symbolType="stroke",
+            title=["people a year", f"({MEASURES[measure]})"],  # two lines: a narrow box, clear of South America
             format=",.0f",
             orient="bottom-left",
             fillColor="white",

@@ -19,6 +19,11 @@ VEGA_LIBRARIES = ("vega@5", "vega-lite@5", "vega-embed@6")
 log = logging.getLogger(__name__)
 
 
+def _version(folder: str) -> tuple[int, ...]:
+    """``vega@5.21.0`` -> (5, 21, 0), so that 5.21 sorts after 5.9 (a part not a number counts as 0)."""
+    return tuple(int(part) if part.isdigit() else 0 for part in folder.rpartition("@")[2].split("."))
+
+
 def link_vega(cache_dir: Path) -> list[str]:
     """Link each name of :data:`VEGA_LIBRARIES` missing from ``cache_dir`` to the newest
     shipped folder of that major version (``vega@5`` -> ``vega@5.21.0``); returns the names
@@ -27,7 +32,7 @@ def link_vega(cache_dir: Path) -> list[str]:
     linked = []
     for name in VEGA_LIBRARIES:
         alias = cache_dir / name
-        shipped = sorted(p.name for p in cache_dir.glob(f"{name}.*") if p.is_dir())
+        shipped = sorted((p.name for p in cache_dir.glob(f"{name}.*") if p.is_dir()), key=_version)
         if alias.exists() or not shipped:
             continue
         try:
