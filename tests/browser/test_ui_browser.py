@@ -1,9 +1,10 @@
 """The interface in a real browser: Playwright drives Debian's Chromium against
 ``circsim ui`` on 127.0.0.1 (no internet needed). Screenshots go to test-artifacts/.
 
-Without /usr/bin/chromium these tests are skipped with a loud reason, and fail under
-``CI=true`` (``.ci/run`` installs Chromium first). Never ``playwright install``: the
-downloads are not reachable here; Debian's Chromium is used instead.
+Without /usr/bin/chromium (or the Chromium that ``CIRCSIM_CHROMIUM`` names) these tests
+are skipped with a loud reason, and fail under ``CI=true`` (``.ci/run`` installs Chromium
+first). Never ``playwright install``: the downloads are not reachable here; Debian's
+Chromium is used instead.
 """
 
 from __future__ import annotations
@@ -17,19 +18,23 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from itertools import permutations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
+from circsim.sim.inputs import load_regions
+from circsim.ui import flow_chart
 from uikit import ROOT, image_spread
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CIRCSIM_CHROMIUM") or "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]  # fmt: skip
 ARTIFACTS = ROOT / "test-artifacts"
 VIEWPORT = {"width": 1440, "height": 1000}
 TIMEOUT_MS = 60_000  # a first page load builds a model on a busy machine
+PADDING = 5  # vega-embed's padding around a chart, in pixels
 
 
 def _require_chromium() -> None:
@@ -137,6 +142,51 @@ def _figure_drawn(page: Page, card: str, not_as: str | None = None) -> str:
     return img.get_attribute("src")
 
 
+def _map_drawn(page: Page, year: int | None = None) -> Locator:
+    """The flow map card shows the Vega-Lite map (vega-embed draws it on a canvas) with the
+    country shapes in their regions' colours; with ``year``, the card names that year.
+    Returns the canvas."""
+    card = page.locator(".v-card", has_text="World flows of researchers")
+    if year is not None:
+        expect(card.get_by_text(f"World flows of researchers: {year}")).to_be_visible()
+    canvas = card.locator(".vega-embed canvas.marks")
+    expect(canvas).to_be_visible()
+    fills = [flow_chart.FOCAL_FILL, *(flow_chart.REGION_FILLS[c] for c in ("US", "CN", "AFR", "LAM", "SAS"))]
+    shown = canvas.evaluate(
+        """(c, fills) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                          const hex = new Set();
+                          for (let i = 0; i < d.length; i += 4 * 7)
+                              hex.add('#' + [d[i], d[i + 1], d[i + 2]]
+                                  .map(v => v.toString(16).padStart(2, '0')).join(''));
+                          return fills.filter(f => hex.has(f)); }""",
+        fills,
+    )
+    assert len(shown) == len(fills), f"region colours missing from the map: {set(fills) - set(shown)}"
+    return canvas
+
+
+def _hover_an_arc(page: Page, canvas: Locator) -> str:
+    """Move the mouse over the middle of arcs between regions until one shows its
+    tooltip (vega draws on a canvas: the arcs are found from their geometry); its text."""
+    regions = {r.code: r for r in load_regions("regions")}
+    tooltip = page.locator("#vg-tooltip-element.visible")
+    pairs = sorted(permutations(regions, 2), key=lambda p: "US" not in p)  # the US's flows are the widest
+    for o, d in pairs:
+        lon, lat = flow_chart.arc_points(regions[o], regions[d])[flow_chart.ARC_POINTS // 2]
+        box = canvas.bounding_box()  # again each time: vega-embed replaces the canvas when the year changes
+        if box is None:
+            continue
+        x = box["x"] + PADDING + (lon + 180) * flow_chart.PX_PER_DEGREE
+        y = box["y"] + PADDING + (flow_chart.LAT_TOP - lat) * flow_chart.PX_PER_DEGREE
+        page.mouse.move(x, y)
+        try:
+            expect(tooltip).to_contain_text("people in the latest year", timeout=300)
+        except AssertionError:
+            continue
+        return tooltip.inner_text()
+    raise AssertionError("no arc shows a tooltip")
+
+
 def _shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
@@ -152,9 +202,9 @@ def test_live_page_lever_reset_step_and_every_component(browser: Browser, server
     page.get_by_role("button", name="Reset").click()
     _years(page, 0)
     page.get_by_role("tab", name="World flows").click()
-    empty_map = _figure_drawn(page, "World flows of researchers")
+    _map_drawn(page)
     _step(page, 5)
-    _figure_drawn(page, "World flows of researchers", not_as=empty_map)  # arrows drawn
+    _map_drawn(page, year=2008)
     _shot(page, "live-world-flows")
     page.get_by_role("tab", name="Indicators", exact=True).click()
     five_years = _figure_drawn(page, "Headline indicators over time")
@@ -170,6 +220,23 @@ def test_live_page_lever_reset_step_and_every_component(browser: Browser, server
     page.get_by_role("tab", name="Indicator table").click()
     expect(page.get_by_text("Indicators in 2009")).to_be_visible()
     _shot(page, "live-table")
+    assert "Traceback" not in page.locator("body").inner_text()
+
+
+def test_world_map_shows_country_shapes_and_arc_numbers_on_hover(browser: Browser, server: str):
+    page = _open(browser, server)
+    page.get_by_role("button", name="Reset").click()
+    _years(page, 0)
+    _map_drawn(page)
+    _step(page, 3)
+    text = _hover_an_arc(page, _map_drawn(page, year=2006))
+    assert re.search(r"from:\s+\S.*to:\s+\S", text, re.S) and "2006" in text and "mean since 2004" in text
+    _shot(page, "live-world-map-hover")
+    page.get_by_role("button", name="mean a year since the start").click()
+    _step(page, 1, start=3)
+    _hover_an_arc(page, _map_drawn(page, year=2007))
+    page.mouse.move(0, 0)  # the full-page picture without a tooltip
+    _shot(page, "live-world-map")
     assert "Traceback" not in page.locator("body").inner_text()
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import solara
 import solara.lab
+import solara.server.settings
 from mesa.visualization import SolaraViz
 
 from ..errors import InputError
@@ -27,8 +28,12 @@ from .controls import Settings, scenario_files
 from .flow_map import FlowMap
 from .indicator_plots import IndicatorPlots
 from .indicator_table import IndicatorTable
+from .offline_assets import link_vega
 from .server import ENV_ROOT, ENV_STORE
 from .settings_panel import SettingsPanel
+
+# once, when the server loads the pages: the flow map's Vega libraries from the local copies
+link_vega(Path(solara.server.settings.assets.proxy_cache_dir))
 
 
 def root() -> Path:

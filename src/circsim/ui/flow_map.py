@@ -1,21 +1,30 @@
-"""World flow map of the live model: countries as nodes, arrows sized by the researchers
-moving between them this year and over all recorded years, the focal country in red
-(in the spirit of the OECD "Scientists on the move" map)."""
+"""World flow map of the live model: the countries on a map, coloured by model region,
+arcs sized by the researchers moving between regions a year (in the latest year or on
+average since the start), the focal country in red (in the spirit of the OECD
+"Scientists on the move" map). The chart itself is built in :mod:`.flow_chart`."""
 
 from __future__ import annotations
 
 import pandas as pd
 import solara
-from matplotlib.artist import Artist
-from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
+from solara.widgets import VegaLite
 
+from ..errors import InputError
+from ..sim.inputs import Region, all_regions
 from ..sim.model import CirculationModel
-from ..workbench.figures import draw_flow_arrows, draw_flow_nodes
-from .common import LiveChart, focal_code, show, use_chart_png
+from .common import focal_code
+from .flow_chart import MEASURES, Flows, map_spec, map_template
 
-#: Arrows drawn per panel (the largest pairs): enough to read the map, few enough to draw fast.
-TOP_PAIRS = 15
+#: Arcs drawn (the largest flows): enough to read the map, few enough to read each arc.
+TOP_PAIRS = 20
+HOW_TO_READ = (
+    "Each arc is a flow of researchers changing country or region, from its start to the arrowhead; "
+    "its width is the people a year (agents × scale), the legend gives the scale. The two directions "
+    "between a pair run on either side. Hover an arc for its numbers: the latest year and the mean a "
+    "year since the start. Countries are coloured by the model region they belong to; the focal "
+    "country and its flows are red."
+)
 
 
 def movers(flows: pd.DataFrame) -> pd.Series:
@@ -24,48 +33,31 @@ def movers(flows: pd.DataFrame) -> pd.Series:
     return moves.groupby(["origin", "destination"])["count"].sum()
 
 
-class FlowMapChart(LiveChart):
-    """Two panels: movers in the latest recorded year, and mean movers a year since the
-    start; the countries are static, the arrows change every year."""
-
-    def __init__(self, model: CirculationModel) -> None:
-        super().__init__(13, 3.8)
-        self.fig.subplots_adjust(left=0.01, right=0.99, top=0.92, bottom=0.06, wspace=0.03)
-        self.axes = self.fig.subplots(1, 2)
-        self.focal = focal_code(model)
-        for ax, title in zip(self.axes, (f"in the latest year (top {TOP_PAIRS} pairs)", "mean a year since the start"),
-                             strict=True):  # fmt: skip
-            draw_flow_nodes(ax, self.focal)
-            ax.set_title(title, fontsize=9)
-        self.fig.text(0.01, 0.01, "arrow width: real researchers moving (agents x scale); red: the focal country",
-                      fontsize=7)  # fmt: skip
-        self.arrows: list[Artist] = []
-
-    def dynamic(self) -> list[Artist]:
-        """The arrows."""
-        return self.arrows
-
-    def update(self, model: CirculationModel) -> Figure:
-        """Replace the arrows by those of the latest year and of the mean so far."""
-        for arrow in self.arrows:
-            arrow.remove()
-        self.arrows = []
-        flows = model.flows()
-        if flows.empty:
-            return self.fig
-        last, first = int(flows["year"].max()), int(flows["year"].min())
-        this_year = movers(flows[flows["year"] == last])
-        per_year = movers(flows) / (last - first + 1)
-        biggest = max([*this_year.tolist(), *per_year.tolist(), 0.0])
-        ax_year, ax_all = self.axes
-        self.arrows += draw_flow_arrows(ax_year, this_year, self.focal, biggest, TOP_PAIRS)
-        self.arrows += draw_flow_arrows(ax_all, per_year, self.focal, biggest, TOP_PAIRS)
-        return self.fig
+def model_regions(model: CirculationModel) -> tuple[Region, ...]:
+    """The model's countries and regions (rows of ``regions.csv``), in its index order."""
+    rows = {r.code: r for r in all_regions()}
+    return tuple(rows[c] for c in model.codes)
 
 
-def flow_map_figure(model: CirculationModel) -> Figure:
-    """The flow map of the model's latest year, as a new figure."""
-    return FlowMapChart(model).update(model)
+def model_flows(model: CirculationModel) -> Flows:
+    """Movers by pair in the model's latest recorded year and a year on average since
+    the start (empty before the first step)."""
+    flows = model.flows()
+    start = model.p.start_year
+    if flows.empty:
+        empty = pd.Series(dtype=float)
+        return Flows(empty, empty, start - 1, start)
+    last = int(flows["year"].max())
+    return Flows(movers(flows[flows["year"] == last]), movers(flows) / (last - start + 1), last, start)
+
+
+def flow_map_spec(model: CirculationModel, measure: str = "latest") -> dict:
+    """The Vega-Lite spec of the model's flow map, arcs wide by ``measure`` (a key of
+    :data:`MEASURES`)."""
+    regions = model_regions(model)
+    focal = focal_code(model)
+    template = map_template(regions, focal, measure, model.p.start_year)
+    return map_spec(template, model_flows(model), measure, regions, focal, TOP_PAIRS)
 
 
 def year_label(model: CirculationModel) -> str:
@@ -75,6 +67,27 @@ def year_label(model: CirculationModel) -> str:
 
 @solara.component
 def FlowMap(model: CirculationModel) -> None:
-    """The flow map card (redrawn every step)."""
+    """The flow map card (redrawn every step), with a choice of what the widths show."""
     update_counter.get()
-    show(use_chart_png(FlowMapChart, model), f"World flows of researchers: {year_label(model)}")
+    measure, set_measure = solara.use_state("latest")
+
+    def spec() -> tuple[dict | None, str | None]:
+        try:
+            return flow_map_spec(model, measure), None
+        except InputError as err:  # a damaged shapes file: a message, not a traceback
+            return None, str(err)
+
+    drawn, problem = solara.use_memo(spec, [model, model.year, measure])
+    with solara.Card(f"World flows of researchers: {year_label(model)}", style={"width": "100%"}):
+        solara.ToggleButtonsSingle(
+            value=MEASURES[measure],
+            values=list(MEASURES.values()),
+            on_value=lambda label: set_measure(next(k for k, v in MEASURES.items() if v == label)),
+        )
+        if problem:
+            solara.Error(problem)
+        else:
+            # what solara.FigureAltair renders, given the spec itself: the chart is made with
+            # Altair once per model (flow_chart.map_template) and only its arcs change each year
+            VegaLite.element(spec=drawn)
+        solara.Markdown(HOW_TO_READ, style={"font-size": "0.85em", "color": "#555"})

@@ -176,31 +176,26 @@ def draw_flow_nodes(ax: plt.Axes, focal: str) -> None:
     ax.set_yticks([])
 
 
-def draw_flow_arrows(ax: plt.Axes, pairs: pd.Series, focal: str, biggest: float, top: int = 20) -> list:
+def draw_flow_arrows(ax: plt.Axes, pairs: pd.Series, focal: str, biggest: float, top: int = 20) -> None:
     """An arrow per (origin, destination) pair of ``pairs`` (movers) among the ``top``
-    largest, width by movers relative to ``biggest``; the focal country's in red.
-    Returns the arrows (so a live figure can remove them)."""
+    largest, width by movers relative to ``biggest``; the focal country's in red."""
     regions = {r.code: r for r in all_regions()}  # a store may hold either world
     scale = biggest if biggest > 0 else 1.0
-    arrows = []
     for (o, d), movers in pairs.sort_values(ascending=False).head(top).items():
         a, b = regions[o], regions[d]
-        arrows.append(
-            ax.annotate(
-                "",
-                xy=(b.lon, b.lat),
-                xytext=(a.lon, a.lat),
-                arrowprops={
-                    "arrowstyle": "-|>",
-                    "lw": 0.3 + 6 * movers / scale,
-                    "alpha": 0.6,
-                    "color": "crimson" if focal in (o, d) else "steelblue",
-                    "connectionstyle": "arc3,rad=0.15",
-                    "mutation_scale": 8,
-                },
-            )
+        ax.annotate(
+            "",
+            xy=(b.lon, b.lat),
+            xytext=(a.lon, a.lat),
+            arrowprops={
+                "arrowstyle": "-|>",
+                "lw": 0.3 + 6 * movers / scale,
+                "alpha": 0.6,
+                "color": "crimson" if focal in (o, d) else "steelblue",
+                "connectionstyle": "arc3,rad=0.15",
+                "mutation_scale": 8,
+            },
         )
-    return arrows
 
 
 PHD_DESTINATIONS = ("acad_perm", "acad_fixed", "industry", "government", "startup", "unemployed")
