@@ -362,3 +362,5 @@ def test_the_exploitation_wave_sharpens_the_estimate_and_leaves_the_nroy_region(
     assert err[24] < err[0]
     write_outputs(sharp, tmp_path / "written")
     assert "exploitation" in (tmp_path / "written" / "summary.md").read_text(encoding="utf-8")
+    provenance = tomllib.loads(calibrated_toml(sharp, "circsim calibrate synthetic.toml"))["provenance"]
+    assert provenance["exploitation_points"] == 24 and len(provenance["gp_targets_per_wave"]) == 2

@@ -24,6 +24,7 @@ from circsim.sim.inputs import (
     parts_of,
 )
 from circsim.sim.scenario import country_params, from_overrides
+from circsim.workbench.calibrate import load_calibration
 from circsim.workbench.targets import read_targets, with_blocks
 
 SEVEN = ("JP", "US", "CN", "UK", "DE", "FR", "KR")
@@ -133,3 +134,10 @@ def test_a_target_on_the_block_must_be_a_count(tmp_path):
         read_targets(path)
     path.write_text(path.read_text(encoding="utf-8").replace("foreign_share", "papers"), encoding="utf-8")
     assert read_targets(path)["country"].tolist() == ["ROW"]
+
+
+def test_a_calibration_keeps_the_regions_its_block_targets_sum():
+    """The calibration's runs keep only the targets' countries: a target on the rest of the
+    world keeps its regions (with ROW itself there would be nothing to sum)."""
+    keep = load_calibration(Path(__file__).parents[2] / "scenarios" / "calibration.toml").experiment.spec.keep
+    assert set(PARTS) <= set(keep.countries) and "ROW" not in keep.countries

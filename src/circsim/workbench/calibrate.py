@@ -59,6 +59,7 @@ from pydantic import Field, ValidationError
 
 from ..errors import InputError
 from ..sim.input_files import read_toml
+from ..sim.inputs import parts_of
 from ..sim.scenario import scenario_from_dict, validation_error
 from .emulators import Emulator, fit_emulator
 from .experiment import Experiment, Keep, Uncertainty, _Strict, load_experiment
@@ -213,7 +214,8 @@ def load_calibration(path: str | Path, budget: int | None = None) -> Calibration
     keep = Keep(
         indicators=sorted(set(targets["indicator"])),
         years=sorted({int(y) for y in targets["year"]}),
-        countries=sorted(set(targets["country"])),
+        # a block split into regions is kept as its regions, which its targets sum (with_blocks)
+        countries=sorted({c for code in targets["country"] for c in parts_of().get(code, (code,))}),
         flows=False,
     )
     spec = spec.model_copy(update={"keep": keep})

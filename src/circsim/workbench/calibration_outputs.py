@@ -59,7 +59,8 @@ def calibrated_toml(result: CalibrationResult, command: str) -> str:
         "cutoff": cal.settings.cutoff,
         "misfits_allowed": cal.settings.misfits_allowed,
         "nroy_share_per_wave": [_sig(w.nroy_share) for w in result.waves],
-        "gp_targets_per_wave": [int(w.emulator.use_gp.sum()) if w.emulator else None for w in result.waves],
+        "gp_targets_per_wave": [int(w.emulator.use_gp.sum()) for w in result.waves if w.emulator],
+        "exploitation_points": sum(len(w.points) for w in result.waves if not w.emulator),
         "in_sample_held": int(disc["holds"].sum()),
         "in_sample_targets": len(disc),
     }
