@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -24,14 +25,17 @@ DATA_DIR = Path(str(resources.files("circsim.sim") / "data"))
 CALIBRATED_FILE = DATA_DIR / "calibrated.toml"
 
 
-#: How the world outside the modelled countries is drawn (``model.world``): ``regions``
-#: replaces each block that has parts in ``regions.csv`` (column ``part_of``) by its
-#: parts; ``block`` keeps the block.
-WORLDS = ("regions", "block")
 #: Per-country figures that add up over a block's parts (people, or people per million
 #: inhabitants): each part sets its own and the block's are the parts' total (the other
 #: keys are rates and shares: a part without its own row takes its block's value).
 EXTENSIVE_KEYS = ("researchers_fte", "doctorates_per_million")
+
+
+#: How the world outside the modelled countries is drawn (``model.world``): ``regions``
+#: replaces each block that has parts in ``regions.csv`` (column ``part_of``) by its
+#: parts; ``block`` keeps the block.
+World = Literal["regions", "block"]
+WORLDS: tuple[str, ...] = get_args(World)
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,7 @@ def all_regions(data_dir: Path | None = None) -> tuple[Region, ...]:
 
 
 @cache
-def load_regions(world: str = "regions", data_dir: Path | None = None) -> tuple[Region, ...]:
+def load_regions(world: World = "regions", data_dir: Path | None = None) -> tuple[Region, ...]:
     """The countries and regions of a world (:data:`WORLDS`), in model index order: the
     rows of ``regions.csv``, with each block that has parts replaced in place by its
     parts (``regions``) or kept whole (``block``)."""
@@ -95,7 +99,7 @@ def is_country(code: str) -> bool:
     return not any(r.part_of and code in (r.code, r.part_of) for r in all_regions())
 
 
-def parts_of(world: str = "regions") -> dict[str, tuple[str, ...]]:
+def parts_of(world: World = "regions") -> dict[str, tuple[str, ...]]:
     """Each block of a world split into parts, with its parts' codes (none in ``block``)."""
     out: dict[str, tuple[str, ...]] = {}
     for r in load_regions(world):
@@ -157,10 +161,11 @@ def load_origins(codes: tuple[str, ...], data_dir: Path | None = None) -> np.nda
     """
     path = str((data_dir or DATA_DIR) / "origins.csv")
     index = {c: i for i, c in enumerate(codes)}
-    block_of = {r.code: r.part_of for r in all_regions(data_dir) if r.part_of}
+    regions = all_regions(data_dir)
+    block_of = {r.code: r.part_of for r in regions if r.part_of}
+    known = [r.code for r in regions]
     fte = {c: v.get("researchers_fte", 0.0) for c, v in load_country_values(data_dir).items()}
     rows = _rows("origins.csv", data_dir)
-    known = [r.code for r in all_regions(data_dir)]
     for r in rows:
         if r["host"] not in known or r["origin"] not in known:
             raise InputError(

@@ -16,9 +16,9 @@ docs/ODD.md, "Calibrated parameters"). Units are in the names (``_per_year``, ``
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from .inputs import World
 
 Share = Field(ge=0.0, le=1.0)
 
@@ -46,7 +46,7 @@ class ModelParams(_Strict):
         description="years run before start_year at start-year funding, not recorded, so careers and ties settle; assumed",
     )
     focal_country: str = Field("JP", description="country whose headline numbers the DataCollector reports")
-    world: Literal["regions", "block"] = Field(
+    world: World = Field(
         "regions",
         description="the rest of the world as the regions of data/regions.csv (regions) or as one block (block)",
     )

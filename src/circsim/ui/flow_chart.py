@@ -1,5 +1,5 @@
 """The world flow map as a Vega-Lite chart (built with Altair, drawn in the page by
-``solara.FigureAltair``): the countries filled by model region, the focal country
+solara's VegaLite widget): the countries filled by model region, the focal country
 highlighted, flows between regions as curved arcs whose width is people a year, a width
 legend, and the numbers of each arc on hover.
 

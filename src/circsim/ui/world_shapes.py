@@ -21,17 +21,16 @@ def load_countries(path: Path = SHAPES_FILE) -> tuple[dict, ...]:
     """The country features of the shapes file (GeoJSON), each with the properties
     ``a3``, ``name`` and ``region`` (a code of ``regions.csv``). A missing or damaged
     file is an :class:`InputError` naming it."""
+    known = {r.code for r in all_regions()}
     try:
         features = json.loads(path.read_text(encoding="utf-8"))["features"]
-        known = {r.code for r in all_regions()}
-        for f in features:
-            props, geometry = f["properties"], f["geometry"]
-            if props["region"] not in known or geometry["type"] not in ("Polygon", "MultiPolygon"):
-                raise InputError("a country of an unknown region or shape", source=str(path), value=props)
+        shapes = ("Polygon", "MultiPolygon")
+        bad = [f["properties"] for f in features
+               if f["properties"]["region"] not in known or f["geometry"]["type"] not in shapes]  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError) as err:
-        if isinstance(err, InputError):
-            raise
         raise InputError(f"cannot read the country shapes ({type(err).__name__}: {err})", source=str(path)) from err
+    if bad:
+        raise InputError("a country of an unknown region or shape", source=str(path), value=bad[0])
     return tuple(features)
 
 

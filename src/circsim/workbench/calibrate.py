@@ -543,12 +543,17 @@ def _fill_nroy(result: CalibrationResult, nroy: np.ndarray, want: int, rng: np.r
     for _ in range(NROY_FILL_ROUNDS):
         if len(found) >= want or len(found) == 0:
             break
-        centres = found[rng.integers(len(found), size=NROY_FILL_PER_ROUND)]
-        cand = np.clip(centres + rng.normal(0.0, NROY_FILL_STEP, centres.shape), -1.0, 1.0)
-        found = np.vstack(
-            [found, cand[implausibility(result, cand, result.waves) <= result.calibration.settings.cutoff]]
-        )
+        found = np.vstack([found, _draws_around(result, found, NROY_FILL_STEP, rng)])
     return found
+
+
+def _draws_around(result: CalibrationResult, centres: np.ndarray, step: float, rng: np.random.Generator) -> np.ndarray:
+    """One round of :data:`NROY_FILL_PER_ROUND` scaled points, each a normal step of sd
+    ``step`` from a random one of ``centres`` (kept in the box), screened by the waves'
+    emulators: those not ruled out."""
+    picked = centres[rng.integers(len(centres), size=NROY_FILL_PER_ROUND)]
+    cand = np.clip(picked + rng.normal(0.0, step, picked.shape), -1.0, 1.0)
+    return cand[implausibility(result, cand, result.waves) <= result.calibration.settings.cutoff]
 
 
 def _exploit(
@@ -565,9 +570,7 @@ def _exploit(
     centres = _to_unit(best[cal.names].to_numpy(float), cal.bounds)
     found = np.zeros((0, centres.shape[1]))
     for _ in range(NROY_FILL_ROUNDS):
-        picked = centres[rng.integers(len(centres), size=NROY_FILL_PER_ROUND)]
-        cand = np.clip(picked + rng.normal(0.0, s.exploit_step, picked.shape), -1.0, 1.0)
-        found = np.vstack([found, cand[implausibility(result, cand, result.waves) <= s.cutoff]])
+        found = np.vstack([found, _draws_around(result, centres, s.exploit_step, rng)])
         if len(found) >= s.exploit_points:
             break
     if not len(found):

@@ -35,6 +35,7 @@ TARGET, INPUT_CHECK = "target", "input check"
 STATUSES = (TARGET, INPUT_CHECK)
 #: Indicator kinds that add up over countries: a block split into parts has targets of these only.
 ADDITIVE = ("stock", "per year", "cumulative")
+ADDITIVE_INDICATORS = frozenset(name for name, ind in REGISTRY.items() if ind.kind in ADDITIVE)
 #: A group name: it names the folder of its fold (holdout/GROUP/).
 GROUP = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")
 
@@ -55,7 +56,8 @@ def read_targets(path: str | Path | None = None) -> pd.DataFrame:
         raise InputError("missing columns", source=source, value=", ".join(missing), allowed=allowed)
     if table.empty:
         raise InputError("has no rows", source=source, allowed="one row per observed value")
-    codes = [*(r.code for r in load_regions()), *parts_of()]
+    blocks = parts_of()
+    codes = [*(r.code for r in load_regions()), *blocks]
     rules = {
         "indicator": (lambda v: v in INDICATORS, "an indicator of docs/indicators.md"),
         "country": (lambda v: v in codes, ", ".join(codes)),
@@ -74,7 +76,7 @@ def read_targets(path: str | Path | None = None) -> pd.DataFrame:
                     f"line {line}: {what_is_wrong} {column}", source=source, key=column, value=value, allowed=what
                 )
     for line, row in enumerate(table.itertuples(index=False), start=2):
-        if row.country in parts_of() and REGISTRY[row.indicator].kind not in ADDITIVE:
+        if row.country in blocks and row.indicator not in ADDITIVE_INDICATORS:
             raise InputError(
                 f"line {line}: {row.country} is simulated as its parts, which add up only in counts",
                 source=source, key="indicator", value=row.indicator,
@@ -103,7 +105,7 @@ def with_blocks(indicators: pd.DataFrame) -> pd.DataFrame:
     present = set(indicators["country"])
     block_of = {part: block for block, parts in parts_of().items() if block not in present for part in parts}
     parts = indicators[indicators["country"].isin(block_of)]
-    parts = parts[parts["indicator"].map(lambda name: REGISTRY[name].kind in ADDITIVE)]
+    parts = parts[parts["indicator"].isin(ADDITIVE_INDICATORS)]
     if parts.empty:
         return indicators
     keys = [c for c in indicators.columns if c not in ("country", "value")]

@@ -78,13 +78,12 @@ class JointResearchProgramme(Lever):
         """This year's team members in the country (rows), the member country each is
         paired with, and the team members in the member countries (rows)."""
         pop, home, scale = m.pop, ctry.index, m.p.scale
-        members = m.indices(self.members)
-        weight = m.frontier_weight[members] + 1e-12  # every member stays reachable
+        members, weight = self._member_weights(m)
         academics = ~pop.gone & is_academic(pop.sector)
         eligible = np.flatnonzero(academics & (pop.country == home))
         n = min(int(stochastic_round(self.teams_per_year * self.researchers_per_team / scale, m.rng)), eligible.size)
         rows = competitive_pick(m, eligible, n)
-        partner = members[categorical_rows(np.broadcast_to(weight, (n, members.size)), m.rng)]
+        partner = self._draw_members(m, n)
         pop.ties[partner, rows] += self.tie_gain_per_year * self.duration_years
         expected = self.teams_per_year * self.partner_researchers_per_team * weight / weight.sum() / scale
         picked = []
@@ -95,18 +94,30 @@ class JointResearchProgramme(Lever):
         pop.ties[home, others] += self.tie_gain_per_year * self.duration_years
         return rows, partner, others
 
+    def _member_weights(self, m: CirculationModel) -> tuple[np.ndarray, np.ndarray]:
+        """The members' model indices and their weights: their share of the world's
+        top-10% papers (``frontier_weight``), every member kept reachable."""
+        members = m.indices(self.members)
+        return members, m.frontier_weight[members] + 1e-12
+
+    def _draw_members(self, m: CirculationModel, n: int) -> np.ndarray:
+        """``n`` members drawn with :meth:`_member_weights`."""
+        members, weight = self._member_weights(m)
+        return members[categorical_rows(np.broadcast_to(weight, (n, members.size)), m.rng)]
+
+    def active_teams(self, m: CirculationModel) -> float:
+        """Teams running this year: those formed in the last ``duration_years``."""
+        return self.teams_per_year * min(m.year - self.start_year + 1, self.duration_years)
+
     def admit_students(self, m: CirculationModel, ctry: Country) -> slice:
         """This year's doctoral students from the members, brought by the active teams:
         doctoral entrants in the country with a member's nationality (drawn as the teams'
         members are). Returns their rows."""
-        members = m.indices(self.members)
-        active = self.teams_per_year * min(m.year - self.start_year + 1, self.duration_years)
-        n = int(stochastic_round(active * self.partner_students_per_team / m.p.scale, m.rng))
+        n = int(stochastic_round(self.active_teams(m) * self.partner_students_per_team / m.p.scale, m.rng))
         host = np.full(n, ctry.index)
         rows = add_entrants(m, host, Sector.DOCTORAL, np.zeros(n), m.p.doctoral_entry_age_years, 21, 0.0,
                             doctoral_left=m.doctoral_years[host])  # fmt: skip
-        weight = m.frontier_weight[members] + 1e-12
-        m.pop.nationality[rows] = members[categorical_rows(np.broadcast_to(weight, (n, members.size)), m.rng)]
+        m.pop.nationality[rows] = self._draw_members(m, n)
         m.pop.standing[rows] = 0.0  # foreigners start without domestic standing (as add_entrants gives them)
         return rows
 
@@ -115,8 +126,7 @@ class JointResearchProgramme(Lever):
         teams' funding."""
         self.form_teams(m, ctry)
         self.admit_students(m, ctry)
-        active = self.teams_per_year * min(m.year - self.start_year + 1, self.duration_years)
-        return self.membership_fee_yen + active * self.cost_per_team_year_yen
+        return self.membership_fee_yen + self.active_teams(m) * self.cost_per_team_year_yen
 
 
 class OdaResearchPartnership(JointResearchProgramme):
