@@ -311,3 +311,24 @@ def test_a_community_of_co_nationals_draws_seekers_to_its_host():
     # no pull without the community term
     off = _community_pull(tiny_model(1, **{**w, "utility_diaspora": 0.0}), 40)
     assert abs(off - none) < 0.08
+
+
+def test_a_market_draws_seekers_in_proportion_to_its_openings():
+    # Japanese in the UK choose between Japan and the US, both visible, no home bias and
+    # more posts than seekers (no competition): four times Japan's openings multiply the
+    # odds of choosing Japan by four (the size term), whatever else makes it more or less
+    # attractive than the US
+    n = 4000
+    log_odds, var = {}, 0.0
+    for jp_posts in (n, 4 * n):
+        m = tiny_model(3, **EAGER, **SEE_ALL, utility_home=0.0)
+        set_population(m, n, **_seekers(m, n, country=UK))
+        share, hired = _share_hired_in(m, capacity({(JP, FIXED): jp_posts, (US, FIXED): n}), JP)
+        assert hired == n
+        log_odds[jp_posts] = np.log(share / (1 - share))
+        var += 1 / (n * share) + 1 / (n * (1 - share))
+    assert abs(log_odds[4 * n] - log_odds[n] - np.log(4)) < 3 * np.sqrt(var), (log_odds, var)
+    # the size term of two halves of a market sums, in exp, to the whole's
+    halves = market.market_size(capacity({(JP, FIXED): 300, (US, FIXED): 300}), 100.0, 30000.0)
+    whole = market.market_size(capacity({(JP, FIXED): 600}), 100.0, 30000.0)
+    assert np.exp(halves[[JP, US]]).sum() == pytest.approx(np.exp(whole[JP]))

@@ -222,7 +222,15 @@ def test_better_visibility_of_home_vacancies_means_more_returns():
 def test_returns_rise_with_home_valuation_in_a_market():
     backs = {}
     for val in (-2.0, 2.0):
-        m = tiny_model(11, utility_unemployed=-50.0, visibility_home_from_abroad=1.0, return_logit_base=-1.0)
+        # Japan's 2000 openings (100 million researchers at this scale) weigh as one post
+        # against the post held abroad: a size term of zero
+        m = tiny_model(
+            11,
+            utility_unemployed=-50.0,
+            visibility_home_from_abroad=1.0,
+            return_logit_base=-1.0,
+            market_size_reference=2000 * 50000.0,
+        )
         set_population(m, 2000, **_abroad(m, 2000))
         start_policy_year(m)
         m.this_year.countries.overseas_valuation[JP] = val

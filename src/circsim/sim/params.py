@@ -186,6 +186,13 @@ class ModelParams(_Strict):
         -1.0, ge=-50, le=50, description="reservation utility of staying without a post; assumed"
     )
     utility_switch_cost: float = Field(0.5, ge=0, le=20, description="cost of changing post for the employed; assumed")
+    market_size_reference: float = Field(
+        30000.0,
+        gt=0,
+        le=1e9,
+        description="openings a year at which a market's size term log(openings / reference) is zero; "
+        "assumed (Japan's market opened 26,000-36,000 a year in 2005-2011 at the default rules)",
+    )
     hiring_merit: float = Field(1.0, ge=0, le=10, description="weight of talent in the hiring score; assumed")
     hiring_record: float = Field(0.6, ge=0, le=10, description="weight of log cumulative papers; assumed")
     hiring_noise: float = Field(0.5, ge=0, le=10, description="sd of employer-side noise; assumed")

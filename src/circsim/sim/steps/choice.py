@@ -12,7 +12,12 @@ Random utility of a post in country c, sector s for seeker i::
         + w_fund*log funding[c] (academic) + w_acad*[s academic]
         + w_home*[c = nationality] + w_dia*community[nat, c] + w_ties*ties[i, c]
         - [c != current]*(move + move_age*max(age-30, 0)/10 + move_dist*km/10^4)
-        + w_ov*[c != nationality]*overseas_value[nat] + Gumbel noise
+        + w_ov*[c != nationality]*overseas_value[nat]
+        + log(V[c] / market_size_reference) + Gumbel noise
+
+``V[c]`` is the country's openings this year (its size term, added in
+:func:`circsim.sim.steps.market.market_size`: a country is an aggregate of its openings,
+so the choice does not depend on how the world is cut into countries).
 
 ``community[nat, c] = x^2 / (x^2 + half^2)`` is the attraction of the community of the
 seeker's co-nationals in c, with ``x`` their share of c's researchers (the chance of

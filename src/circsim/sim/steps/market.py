@@ -42,6 +42,21 @@ def find_seekers(m: CirculationModel) -> np.ndarray:
     return market_kernels.seekers(pop.people, draws, rules, m.year)
 
 
+def market_size(capacity: np.ndarray, scale: float, reference: float) -> np.ndarray:
+    """Each country's size term ``log(V / reference)``, with ``V`` its open posts in real
+    researchers (``capacity`` summed over post sectors, times ``scale``; at least one).
+
+    A country is an aggregate of its openings: with a Gumbel term per opening, the best
+    of ``V`` openings of equal utility is worth ``log V`` more than one (the size variable
+    of an aggregated alternative, which gives gravity models of migration their
+    destination size), so the seekers' choice among countries does not depend on how the
+    world is cut into countries: two halves of a market draw as many as the whole.
+    ``reference`` only sets the openings against which the outside options (no post, the
+    post held) are weighed.
+    """
+    return np.log(np.maximum(capacity.sum(axis=1) * scale, 1.0) / reference)
+
+
 def run_market(
     m: CirculationModel, idx: np.ndarray, capacity: np.ndarray, homeward: np.ndarray | None = None
 ) -> np.ndarray:
@@ -75,6 +90,8 @@ def run_market(
     outside[holds] += (
         pc[holds, cur[holds]] + ctx.cell_utility[cur[holds], col[holds]] + p.utility_switch_cost - p.utility_unemployed
     )
+    # the posts on offer are counted after the outside options: a post held is one post
+    pc += market_size(capacity, p.scale, p.market_size_reference)[None, :]
     # random utility of every post in every country seen (seen pairs x post sectors); the
     # options that beat the outside option, ranked per seeker by utility
     u, opt_seeker, opt_cell = market_kernels.acceptable_options(
