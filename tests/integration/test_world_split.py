@@ -69,7 +69,8 @@ def _world(world: str, seeds: range, **overrides) -> pd.DataFrame:
         f = f[(f["year"] >= 2010) & (f["origin"] != f["destination"])]
         f = f[(f["from_sector"] != "entry") & (f["to_sector"] != "exit")]
         src, dst = f["origin"].isin(SEVEN), f["destination"].isin(SEVEN)
-        for name, where in zip((*FLOWS, "moves among the regions"), (src & dst, src & ~dst, ~src & dst, ~src & ~dst)):
+        kinds = (*FLOWS, "moves among the regions")
+        for name, where in zip(kinds, (src & dst, src & ~dst, ~src & dst, ~src & ~dst), strict=True):
             row[name] = f.loc[where, "count"].sum() / 13
         rows.append(row)
     return pd.DataFrame(rows)
