@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 
+import pandas as pd
 import reacton.ipywidgets as rw
 import solara
 from matplotlib.artist import Artist
@@ -97,3 +98,10 @@ def show(png: bytes, title: str) -> None:
     """A card holding a figure drawn as PNG (no browser-side chart library)."""
     with solara.Card(title, style={"width": "100%"}):
         rw.Image(value=png, format="png")
+
+
+def with_data(spec: dict, **tables: pd.DataFrame) -> dict:
+    """A Vega-Lite ``spec`` with its named datasets set to ``tables``, a record a row
+    (a missing value as null: the widget sends JSON, which has no NaN)."""
+    records = {name: t.astype(object).where(t.notna(), None).to_dict("records") for name, t in tables.items()}
+    return {**spec, "datasets": {**spec.get("datasets", {}), **records}}
