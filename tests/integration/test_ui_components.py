@@ -30,7 +30,7 @@ from circsim.ui.indicator_table import IndicatorTable, indicator_table
 from circsim.ui.run_controls import YEAR_CLASS, RunControls, run_status
 from circsim.ui.server import ENV_ROOT, ENV_STORE
 from circsim.ui.server import main as ui_main
-from circsim.ui.settings_panel import ControlWidget, SettingsPanel
+from circsim.ui.settings_panel import ControlWidget, SettingsPanel, amount, shown
 from simkit import CODES
 from uikit import image_spread, page_text
 
@@ -97,6 +97,17 @@ def test_main_controls_and_units():
     assert "model.end_year" in keys and "model.enable_returns" in keys and "countries.JP.insider_preference" in keys
     assert unit("fellows_per_year") == "people/year" and unit("renewal_prob") == "share"
     assert unit("target_year") == "calendar year" and unit("duration_years") == "years"
+
+
+def test_values_read_as_money_shares_and_years_never_in_e_notation():
+    levers = {c.key: c for cs in lever_controls().values() for c in cs}
+    cost = levers["levers.overseas_fellowships.cost_per_fellow_year_yen"]
+    assert (shown(7e6), amount(cost, 7e6)) == ("7,000,000", "0.07 億円 a year")  # the report's format_level
+    assert parse_number(cost, shown(7e6)) == 7e6  # the field reads back what it shows
+    assert amount(levers["levers.joint_programme.membership_fee_yen"], 1.2e9) == "12 億円"
+    assert amount(levers["levers.university_fund.post_share"], 0.5) == "50.0%"
+    assert amount(levers["levers.satreps.start_year"], 2026) == "2026"
+    assert (shown(0.12345), shown(2000.0), shown(5)) == ("0.12345", "2,000", "5")
 
 
 def test_typed_numbers_are_checked():

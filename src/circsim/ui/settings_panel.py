@@ -31,8 +31,11 @@ def shown(value: Any) -> str:
 
 def amount(control: Control, value: Any) -> str:
     """How a value reads beside its control: money in 億円 and shares in % (the report's
-    formats, :func:`circsim.sim.units.format_level`), anything else as in a typed field."""
+    formats, :func:`circsim.sim.units.format_level`), a year as a year, anything else as
+    in a typed field."""
     u = unit(control.key.rsplit(".", 1)[-1])
+    if u == "calendar year":
+        return str(int(value))  # 2026, not 2,026
     if u.startswith("yen"):
         return format_level("yen", value) + (" a year" if u == "yen/year" else "")
     if u == "share":
