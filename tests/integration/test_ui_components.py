@@ -3,6 +3,7 @@ the pages rendered with ``solara.render`` (buttons clicked, fields typed into)."
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -22,6 +23,7 @@ from circsim.sim.model import CirculationModel
 from circsim.ui import app, indicator_plots
 from circsim.ui.age_bands import AgeBandChart, AgeBands, age_bands
 from circsim.ui.career_inspector import CareerInspector, candidates, career_path
+from circsim.ui.common import with_data
 from circsim.ui.comparison import ComparisonPage, effects, find_stores, load_store
 from circsim.ui.controls import Settings, lever_controls, main_controls, parse_number, scenario_files, unit
 from circsim.ui.flow_map import FlowMap, flow_map_spec, movers
@@ -182,6 +184,16 @@ def test_indicator_table_in_the_registrys_units(stepped):
     assert list(table.columns) == list(CODES) and "fixed_term_share_under40" in table.index
     assert table.loc["fixed_term_share", "JP"].endswith("%")
     assert table.loc["lever_cost_yen", "JP"].endswith("億円")  # the registry's formatting
+
+
+def test_a_missing_value_goes_to_the_browser_as_null():
+    table = pd.DataFrame({"value": [1.5, float("nan")], "shown": ["1.5", "n/a"]})
+    spec = with_data({"mark": "line", "datasets": {"shapes": [1]}}, simulated=table)
+    assert spec["datasets"] == {
+        "shapes": [1],
+        "simulated": [{"value": 1.5, "shown": "1.5"}, {"value": None, "shown": "n/a"}],
+    }
+    json.dumps(spec, allow_nan=False)  # NaN is not JSON: the widget could not send it
 
 
 def test_indicator_charts_in_the_registrys_units_with_the_observed_points(stepped):

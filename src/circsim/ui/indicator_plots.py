@@ -34,6 +34,7 @@ HEIGHT = 220
 COLORS = ("#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e")
 #: The registry's indicators of each panel, in the order the panels are drawn.
 PANEL_MEMBERS: dict[Panel, tuple[str, ...]] = {panel: names(panel=panel) for panel in PANELS}
+PLOTTED: tuple[str, ...] = tuple(name for members in PANEL_MEMBERS.values() for name in members)
 #: What the marks are, under every chart.
 HOW_TO_READ = (
     "Lines: simulated, a point a year. Squares: observed (targets file), the bar its tolerance. "
@@ -191,29 +192,32 @@ def panel_template(key: PanelKey) -> dict:
     return chart.to_dict()
 
 
-def simulated(model: CirculationModel, members: Sequence[str]) -> pd.DataFrame:
-    """The panel's indicators of the focal country so far: a row an indicator and year,
-    the value in the chart's unit and as the registry writes it."""
+def simulated(model: CirculationModel) -> pd.DataFrame:
+    """Every plotted indicator of the focal country so far (read once for all panels): a
+    row an indicator and year, the value in the chart's unit and as the registry writes it."""
     ind = model.indicators()
-    mine = ind[(ind["country"] == focal_code(model)) & ind["indicator"].isin(members)]
+    mine = ind[(ind["country"] == focal_code(model)) & ind["indicator"].isin(PLOTTED)]
+    name = mine["indicator"]
     return pd.DataFrame(
         {
-            "indicator": [REGISTRY[n].label for n in mine["indicator"]],
-            "indicator_name": mine["indicator"].to_numpy(),
+            "name": name.to_numpy(),
+            "indicator": name.map(lambda n: REGISTRY[n].label).to_numpy(),
             "year": mine["year"].astype(int).to_numpy(),
-            "value": [v * REGISTRY[n].scale.factor for n, v in zip(mine["indicator"], mine["value"], strict=True)],
-            "shown": [REGISTRY[n].format(v) for n, v in zip(mine["indicator"], mine["value"], strict=True)],
+            "value": (mine["value"] * name.map(lambda n: REGISTRY[n].scale.factor)).to_numpy(),
+            "shown": [REGISTRY[n].format(v) for n, v in zip(name, mine["value"], strict=True)],
         }
     )
 
 
-def panel_spec(model: CirculationModel, panel: Panel) -> dict:
-    """The Vega-Lite spec of one panel of the model so far."""
+def panel_spec(model: CirculationModel, panel: Panel, sim: pd.DataFrame | None = None) -> dict:
+    """The Vega-Lite spec of one panel of the model so far (``sim``: :func:`simulated`
+    of the model, if already read)."""
     p = model.p
     key = PanelKey(panel, focal_code(model), p.start_year, p.end_year, int(model.ranked_countries.sum()))
-    sim = simulated(model, PANEL_MEMBERS[panel])
-    years = sim.pivot(index="year", columns="indicator_name", values="shown").reset_index()
-    return with_data(panel_template(key), simulated=sim.drop(columns="indicator_name"), years=years)
+    sim = simulated(model) if sim is None else sim
+    mine = sim[sim["name"].isin(PANEL_MEMBERS[panel])]
+    years = mine.pivot(index="year", columns="name", values="shown").reset_index()
+    return with_data(panel_template(key), simulated=mine.drop(columns="name"), years=years)
 
 
 @solara.component
@@ -223,7 +227,8 @@ def IndicatorPlots(model: CirculationModel) -> None:
 
     def specs() -> tuple[list[dict], str | None]:
         try:
-            return [panel_spec(model, panel) for panel in PANELS], None
+            sim = simulated(model)
+            return [panel_spec(model, panel, sim) for panel in PANELS], None
         except InputError as err:  # a damaged targets file: one message, not a traceback
             return [], str(err)
 
