@@ -6,7 +6,8 @@ targets file (``src/circsim/sim/data/targets.csv``: value ± tolerance, and its 
 Values are shown in the registry's units (shares in %, counts in people or visits a
 year); hovering a year gives every indicator of the panel in that year, hovering an
 observed square its value, tolerance and source. As for the flow map, each chart is made
-with Altair once per model and only its simulated data are replaced each year.
+with Altair once (per focal country and horizon) and only its simulated data are
+replaced each year.
 """
 
 from __future__ import annotations
@@ -112,8 +113,9 @@ class PanelKey:
 @cache
 def panel_template(key: PanelKey) -> dict:
     """A panel's Vega-Lite spec without its simulated data: made with Altair once per
-    model; :func:`panel_spec` fills the named datasets ``simulated`` (a row an indicator
-    and year) and ``years`` (a row a year, each indicator's value as text)."""
+    key (building it costs more than a model's step); :func:`panel_spec` fills the named
+    datasets ``simulated`` (a row an indicator and year) and ``years`` (a row a year, each
+    indicator's value as text)."""
     members = PANEL_MEMBERS[key.panel]
     labels = [REGISTRY[n].label for n in members]
     years = (key.first_year, key.last_year)
