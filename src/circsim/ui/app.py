@@ -67,10 +67,12 @@ def first_scenario(files: list[Path]) -> Path | None:
     return next((p for p in files if p.stem == "baseline"), files[0] if files else None)
 
 
-#: The charts' hover boxes: vega's 11 px text is hard to read on a projector; a source is
-#: shown whole, wrapped, rather than cut after seven lines.
+#: The charts' hover boxes: vega's 11 px text is hard to read on a projector; names such as
+#: "Fixed-term share, under 40 (simulated)" on one line; a source shown whole, wrapped,
+#: rather than cut after seven lines.
 TOOLTIP_CSS = """
 #vg-tooltip-element { font-size: 13px; }
+#vg-tooltip-element table tr td.key { max-width: 260px; }
 #vg-tooltip-element table tr td.value { max-width: 420px; max-height: none; white-space: normal; }
 """
 #: Tabs of the live page. Only the open tab is drawn, so a step redraws one tab's figures.
