@@ -5,21 +5,20 @@ Renders the live page (``circsim.ui.app.LivePage``) in this process with
 at the interface's default scale with the career panel on. For each tab of the page it
 resets the model and clicks Step ``--steps`` times (default: the whole horizon,
 2004-2040), timing each click: the model's
-step plus the redraw of everything the open tab shows (figures rendered to PNG, tables
-to Markdown, widgets updated). The model's ``step()`` alone is timed on a separate model.
+step plus the redraw of everything the open tab shows (matplotlib figures rendered to
+PNG, the Vega-Lite specs of the flow map and indicator charts filled with the year's data,
+tables to Markdown, widgets updated). The model's ``step()`` alone is timed on a separate model.
 Prints mean and 95th percentile in milliseconds.
 
     python benchmarks/bench_ui_step.py [--steps 37]
 
-The browser's own drawing of the PNG and the websocket round trip are not included
-(they are a few milliseconds on localhost).
+The browser's own drawing (of a PNG, or of a Vega-Lite chart by vega) and the websocket
+round trip are not included.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import os
 import time
 from pathlib import Path
@@ -62,18 +61,16 @@ def main() -> None:
     print(f"{'model.step() alone':<40}{stats(step_ms)}")
 
     timings: dict[str, list[float]] = {}
-    # SolaraViz prints the app-bar widgets it renders outside a server; keep them out of the table
-    with contextlib.redirect_stdout(io.StringIO()):
-        _, rc = solara.render(solara.AppLayout(children=[app.LivePage()]), handle_error=False)
-        for i, tab in enumerate(app.TABS):
-            rc.find(v.Tabs).widget.v_model = i
-            rc.find(v.Btn, children=["Reset"]).widget.click()
-            step = rc.find(v.Btn, children=["Step"]).widget
-            ms = timings[tab] = []
-            for _ in range(args.steps):
-                t0 = time.perf_counter()
-                step.click()
-                ms.append(1e3 * (time.perf_counter() - t0))
+    _, rc = solara.render(solara.AppLayout(children=[app.LivePage()]), handle_error=False)
+    for i, tab in enumerate(app.TABS):
+        rc.find(v.Tabs).widget.v_model = i
+        rc.find(v.Btn, children=["Reset"]).widget.click()
+        step = rc.find(v.Btn, children=["Step"]).widget
+        ms = timings[tab] = []
+        for _ in range(args.steps):
+            t0 = time.perf_counter()
+            step.click()
+            ms.append(1e3 * (time.perf_counter() - t0))
     for tab, ms in timings.items():
         print(f"{'Step click, tab ' + repr(tab):<40}{stats(ms)}")
     print(f"{'worst tab':<40}{stats(max(timings.values(), key=np.mean))}")

@@ -24,8 +24,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
+from circsim.sim.indicators import PANELS
 from circsim.sim.inputs import load_regions
-from circsim.ui import flow_chart
+from circsim.sim.params import ModelParams
+from circsim.ui import flow_chart, indicator_plots
+from circsim.ui.run_controls import YEAR_CLASS
 from uikit import ROOT, image_spread
 
 CHROMIUM = Path(os.environ.get("CIRCSIM_CHROMIUM") or "/usr/bin/chromium")
@@ -35,6 +38,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 VIEWPORT = {"width": 1440, "height": 1000}
 TIMEOUT_MS = 60_000  # a first page load builds a model on a busy machine
 PADDING = 5  # vega-embed's padding around a chart, in pixels
+START_YEAR = ModelParams.model_fields["start_year"].default  # the test baseline's (uikit.make_ui_root)
 
 
 def _require_chromium() -> None:
@@ -122,8 +126,8 @@ def _open(browser: Browser, url: str) -> Page:
 
 
 def _years(page: Page, n: int) -> None:
-    """Wait until the model has simulated ``n`` years (SolaraViz's 'Time' line)."""
-    expect(page.get_by_text(f"Time: {n}.0")).to_be_visible()
+    """Wait until the model has simulated ``n`` years (the year in the sidebar)."""
+    expect(page.locator(f".{YEAR_CLASS}")).to_have_text(str(START_YEAR + n - 1) if n else "not started")
 
 
 def _step(page: Page, times: int, start: int = 0) -> None:
@@ -187,7 +191,49 @@ def _hover_an_arc(page: Page, canvas: Locator) -> str:
     raise AssertionError("no arc shows a tooltip")
 
 
+def _charts_drawn(page: Page, years: int) -> Locator:
+    """The Indicators tab shows a chart a panel, drawn by vega-embed as SVG, each with a
+    point a simulated year on its lines; returns the charts."""
+    charts = page.locator(".v-card .vega-embed svg.marks")
+    expect(charts).to_have_count(len(PANELS))
+    for i, panel in enumerate(PANELS):
+        points = charts.nth(i).locator("g.simulated_layer_1_marks path")
+        expect(points).to_have_count(years * len(indicator_plots.PANEL_MEMBERS[panel]))
+    return charts
+
+
+def _hover_a_year(page: Page, chart: Locator) -> str:
+    """Move the mouse over each year's band of ``chart``, at a few heights (a line may
+    cover one), until the year's tooltip shows; its text."""
+    tooltip = page.locator("#vg-tooltip-element.visible")
+    bands = chart.locator("g.band_marks path")
+    for i in range(bands.count()):
+        box = bands.nth(i).bounding_box()
+        for height in (0.15, 0.5, 0.85):
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] * height)
+            try:
+                expect(tooltip).to_contain_text("(simulated)", timeout=300)
+            except AssertionError:
+                continue
+            return tooltip.inner_text()
+    raise AssertionError("no year shows a tooltip")
+
+
+def _inner_scrollers(page: Page) -> list[str]:
+    """Elements whose content scrolls inside them (overflow auto or scroll and more to show)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('body *')].filter(e => {
+                  const s = getComputedStyle(e);
+                  return /(auto|scroll)/.test(s.overflowY + s.overflowX)
+                      && (e.scrollHeight > e.clientHeight + 1 || e.scrollWidth > e.clientWidth + 1); })
+              .map(e => e.tagName + '.' + e.className)"""
+    )
+
+
 def _shot(page: Page, name: str) -> None:
+    """A full-length screenshot, from the top: scrolled down (by an element screenshot), the
+    page would be pictured with the fixed app bar drawn over its middle."""
+    page.evaluate("() => window.scrollTo(0, 0)")
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
@@ -207,9 +253,9 @@ def test_live_page_lever_reset_step_and_every_component(browser: Browser, server
     _map_drawn(page, year=2008)
     _shot(page, "live-world-flows")
     page.get_by_role("tab", name="Indicators", exact=True).click()
-    five_years = _figure_drawn(page, "Headline indicators over time")
+    _charts_drawn(page, years=5)
     _step(page, 1, start=5)
-    _figure_drawn(page, "Headline indicators over time", not_as=five_years)  # redrawn after a step
+    _charts_drawn(page, years=6)  # redrawn after a step
     _shot(page, "live-indicators")
     page.get_by_role("tab", name="Academia and careers").click()
     _figure_drawn(page, "Academia by age band")
@@ -268,9 +314,14 @@ def test_two_browser_contexts_keep_separate_models(browser: Browser, server: str
     _years(b, 1)  # a's reset leaves b alone
     _step(b, 1, start=1)
     _years(a, 0)  # and b's step leaves a alone
-    a.get_by_role("button", name="▶").click()  # play a while b waits
-    expect(a.get_by_text(re.compile(r"Time: ([3-9]|\d\d)\.0"))).to_be_visible()
-    a.get_by_role("button", name="❚❚").click()
+    a.get_by_role("button", name="Play").click()  # play a while b waits
+    expect(a.locator(f".{YEAR_CLASS}")).to_have_text(re.compile(r"20(0[6-9]|1[0-2])"))  # 3 years or more
+    a.get_by_role("button", name="Pause").click()
+    expect(a.get_by_role("button", name="Play")).to_be_enabled()
+    a.wait_for_timeout(500)  # a year under way when Pause was pressed may still end
+    paused = a.locator(f".{YEAR_CLASS}").inner_text()
+    a.wait_for_timeout(1000)
+    assert a.locator(f".{YEAR_CLASS}").inner_text() == paused  # no further year
     _years(b, 2)
     _shot(a, "two-sessions-a")
     _shot(b, "two-sessions-b")
@@ -322,3 +373,79 @@ def test_a_damaged_store_is_a_message_in_the_page(browser: Browser, server: str,
     expect(page.get_by_text(re.compile(f"{part.stem}.*was altered"))).to_be_visible()
     expect(page.get_by_text("Traceback")).to_have_count(0)
     _shot(page, "compare-damaged")
+
+
+E_NOTATION = re.compile(r"\d(\.\d+)?e[+-]?\d", re.IGNORECASE)
+
+
+def test_live_page_has_no_demo_leftovers_and_shows_the_year(browser: Browser, server: str):
+    page = _open(browser, server)
+    body = page.locator("body")
+    for leftover in ("Model Parameters", "Use Threads", "Time:", "Play Interval", "Render Interval"):
+        expect(body).not_to_contain_text(leftover)
+    _years(page, 0)
+    expect(body).to_contain_text("run 2004-2012: press Step or Play")
+    _step(page, 2)
+    expect(page.locator(f".{YEAR_CLASS}")).to_have_text("2005")
+    expect(body).to_contain_text("2 of 9 years simulated (2004-2012)")
+    expect(page.get_by_text("This website runs on")).to_have_count(0)  # Solara's badge
+    # nothing fixed covers the bottom right corner, where the badge was: the page is under it
+    corner = page.evaluate(
+        "([x, y]) => { const e = document.elementFromPoint(x, y); return getComputedStyle(e).position; }",
+        [VIEWPORT["width"] - 30, VIEWPORT["height"] - 15],
+    )
+    assert corner != "fixed"
+    _shot(page, "live-year")
+
+
+def test_indicator_charts_show_values_and_sources_on_hover(browser: Browser, server: str):
+    page = _open(browser, server)
+    page.get_by_role("button", name="Reset").click()
+    _years(page, 0)
+    _step(page, 4)
+    page.get_by_role("tab", name="Indicators", exact=True).click()
+    charts = _charts_drawn(page, years=4)
+    sizes = charts.evaluate_all(
+        "cs => cs.flatMap(c => [...c.querySelectorAll('text')]).map(t => parseFloat(getComputedStyle(t).fontSize))"
+    )
+    assert min(sizes) >= 12, f"chart text smaller than 12 px: {sorted(set(sizes))}"
+    careers = charts.nth(PANELS.index("careers and openness"))
+    text = _hover_a_year(page, careers)
+    assert re.search(r"year:\s+200[4-7]", text) and re.search(r"Fixed-term share \(simulated\):\s+\d+\.\d%", text)
+    _shot(page, "live-indicators-hover-year")
+    careers.locator("g.observed_marks path").first.hover()  # an observed square of targets.csv
+    tooltip = page.locator("#vg-tooltip-element.visible")
+    expect(tooltip).to_contain_text(re.compile(r"source:\s*NISTEP"))
+    expect(tooltip).to_contain_text(re.compile(r"observed ± tolerance:\s*\d+\.\d% ±\d+ pp"))
+    _shot(page, "live-indicators-hover-source")
+    page.mouse.move(0, 0)
+    expect(tooltip).to_have_count(0)
+    assert not _inner_scrollers(page)
+    _shot(page, "live-indicators-charts")
+    assert "Traceback" not in page.locator("body").inner_text()
+
+
+def test_money_and_shares_are_written_out_and_the_page_is_full_length(browser: Browser, server: str):
+    page = _open(browser, server)
+    page.get_by_role("tab", name="Scenario and levers").click()
+    page.get_by_text("overseas fellowships (off)").click()
+    cost = page.get_by_label("cost per fellow year yen (yen/year)")
+    expect(cost).to_have_value("7,000,000")
+    section = page.locator(".v-expansion-panel", has_text="overseas fellowships")
+    expect(section).to_contain_text("= 0.07 億円 a year")
+    page.get_by_text("Main parameters").click()
+    expect(page.get_by_text(re.compile(r"renewal prob \(share\): \d+\.\d%"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"end year \(calendar year\): 2012"))).to_be_visible()
+    assert not E_NOTATION.search(page.locator("body").inner_text())
+    assert not _inner_scrollers(page)
+    height = page.evaluate("() => document.documentElement.scrollHeight")
+    assert height > VIEWPORT["height"]  # the open sections make the page longer than the window: it grows
+    _shot(page, "live-levers")
+    _step(page, 2)
+    page.get_by_role("tab", name="Indicator table").click()
+    expect(page.get_by_text("Indicators in 2005")).to_be_visible()
+    expect(page.get_by_role("cell", name=re.compile(r"^\d[\d,.]* 億円$")).first).to_be_visible()  # the lever cost
+    assert not E_NOTATION.search(page.locator("body").inner_text())
+    assert not _inner_scrollers(page)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")  # no column cut off
+    _shot(page, "live-table-full")

@@ -3,6 +3,7 @@ the pages rendered with ``solara.render`` (buttons clicked, fields typed into)."
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -19,17 +20,19 @@ from circsim.errors import InputError
 from circsim.sim.indicators import PANELS, REGISTRY
 from circsim.sim.levers import LEVER_NAMES, Levers
 from circsim.sim.model import CirculationModel
-from circsim.ui import app
+from circsim.ui import app, indicator_plots
 from circsim.ui.age_bands import AgeBandChart, AgeBands, age_bands
 from circsim.ui.career_inspector import CareerInspector, candidates, career_path
+from circsim.ui.common import with_data
 from circsim.ui.comparison import ComparisonPage, effects, find_stores, load_store
 from circsim.ui.controls import Settings, lever_controls, main_controls, parse_number, scenario_files, unit
 from circsim.ui.flow_map import FlowMap, flow_map_spec, movers
-from circsim.ui.indicator_plots import CHART_PANELS, PANEL_AXES, IndicatorChart, IndicatorPlots, indicator_figure
+from circsim.ui.indicator_plots import PANEL_MEMBERS, IndicatorPlots, how_to_read, observed, panel_spec
 from circsim.ui.indicator_table import IndicatorTable, indicator_table
+from circsim.ui.run_controls import YEAR_CLASS, RunControls, run_status
 from circsim.ui.server import ENV_ROOT, ENV_STORE
 from circsim.ui.server import main as ui_main
-from circsim.ui.settings_panel import ControlWidget, SettingsPanel
+from circsim.ui.settings_panel import ControlWidget, SettingsPanel, amount, shown
 from simkit import CODES
 from uikit import image_spread, page_text
 
@@ -94,8 +97,19 @@ def test_a_list_of_partner_countries_is_a_multiple_choice(ui_root):
 def test_main_controls_and_units():
     keys = [c.key for c in main_controls()]
     assert "model.end_year" in keys and "model.enable_returns" in keys and "countries.JP.insider_preference" in keys
-    assert unit("fellows_per_year") == "people/year" and unit("renewal_prob") == "share 0-1"
+    assert unit("fellows_per_year") == "people/year" and unit("renewal_prob") == "share"
     assert unit("target_year") == "calendar year" and unit("duration_years") == "years"
+
+
+def test_values_read_as_money_shares_and_years_never_in_e_notation():
+    levers = {c.key: c for cs in lever_controls().values() for c in cs}
+    cost = levers["levers.overseas_fellowships.cost_per_fellow_year_yen"]
+    assert (shown(7e6), amount(cost, 7e6)) == ("7,000,000", "0.07 億円 a year")  # the report's format_level
+    assert parse_number(cost, shown(7e6)) == 7e6  # the field reads back what it shows
+    assert amount(levers["levers.joint_programme.membership_fee_yen"], 1.2e9) == "12 億円"
+    assert amount(levers["levers.university_fund.post_share"], 0.5) == "50.0%"
+    assert amount(levers["levers.satreps.start_year"], 2026) == "2026"
+    assert (shown(0.12345), shown(2000.0), shown(5)) == ("0.12345", "2,000", "5")
 
 
 def test_typed_numbers_are_checked():
@@ -165,20 +179,61 @@ def test_age_bands_add_up_to_the_academics(stepped):
     assert tops == pytest.approx((bands["permanent"] + bands["fixed_term"]).tolist())
 
 
-def test_indicator_plots_and_table(stepped):
-    assert image_spread(_png(indicator_figure(stepped))) > 5
+def test_indicator_table_in_the_registrys_units(stepped):
     table = indicator_table(stepped)
     assert list(table.columns) == list(CODES) and "fixed_term_share_under40" in table.index
     assert table.loc["fixed_term_share", "JP"].endswith("%")
     assert table.loc["lever_cost_yen", "JP"].endswith("億円")  # the registry's formatting
 
 
-def test_indicator_panels_are_the_registrys(stepped):
-    assert list(PANEL_AXES) == list(PANELS)
-    chart = IndicatorChart(stepped)
-    for ax, (title, *_, members) in zip(chart.fig.axes, CHART_PANELS, strict=True):
-        assert ax.get_title() == title
-        assert [t.get_text() for t in ax.get_legend().get_texts()] == [REGISTRY[n].label for n in members]
+def test_a_missing_value_goes_to_the_browser_as_null():
+    table = pd.DataFrame({"value": [1.5, float("nan")], "shown": ["1.5", "n/a"]})
+    spec = with_data({"mark": "line", "datasets": {"shapes": [1]}}, simulated=table)
+    assert spec["datasets"] == {
+        "shapes": [1],
+        "simulated": [{"value": 1.5, "shown": "1.5"}, {"value": None, "shown": "n/a"}],
+    }
+    json.dumps(spec, allow_nan=False)  # NaN is not JSON: the widget could not send it
+
+
+def test_indicator_charts_in_the_registrys_units_with_the_observed_points(stepped):
+    ind = stepped.indicators()
+    jp = ind[(ind["country"] == "JP") & (ind["year"] == 2006)].set_index("indicator")["value"]
+    for panel in PANELS:
+        spec = panel_spec(stepped, panel)
+        sim = pd.DataFrame(spec["datasets"]["simulated"])
+        assert set(sim["indicator"]) == {REGISTRY[n].label for n in PANEL_MEMBERS[panel]}
+        assert sorted(set(sim["year"])) == [2004, 2005, 2006]
+        assert len(spec["datasets"]["years"]) == 3  # a hover band a year
+        config = spec["config"]
+        assert (
+            min(config["axis"]["labelFontSize"], config["axis"]["titleFontSize"], config["legend"]["labelFontSize"])
+            >= 12
+        )
+        assert all("tooltip" in layer["encoding"] for i, layer in enumerate(spec["layer"]) if i != 2)  # not the bars
+    careers = panel_spec(stepped, "careers and openness")
+    share = (
+        pd.DataFrame(careers["datasets"]["simulated"]).set_index(["indicator", "year"]).loc[("Fixed-term share", 2006)]
+    )
+    assert share["value"] == pytest.approx(100 * jp["fixed_term_share"]) and share["shown"].endswith("%")
+    assert careers["layer"][1]["encoding"]["y"]["title"] == "%"
+    assert panel_spec(stepped, "mobility")["layer"][1]["encoding"]["y"]["title"] == "people; visits a year"
+    assert careers["layer"][1]["encoding"]["y"]["scale"]["domain"] == [0, 100]
+    rank = panel_spec(stepped, "top-10% cited papers")["layer"][1]["encoding"]["y"]["scale"]
+    assert rank["reverse"] and rank["domain"] == [0.5, 7.5]  # 1 = first at the top, 7 ranked countries
+
+
+def test_observed_points_come_from_the_targets_file_with_their_sources():
+    obs = observed(PANEL_MEMBERS["careers and openness"], "JP", (2004, 2012)).set_index(["indicator", "year"])
+    row = obs.loc[("Fixed-term share", 2007)]  # targets.csv: 0.272 ± 0.05, NISTEP 2015
+    assert (row["value"], row["low"], row["high"]) == pytest.approx((27.2, 22.2, 32.2))
+    assert row["observed"] == "27.2% ±5 pp" and row["source"].startswith("NISTEP 2015") and row["status"] == "target"
+    assert obs.index.get_level_values("year").max() <= 2012  # none past the horizon
+
+
+def test_how_to_read_says_which_way_is_better():
+    text = how_to_read(PANEL_MEMBERS["careers and openness"])
+    assert "Squares: observed" in text and "Better lower: Fixed-term share; Fixed-term share, under 40." in text
 
 
 def test_career_path_follows_the_panel(stepped):
@@ -197,25 +252,49 @@ def test_career_inspector_picks_a_researcher(stepped):
     assert re.search(r"Researcher \d+\S*: nationality \w+; followed [1-3] years?", text) and "long visit to" in text
 
 
-@pytest.mark.parametrize("component", [IndicatorPlots, AgeBands])
-def test_each_chart_component_renders_a_figure(component, stepped):
-    box, rc = solara.render(component(stepped), handle_error=False)
+def test_age_band_component_renders_a_figure(stepped):
+    box, rc = solara.render(AgeBands(stepped), handle_error=False)
     (image,) = rc.find(ipywidgets.Image).widgets
     assert image.format == "png" and image_spread(image.value) > 5
-    assert "2006" in page_text(box) or component is IndicatorPlots  # the card names the year shown
+    assert "2006" in page_text(box)  # the card names the year shown
+
+
+def test_indicator_component_draws_a_chart_a_panel_with_how_to_read_it(stepped):
+    box, rc = solara.render(IndicatorPlots(stepped), handle_error=False)
+    charts = rc.find(VegaLite).widgets
+    assert [c.spec["datasets"]["simulated"][0]["year"] for c in charts] == [2004] * len(PANELS)
+    text = page_text(box)
+    assert "Careers and openness, JP" in text and text.count("Squares: observed") == len(PANELS)
+
+
+def test_a_damaged_targets_file_is_one_message(stepped, monkeypatch):
+    def damaged():
+        raise InputError("line 3: bad value", source="targets.csv", key="value", value="x")
+
+    monkeypatch.setattr(indicator_plots, "read_targets", damaged)
+    indicator_plots.panel_template.cache_clear()  # made again, so the file is read again
+    try:
+        box, rc = solara.render(IndicatorPlots(stepped), handle_error=False)
+        assert "The indicator charts cannot be drawn: targets.csv: key 'value': line 3: bad value" in page_text(box)
+        assert not rc.find(VegaLite).widgets
+    finally:
+        indicator_plots.panel_template.cache_clear()
 
 
 def test_indicator_table_component(stepped):
     box, _ = solara.render(IndicatorTable(stepped), handle_error=False)
     text = page_text(box)
     assert "Indicators in 2006" in text and "fixed_term_share_under40" in text
+    countries, regions = (re.findall(r">([A-Z]{2,3})</th>", part) for part in text.split("Rest of the world"))
+    assert countries == ["JP", "US", "CN", "UK", "DE", "FR", "KR"]  # two tables: each fits the page
+    assert regions == ["SEA", "SAS", "AFR", "LAM", "OHI", "OTH"]
 
 
 def test_settings_panel_component(ui_root):
     files = scenario_files(ui_root / "scenarios")
     settings = Settings.from_file(files[0])
     box, rc = solara.render(SettingsPanel(settings, files), handle_error=False)
-    assert "Next Reset: baseline, seed 0, scale 2000, levers on: none" in page_text(box)
+    assert "Next Reset: baseline, seed 0, scale 2,000, levers on: none" in page_text(box)
     rc.find(v.Select, label="scenario file").widget.v_model = "contact_window"
     assert settings.scenario.levers.active().keys() == {"contact_window"}
     assert "levers on: contact_window" in page_text(box)
@@ -224,8 +303,10 @@ def test_settings_panel_component(ui_root):
 # --- pages ------------------------------------------------------------------------
 
 
-def _time(box) -> str:
-    return re.search(r"Time: [\d.]+", page_text(box)).group(0)
+def _simulated(rc) -> str:
+    """The year the sidebar shows in large type."""
+    (text,) = rc.find(v.Html, class_=YEAR_CLASS).widget.children
+    return text
 
 
 def _open_section(rc, name: str) -> None:
@@ -244,19 +325,19 @@ def test_live_page_steps_and_resets_with_the_settings(in_root):
     assert not rc.find(VegaLite).widget.spec["datasets"]["arcs"]  # the flow map, before any year
     for _ in range(2):
         step.click()
-    assert _time(box) == "Time: 2.0"
+    assert _simulated(rc) == "2005"
     arcs = rc.find(VegaLite).widget.spec["datasets"]["arcs"]
     assert arcs and {a["year"] for a in arcs} == {2005}  # drawn again after the steps
     # switch a lever on, then reset: the new model has it
     _open_section(rc, "overseas_fellowships")
     rc.find(v.Switch, label="enabled").widget.v_model = True
     rc.find(v.Btn, children=["Reset"]).widget.click()
-    assert _time(box) == "Time: 0.0"
+    assert _simulated(rc) == "not started"
     assert "levers on: overseas_fellowships" in page_text(box)
 
 
 def test_a_value_out_of_range_gets_a_message_not_a_crash(in_root):
-    box, rc = _live(in_root)
+    _, rc = _live(in_root)
     _open_section(rc, "overseas_fellowships")
     field = rc.find(v.TextField, label="fellows per year (people/year)").widget
     field.v_model = "-5"
@@ -269,17 +350,44 @@ def test_a_value_out_of_range_gets_a_message_not_a_crash(in_root):
     field.fire_event("keyup.enter", None)
     assert "is not a number" in str([w.children for w in rc.find(v.Alert).widgets])
     rc.find(v.Btn, children=["Step"]).widget.click()  # the model still runs
-    assert _time(box) == "Time: 1.0"
+    assert _simulated(rc) == "2004"
+
+
+def test_live_page_shows_the_year_not_mesas_controls(in_root):
+    box, rc = _live(in_root)
+    text = page_text(box)
+    for leftover in ("Model Parameters", "Use Threads", "Time:", "Play Interval", "Render Interval"):
+        assert leftover not in text
+    assert "run 2004-2012: press Step or Play" in text
+    step = rc.find(v.Btn, children=["Step"]).widget
+    for _ in range(9):  # to the end year of the coarse baseline
+        step.click()
+    assert _simulated(rc) == "2012" and "run 2004-2012 complete (9 years): Reset to start again" in page_text(box)
+    assert step.disabled and rc.find(v.Btn, children=["Play"]).widget.disabled
+
+
+def test_a_reset_that_fails_leaves_the_model_and_says_why(stepped):
+    def broken() -> CirculationModel:
+        raise InputError("needs more memory than this machine has", key="model.scale", value=1)
+
+    box, rc = solara.render(RunControls(solara.reactive(stepped), broken), handle_error=False)
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    text = page_text(box)
+    assert "Reset failed, the model is unchanged: key 'model.scale': needs more memory" in text and "2006" in text
+
+
+def test_run_status_names_the_simulated_year(stepped):
+    assert run_status(stepped) == ("2006", "3 of 9 years simulated (2004-2012)")
 
 
 def test_two_sessions_have_two_models(in_root):
-    (box_a, rc_a), (box_b, rc_b) = _live(in_root), _live(in_root)
+    (_, rc_a), (_, rc_b) = _live(in_root), _live(in_root)
     for _ in range(3):
         rc_a.find(v.Btn, children=["Step"]).widget.click()
     rc_b.find(v.Btn, children=["Step"]).widget.click()
-    assert (_time(box_a), _time(box_b)) == ("Time: 3.0", "Time: 1.0")
+    assert (_simulated(rc_a), _simulated(rc_b)) == ("2006", "2004")
     rc_a.find(v.Btn, children=["Reset"]).widget.click()
-    assert (_time(box_a), _time(box_b)) == ("Time: 0.0", "Time: 1.0")
+    assert (_simulated(rc_a), _simulated(rc_b)) == ("not started", "2004")
 
 
 def test_comparison_page_shows_effects_and_fans(ui_root):
@@ -338,5 +446,6 @@ def test_ui_command_serves_the_app_offline(ui_root, monkeypatch, capsys):
     assert exe == cmd[0] == sys.executable
     assert cmd[1:5] == ["-m", "solara", "run", "circsim.ui.app"] and cmd[cmd.index("--host") + 1] == "127.0.0.1"
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False" and env[ENV_STORE] == str(store.resolve())
+    assert env["SOLARA_THEME_SHOW_BANNER"] == "False"  # the "runs on Solara" badge covers the page
     port = cmd[cmd.index("--port") + 1]
     assert int(port) > 0 and f"http://127.0.0.1:{port}/" in capsys.readouterr().out

@@ -1,12 +1,15 @@
 """The interface's pages (``circsim ui`` serves this module with ``solara run``).
 
-* ``/`` — the live model on Mesa's SolaraViz: step, play, reset in the sidebar; in tabs,
-  the scenario, seed, scale, main parameters and levers, then the flow map, headline
-  indicators, academia by age band with the career inspector, and the indicator table.
+* ``/`` — the live model: the simulated year with Reset, Play and Step in the sidebar
+  (:mod:`circsim.ui.run_controls`); in tabs, the scenario, seed, scale, main parameters
+  and levers, then the flow map, headline indicators, academia by age band with the
+  career inspector, and the indicator table.
 * ``/compare`` — result stores side by side (:mod:`circsim.ui.comparison`).
 
 Every browser session builds its own settings and model inside the page component
-(never at module level), so two users, or two tabs, never share a model.
+(never at module level), so two users, or two tabs, never share a model. The pages grow
+to their full length in the browser window (:func:`Layout`): nothing scrolls inside a
+panel, so a full-page screenshot shows everything.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ from pathlib import Path
 import solara
 import solara.lab
 import solara.server.settings
-from mesa.visualization import SolaraViz
 
 from ..errors import InputError
 from ..sim.model import CirculationModel
@@ -29,6 +31,7 @@ from .flow_map import FlowMap
 from .indicator_plots import IndicatorPlots
 from .indicator_table import IndicatorTable
 from .offline_assets import link_vega
+from .run_controls import RunControls
 from .server import ENV_ROOT, ENV_STORE
 from .settings_panel import SettingsPanel
 
@@ -42,8 +45,8 @@ def root() -> Path:
 
 
 class LiveModel(CirculationModel):
-    """A CirculationModel built from a session's :class:`Settings`: what SolaraViz's
-    Reset calls (``type(model)(**model_params)``), so Reset applies the page's settings."""
+    """A CirculationModel built from a session's :class:`Settings`: what Reset builds,
+    so Reset applies the page's settings."""
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(rng=settings.seed, scenario=settings.scenario, career_sample=settings.career_sample)
@@ -64,6 +67,14 @@ def first_scenario(files: list[Path]) -> Path | None:
     return next((p for p in files if p.stem == "baseline"), files[0] if files else None)
 
 
+#: The charts' hover boxes: vega's 11 px text is hard to read on a projector; names such as
+#: "Fixed-term share, under 40 (simulated)" on one line; a source shown whole, wrapped,
+#: rather than cut after seven lines.
+TOOLTIP_CSS = """
+#vg-tooltip-element { font-size: 13px; }
+#vg-tooltip-element table tr td.key { max-width: 260px; }
+#vg-tooltip-element table tr td.value { max-width: 420px; max-height: none; white-space: normal; }
+"""
 #: Tabs of the live page. Only the open tab is drawn, so a step redraws one tab's figures.
 TABS = ("Scenario and levers", "World flows", "Indicators", "Academia and careers", "Indicator table")
 #: The tab open when the page loads: the world flow map.
@@ -74,7 +85,7 @@ FIRST_TAB = 1
 def Dashboard(model: CirculationModel, settings: Settings, files: list[Path]) -> None:
     """The live page's settings and components in tabs; each component redraws after
     every step (Mesa's update counter). The settings are a tab rather than part of the
-    sidebar, which Solara redraws whole after every step."""
+    sidebar, so that a step never redraws them."""
     with solara.lab.Tabs(value=FIRST_TAB, lazy=True):
         with solara.lab.Tab(TABS[0]):
             SettingsPanel(settings, files)
@@ -96,9 +107,11 @@ def LivePage() -> None:
     settings, problem = solara.use_memo(lambda: initial_settings(files), [])
     first = solara.use_memo(lambda: LiveModel(settings), [])
     model = solara.use_reactive(first)
+    solara.Title("circsim: live model")
+    with solara.Sidebar():
+        RunControls(model, lambda: LiveModel(settings))
     if problem:
         solara.Error(problem)
-    SolaraViz(model, components=[], model_params={"settings": settings}, name="circsim: live model")
     Dashboard(model.value, settings, files)
 
 
@@ -107,10 +120,20 @@ def ComparePage() -> None:
     """Result stores side by side."""
     store = os.environ.get(ENV_STORE)
     base = root()
+    solara.Title("circsim: compare experiments")
     ComparisonPage(Path(store) if store else None, [base / "experiments", base / "results"])
 
 
+@solara.component
+def Layout(children: list) -> None:
+    """Solara's app layout grown to the page's full length: its default content box is
+    the window's height and scrolls inside, so a screenshot or a printout would cut the
+    page off."""
+    solara.Style(TOOLTIP_CSS)
+    solara.AppLayout(children=children, style={"padding": "12px"})
+
+
 routes = [
-    solara.Route(path="/", component=LivePage, label="Live model"),
+    solara.Route(path="/", component=LivePage, label="Live model", layout=Layout),
     solara.Route(path="compare", component=ComparePage, label="Compare experiments"),
 ]

@@ -10,7 +10,9 @@ model's own step: text is what matplotlib draws slowest.
 from __future__ import annotations
 
 import io
+import math
 
+import pandas as pd
 import reacton.ipywidgets as rw
 import solara
 from matplotlib.artist import Artist
@@ -97,3 +99,14 @@ def show(png: bytes, title: str) -> None:
     """A card holding a figure drawn as PNG (no browser-side chart library)."""
     with solara.Card(title, style={"width": "100%"}):
         rw.Image(value=png, format="png")
+
+
+def with_data(spec: dict, **tables: pd.DataFrame) -> dict:
+    """A Vega-Lite ``spec`` with its named datasets set to ``tables``, a record a row
+    (a missing value as null: the widget sends JSON, which has no NaN)."""
+    records = {
+        name: [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
+               for row in t.to_dict("records")]  # plain Python: pandas' own masking costs more on tables this small
+        for name, t in tables.items()
+    }  # fmt: skip
+    return {**spec, "datasets": {**spec.get("datasets", {}), **records}}

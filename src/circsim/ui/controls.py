@@ -85,7 +85,7 @@ def unit(name: str) -> str:
     if name.endswith("_years"):
         return "years"
     if "share" in name or "prob" in name:
-        return "share 0-1"
+        return "share"  # from 0 to 1, shown in %
     if name in ("fellows", "stipends"):
         return "people"
     return ""

@@ -19,6 +19,7 @@ import altair as alt
 import pandas as pd
 
 from ..sim.inputs import Region
+from .common import with_data
 from .world_shapes import countries_json
 
 #: Chart width in pixels; the height follows from the latitudes shown.
@@ -268,5 +269,4 @@ def map_spec(template: dict, flows: Flows, measure: str, regions: Sequence[Regio
                      "legend": {**width["legend"], "values": legend_values(biggest)}}  # fmt: skip
             layer = {**layer, "encoding": {**layer["encoding"], "strokeWidth": width}}
         layers.append(layer)
-    datasets = {**template.get("datasets", {}), "arcs": arcs.to_dict("records"), "heads": heads.to_dict("records")}
-    return {**template, "layer": layers, "datasets": datasets}
+    return with_data({**template, "layer": layers}, arcs=arcs, heads=heads)

@@ -33,5 +33,11 @@ def IndicatorTable(model: CirculationModel) -> None:
     with solara.Card(f"Indicators in {model.year - 1}", style={"width": "100%"}):
         if table.empty:
             solara.Info("No year simulated yet: press Step.")
-        else:
-            solara.Markdown(table.to_markdown())
+            return
+        # two tables, countries then the regions of the rest of the world: one would be
+        # wider than the page and its last columns would be cut off
+        ranked = dict(zip(model.codes, model.ranked_countries, strict=True))
+        for title, keep in (("Countries", True), ("Rest of the world", False)):
+            part = table[[c for c in table.columns if ranked[c] == keep]]
+            if not part.columns.empty:
+                solara.Markdown(f"**{title}**\n\n{part.to_markdown()}")

@@ -50,8 +50,10 @@ def server_command(host: str, port: int) -> list[str]:
 
 
 def server_env(store: Path | None, root: Path) -> dict[str, str]:
-    """The server's environment: no telemetry (there is no internet), the project root, the store."""
-    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", ENV_ROOT: str(root.resolve())}
+    """The server's environment: no telemetry (there is no internet), no "This website
+    runs on Solara" banner (it covers the bottom right of the page), the project root, the store."""
+    env = {**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False", "SOLARA_THEME_SHOW_BANNER": "False",
+           ENV_ROOT: str(root.resolve())}  # fmt: skip
     if store is not None:
         env[ENV_STORE] = str(store.resolve())
     else:

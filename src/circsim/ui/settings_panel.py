@@ -13,14 +13,34 @@ import solara
 from solara.alias import rv
 
 from ..errors import InputError
-from .controls import Control, Settings, lever_controls, main_controls, parse_number
+from ..sim.units import format_level
+from .controls import Control, Settings, lever_controls, main_controls, parse_number, unit
 
 DEFAULTS_LABEL = "built-in defaults"
 
 
 def shown(value: Any) -> str:
-    """A value as a typed field shows it (short, no trailing zeros)."""
-    return f"{value:g}" if isinstance(value, float) else str(value)
+    """A value as a typed field shows it: thousands separators, never an exponent (a
+    cost of 7e+06 yen reads 7,000,000), no trailing zeros; :func:`parse_number` reads it back."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if float(value).is_integer() and abs(value) < 1e15:
+        return f"{value:,.0f}"
+    return f"{value:,.12g}"
+
+
+def amount(control: Control, value: Any) -> str:
+    """How a value reads beside its control: money in 億円 and shares in % (the report's
+    formats, :func:`circsim.sim.units.format_level`), a year as a year, anything else as
+    in a typed field."""
+    u = unit(control.key.rsplit(".", 1)[-1])
+    if u == "calendar year":
+        return str(int(value))  # 2026, not 2,026
+    if u.startswith("yen"):
+        return format_level("yen", value) + (" a year" if u == "yen/year" else "")
+    if u == "share":
+        return format_level("share", value)
+    return shown(value)
 
 
 @solara.component
@@ -37,7 +57,7 @@ def ControlWidget(control: Control, value: Any, apply: Callable[[str, Any], None
             apply(key, err)  # shown under the field and at the top of the panel
 
     if control.kind.startswith("slider"):
-        label = f"{label}: {shown(value)}"  # a slider does not show its value
+        label = f"{label}: {amount(control, value)}"  # a slider does not show its value
     if control.kind == "switch":
         solara.Switch(label=label, value=bool(value), on_value=lambda v: apply(key, v))
     elif control.kind == "select":
@@ -53,7 +73,10 @@ def ControlWidget(control: Control, value: Any, apply: Callable[[str, Any], None
                            on_value=lambda v: apply(key, float(v)))  # fmt: skip
     else:
         text = typed if error and typed is not None else shown(value)
-        solara.InputText(label, value=text, on_value=on_text, error=error or False, message=control.help[:90])
+        said = amount(control, value)
+        money = [f"= {said}"] if said != shown(value) else []  # e.g. "= 0.07 億円 a year"
+        hint = "; ".join([*money, *([control.help] if control.help else [])])
+        solara.InputText(label, value=text, on_value=on_text, error=error or False, message=hint[:120])
 
 
 @solara.component
@@ -121,6 +144,6 @@ def SettingsPanel(settings: Settings, scenario_files: list[Path]) -> None:
             title = f"{name.replace('_', ' ')} {'(on)' if name in on else '(off)'}"
             Section(name, title, controls, settings, apply, errors)
         solara.Text(
-            f"Next Reset: {current}, seed {settings.seed}, scale {settings.scale:g}, "
+            f"Next Reset: {current}, seed {settings.seed}, scale {shown(settings.scale)}, "
             f"levers on: {', '.join(on) or 'none'}"
         )
