@@ -106,7 +106,7 @@ def test_values_read_as_money_shares_and_years_never_in_e_notation():
     cost = levers["levers.overseas_fellowships.cost_per_fellow_year_yen"]
     assert (shown(7e6), amount(cost, 7e6)) == ("7,000,000", "0.07 億円 a year")  # the report's format_level
     assert parse_number(cost, shown(7e6)) == 7e6  # the field reads back what it shows
-    assert amount(levers["levers.joint_programme.membership_fee_yen"], 1.2e9) == "12 億円"
+    assert amount(levers["levers.joint_programme.membership_fee_yen"], 1.2e9) == "12 億円 a year"  # a yearly fee
     assert amount(levers["levers.university_fund.post_share"], 0.5) == "50.0%"
     assert amount(levers["levers.satreps.start_year"], 2026) == "2026"
     assert (shown(0.12345), shown(2000.0), shown(5)) == ("0.12345", "2,000", "5")
