@@ -96,7 +96,7 @@ def Dashboard(model: CirculationModel, settings: Settings, files: list[Path]) ->
             IndicatorPlots(model)
         with solara.lab.Tab(TABS[3]):
             CareerPipeline(model)  # the overview first, then the age structure and single paths
-            with solara.Columns([5, 7]):
+            with solara.ColumnsResponsive(12, large=[5, 7]):  # Columns would scroll inside (its cards have margins)
                 AgeBands(model)
                 CareerInspector(model)
         with solara.lab.Tab(TABS[4]):
