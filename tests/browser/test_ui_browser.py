@@ -219,6 +219,46 @@ def _hover_a_year(page: Page, chart: Locator) -> str:
     raise AssertionError("no year shows a tooltip")
 
 
+def _pipeline_drawn(page: Page) -> Locator:
+    """The career pipeline card shows its Sankey (vega-embed, SVG): bands between the
+    places' bars, each place labelled with its people a year; returns the chart."""
+    chart = page.locator(".v-card", has_text="Career pipeline of JP researchers").locator(".vega-embed svg.marks")
+    expect(chart).to_be_visible()
+    expect(chart.locator("g.bands_marks path").first).to_be_visible()
+    assert chart.locator("g.bands_marks path").count() >= 3
+    doctoral = chart.locator("g.labels_from_marks text", has_text=re.compile(r"^Doctoral studies\s+[\d,]+$"))
+    expect(doctoral).to_be_visible()
+    return chart
+
+
+def _age_bands_drawn(page: Page) -> Locator:
+    """The age-band card shows its chart (SVG): a bar a band and kind of post, the
+    fixed-term shares written on the bars; returns the chart."""
+    chart = page.locator(".v-card", has_text="Academia by age band").locator(".vega-embed svg.marks")
+    expect(chart.locator("g.bars_marks path")).to_have_count(2 * 8)  # 8 bands, permanent and fixed-term
+    expect(chart.locator("g.shares_marks text", has_text=re.compile(r"\d+\.\d%")).first).to_be_visible()
+    return chart
+
+
+def _text_sizes(chart: Locator) -> list[float]:
+    """Font sizes (px) of every text of an SVG chart (there is text: an empty list fails)."""
+    sizes = chart.evaluate("c => [...c.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize))")
+    assert sizes, "the chart has no text"
+    return sizes
+
+
+def _hover_largest(page: Page, marks: Locator, says: str) -> str:
+    """Move the mouse to the middle of the tallest of ``marks`` (a Sankey band's middle is
+    its box's middle) and wait for the tooltip to say ``says``; the tooltip's text."""
+    marks.first.scroll_into_view_if_needed()  # the mouse reaches only what is in the window
+    boxes = [b for b in (marks.nth(i).bounding_box() for i in range(marks.count())) if b]
+    box = max(boxes, key=lambda b: b["height"])
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    tooltip = page.locator("#vg-tooltip-element.visible")
+    expect(tooltip).to_contain_text(says)
+    return tooltip.inner_text()
+
+
 def _inner_scrollers(page: Page) -> list[str]:
     """Elements whose content scrolls inside them (overflow auto or scroll and more to show)."""
     return page.evaluate(
@@ -258,7 +298,8 @@ def test_live_page_lever_reset_step_and_every_component(browser: Browser, server
     _charts_drawn(page, years=6)  # redrawn after a step
     _shot(page, "live-indicators")
     page.get_by_role("tab", name="Academia and careers").click()
-    _figure_drawn(page, "Academia by age band")
+    _pipeline_drawn(page)
+    _age_bands_drawn(page)
     page.get_by_role("button", name="Random researcher").click()
     expect(page.get_by_text(re.compile(r"Researcher \d+"))).to_be_visible()
     expect(page.get_by_role("cell", name="2009").first).to_be_visible()  # a row a year of the path
@@ -449,3 +490,74 @@ def test_money_and_shares_are_written_out_and_the_page_is_full_length(browser: B
     assert not _inner_scrollers(page)
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")  # no column cut off
     _shot(page, "live-table-full")
+
+
+def test_career_pipeline_sankey_hover_and_the_year_or_run_so_far(browser: Browser, server: str):
+    page = _open(browser, server)
+    page.get_by_role("button", name="Reset").click()
+    _years(page, 0)
+    page.get_by_role("tab", name="Academia and careers").click()
+    card = page.locator(".v-card", has_text="Career pipeline of JP researchers")
+    expect(card).to_contain_text("No year simulated yet: press Step.")
+    _step(page, 3)
+    chart = _pipeline_drawn(page)
+    unit = chart.locator("g.header_unit_marks text")
+    expect(unit).to_have_text("people a year (latest year, 2006)")  # the last year's chart, not one being replaced
+    assert min(_text_sizes(chart)) >= 12
+    text = _hover_largest(page, chart.locator("g.bands_marks path"), "people in the latest year")
+    assert re.search(r"from:\s+\S.*to:\s+\S", text, re.S)
+    assert re.search(r"people in the latest year:\s+[1-9][\d,]*", text) and re.search(r"latest year:\s+2006", text)
+    _shot(page, "live-pipeline-hover")
+    card.get_by_role("button", name="mean a year since the start").click()
+    expect(unit).to_have_text("people a year (mean a year, 2004-2006)")
+    _step(page, 1, start=3)
+    expect(unit).to_have_text("people a year (mean a year, 2004-2007)")  # the choice holds across a step
+    text = _hover_largest(page, chart.locator("g.bars_marks path"), "people a year")
+    assert re.search(r"place:\s+\S.*people a year:\s+[1-9][\d,]*", text, re.S)
+    page.mouse.move(0, 0)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")  # nothing cut off
+    assert not _inner_scrollers(page)
+    _shot(page, "live-pipeline")
+    assert "Traceback" not in page.locator("body").inner_text()
+
+
+def test_age_band_chart_is_readable_with_numbers_on_hover(browser: Browser, server: str):
+    page = _open(browser, server)
+    page.get_by_role("button", name="Reset").click()
+    _years(page, 0)
+    _step(page, 2)
+    page.get_by_role("tab", name="Academia and careers").click()
+    chart = _age_bands_drawn(page)
+    expect(page.get_by_text("Academia by age band, JP: 2005")).to_be_visible()
+    sizes = _text_sizes(chart)
+    assert min(sizes) >= 12, f"chart text smaller than 12 px: {sorted(set(sizes))}"
+    expect(chart.locator("text", has_text="academics in JP (people)")).to_be_visible()  # the axis and its unit
+    text = _hover_largest(page, chart.locator("g.bars_marks path"), "age band")
+    assert re.search(r"permanent \(people\):\s+[1-9][\d,]*", text) and re.search(r"fixed-term share:\s+\d+\.\d%", text)
+    _shot(page, "live-age-bands-hover")
+    assert "Traceback" not in page.locator("body").inner_text()
+
+
+#: Draws each character on a canvas in the font of ``element`` and returns their pixels
+#: as strings: a character without a glyph in any font is drawn as the same box as another.
+GLYPHS_JS = """([element, chars]) => {
+    const canvas = document.createElement('canvas'); canvas.width = 64; canvas.height = 64;
+    const ctx = canvas.getContext('2d');
+    ctx.font = '40px ' + getComputedStyle(element).fontFamily;
+    return chars.map(ch => { ctx.clearRect(0, 0, 64, 64); ctx.fillText(ch, 8, 48);
+                             return Array.from(ctx.getImageData(0, 0, 64, 64).data).join(','); }); }"""
+
+
+def test_yen_units_render_as_japanese_glyphs_not_boxes(browser: Browser, server: str):
+    page = _open(browser, server)
+    page.get_by_role("tab", name="Scenario and levers").click()
+    page.get_by_text("overseas fellowships (off)").click()
+    hint = page.locator(".v-messages__message", has_text="億円").first
+    expect(hint).to_be_visible()
+    oku, en, box_a, box_b, blank = page.evaluate(
+        GLYPHS_JS, [hint.element_handle(), ["億", "円", "\ue000", "\ue001", " "]]
+    )
+    assert box_a == box_b != blank  # the check sees a missing glyph: two unknown characters, one box
+    assert oku != en, "億 and 円 are drawn as the same box: no CJK font (install fonts-noto-cjk)"
+    assert blank not in (oku, en)
+    hint.screenshot(path=str(ARTIFACTS / "yen-glyphs.png"))

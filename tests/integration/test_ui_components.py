@@ -21,8 +21,9 @@ from circsim.sim.indicators import PANELS, REGISTRY
 from circsim.sim.levers import LEVER_NAMES, Levers
 from circsim.sim.model import CirculationModel
 from circsim.ui import app, indicator_plots
-from circsim.ui.age_bands import AgeBandChart, AgeBands, age_bands
+from circsim.ui.age_bands import AgeBands, age_band_spec, age_bands
 from circsim.ui.career_inspector import CareerInspector, candidates, career_path
+from circsim.ui.career_pipeline import CareerPipeline, pipeline_flows, pipeline_spec
 from circsim.ui.common import with_data
 from circsim.ui.comparison import ComparisonPage, effects, find_stores, load_store
 from circsim.ui.controls import Settings, lever_controls, main_controls, parse_number, scenario_files, unit
@@ -106,7 +107,7 @@ def test_values_read_as_money_shares_and_years_never_in_e_notation():
     cost = levers["levers.overseas_fellowships.cost_per_fellow_year_yen"]
     assert (shown(7e6), amount(cost, 7e6)) == ("7,000,000", "0.07 億円 a year")  # the report's format_level
     assert parse_number(cost, shown(7e6)) == 7e6  # the field reads back what it shows
-    assert amount(levers["levers.joint_programme.membership_fee_yen"], 1.2e9) == "12 億円"
+    assert amount(levers["levers.joint_programme.membership_fee_yen"], 1.2e9) == "12 億円 a year"  # a yearly fee
     assert amount(levers["levers.university_fund.post_share"], 0.5) == "50.0%"
     assert amount(levers["levers.satreps.start_year"], 2026) == "2026"
     assert (shown(0.12345), shown(2000.0), shown(5)) == ("0.12345", "2,000", "5")
@@ -173,10 +174,20 @@ def test_age_bands_add_up_to_the_academics(stepped):
     now = ind[(ind["year"] == ind["year"].max()) & (ind["country"] == "JP")].set_index("indicator")["value"]
     assert bands["permanent"].sum() == pytest.approx(now["researchers_acad_perm"])
     assert bands["fixed_term"].sum() == pytest.approx(now["researchers_acad_fixed"])
-    chart = AgeBandChart(stepped)
-    chart.update(stepped)
-    tops = [label.xyann[1] for label in chart.labels]  # each share label sits on its bar
-    assert tops == pytest.approx((bands["permanent"] + bands["fixed_term"]).tolist())
+    spec = age_band_spec(stepped)
+    bars = pd.DataFrame(spec["datasets"]["bars"])
+    assert bars.groupby("contract")["people"].sum().to_dict() == pytest.approx(
+        {"permanent": bands["permanent"].sum(), "fixed-term": bands["fixed_term"].sum()}
+    )
+    # each share label sits on its bar (the text layer's y is the band's total) and reads as a share
+    shares = bars[bars["contract"] == "fixed-term"].set_index("age")
+    assert shares["total"].tolist() == pytest.approx((bands["permanent"] + bands["fixed_term"]).tolist())
+    assert shares["share"].str.fullmatch(r"\d+\.\d%|").all()
+    assert spec["layer"][1]["encoding"]["y"]["field"] == "total"
+    assert spec["layer"][0]["encoding"]["y"]["title"] == "academics in JP (people)"
+    sizes = [spec["config"]["axis"]["labelFontSize"], spec["config"]["axis"]["titleFontSize"],
+             spec["layer"][1]["mark"]["fontSize"]]  # fmt: skip
+    assert min(sizes) >= 12  # readable on a projector (the matplotlib figure had 7-8 px text)
 
 
 def test_indicator_table_in_the_registrys_units(stepped):
@@ -252,11 +263,41 @@ def test_career_inspector_picks_a_researcher(stepped):
     assert re.search(r"Researcher \d+\S*: nationality \w+; followed [1-3] years?", text) and "long visit to" in text
 
 
-def test_age_band_component_renders_a_figure(stepped):
+def test_age_band_component_draws_a_chart_with_how_to_read_it(stepped):
     box, rc = solara.render(AgeBands(stepped), handle_error=False)
-    (image,) = rc.find(ipywidgets.Image).widgets
-    assert image.format == "png" and image_spread(image.value) > 5
-    assert "2006" in page_text(box)  # the card names the year shown
+    (chart,) = rc.find(VegaLite).widgets
+    assert len(chart.spec["datasets"]["bars"]) == 2 * len(age_bands(stepped))  # a row a band and kind of post
+    text = page_text(box)
+    assert "Academia by age band, JP: 2006" in text and "the figure on a bar is its fixed-term share" in text
+
+
+def test_pipeline_is_the_models_flows_of_the_focal_nationality(stepped):
+    flows = stepped.flows()
+    pairs = pipeline_flows(flows, "JP", 2004).set_index(["source", "target"])
+    jp = flows[(flows["nationality"] == "JP") & (flows["year"] == 2006)]
+    leaving = jp[(jp["origin"] == "JP") & (jp["from_sector"] == "industry")
+                 & jp["to_sector"].isin(["left", "exit"])]["count"].sum()  # fmt: skip
+    assert pairs.loc[("industry", "left"), "latest"] == leaving > 0  # out of research, wherever they go
+    spec = pipeline_spec(stepped)
+    nodes = pd.DataFrame(spec["datasets"]["nodes"])
+    assert nodes.groupby("side")["people"].sum().to_dict() == pytest.approx(
+        {"from": pairs["latest"].sum(), "to": pairs["latest"].sum()}
+    )
+    headers = {h["side"]: h["text"] for h in spec["datasets"]["headers"]}
+    assert headers["unit"] == "people a year (latest year, 2006)"
+    assert pipeline_spec(stepped, "mean")["datasets"]["headers"][1]["text"] == "people a year (mean a year, 2004-2006)"
+    assert pipeline_spec(CirculationModel(rng=2, scale=2000, end_year=2012)) is None  # no year yet
+
+
+def test_pipeline_component_switches_between_the_year_and_the_run_so_far(stepped):
+    box, rc = solara.render(CareerPipeline(stepped), handle_error=False)
+    (chart,) = rc.find(VegaLite).widgets
+    text = page_text(box)
+    assert "Career pipeline of JP researchers: 2006" in text and "back home" in text
+    assert chart.spec["datasets"]["headers"][1]["text"].endswith("(latest year, 2006)")
+    rc.find(v.BtnToggle).widget.v_model = 1  # the second choice: the mean a year
+    (chart,) = rc.find(VegaLite).widgets
+    assert chart.spec["datasets"]["headers"][1]["text"].endswith("(mean a year, 2004-2006)")
 
 
 def test_indicator_component_draws_a_chart_a_panel_with_how_to_read_it(stepped):

@@ -1,24 +1,37 @@
-"""The focal country's academics by age band: permanent against fixed-term posts."""
+"""The focal country's academics by age band: permanent against fixed-term posts, as an
+interactive Vega-Lite chart (made with Altair once per focal country, drawn in the page
+by solara's VegaLite widget, offline; only its data change each year)."""
 
 from __future__ import annotations
 
 import itertools
+from functools import cache
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import solara
-from matplotlib.artist import Artist
-from matplotlib.figure import Figure
 from mesa.visualization.utils import update_counter
+from solara.widgets import VegaLite
 
 from ..sim.model import CirculationModel
 from ..sim.sectors import Sector
-from .common import LiveChart, focal_code, show, use_chart_png
+from ..sim.units import format_level
+from .common import AXIS_TEXT, EMBED, HOW_TO_READ_STYLE, focal_code, with_data
 from .flow_map import year_label
 
 #: Lower edges of the age bands (the last band is open-ended).
 BAND_EDGES = (25, 30, 35, 40, 45, 50, 55, 60)
 LABELS = [f"{lo}-{hi - 1}" for lo, hi in itertools.pairwise(BAND_EDGES)] + [f"{BAND_EDGES[-1]}+"]
+#: The two kinds of post, bottom to top, and their colours (those of the earlier figure).
+CONTRACTS = ("permanent", "fixed-term")
+CONTRACT_COLORS = ("#1f77b4", "#ff7f0e")
+#: Plot height in pixels (the width is the card's).
+HEIGHT = 300
+HOW_TO_READ = (
+    "Each bar is the academics of an age band now (people, agents × scale): permanent posts below, "
+    "fixed-term above; the figure on a bar is its fixed-term share. Hover a bar for its numbers."
+)
 
 
 def age_bands(model: CirculationModel) -> pd.DataFrame:
@@ -37,51 +50,71 @@ def age_bands(model: CirculationModel) -> pd.DataFrame:
     return out
 
 
-class AgeBandChart(LiveChart):
-    """Stacked bars of permanent and fixed-term academics by age band, labelled with the
-    fixed-term share; axes and legend are static, bars and labels change every year."""
-
-    def __init__(self, model: CirculationModel) -> None:
-        super().__init__(5.5, 3.6)
-        self.fig.subplots_adjust(left=0.14, right=0.98, top=0.82, bottom=0.14)
-        self.ax = ax = self.fig.subplots()
-        x = np.arange(len(LABELS))
-        zeros = np.zeros(len(LABELS))
-        self.perm = ax.bar(x, zeros, color="tab:blue", label="permanent")
-        self.fixed = ax.bar(x, zeros, color="tab:orange", label="fixed-term")
-        self.labels = [ax.annotate("", (xi, 0), ha="center", va="bottom", fontsize=7) for xi in x]
-        ax.set_xticks(x, LABELS, fontsize=8)
-        ax.set_xlabel("age")
-        ax.set_ylabel("academics (people)")
-        ax.set_ylim(0, 1)
-        ax.legend(fontsize=8, ncol=2, loc="lower left", bbox_to_anchor=(0, 1.0), frameon=False)
-        self.fig.suptitle(f"{focal_code(model)} academics by age (labels: fixed-term share)", fontsize=9)
-
-    def dynamic(self) -> list[Artist]:
-        """The bars and their labels."""
-        return [*self.perm, *self.fixed, *self.labels]
-
-    def update(self, model: CirculationModel) -> Figure:
-        """Set the bars and labels to the academics now."""
-        bands = age_bands(model)
-        rows = zip(bands["permanent"], bands["fixed_term"], bands["fixed_term_share"], strict=True)
-        for perm, fixed, label, (p, f, share) in zip(self.perm, self.fixed, self.labels, rows, strict=True):
-            perm.set_height(p)
-            fixed.set_y(p)
-            fixed.set_height(f)
-            label.set_text("" if np.isnan(share) else f"{share:.0%}")
-            label.xy = label.xyann = (label.xy[0], p + f)  # the point and the text sit on the bar
-        self.fit(self.ax, float((bands["permanent"] + bands["fixed_term"]).max()) * 1.08)
-        return self.fig
+def bar_table(bands: pd.DataFrame) -> pd.DataFrame:
+    """The chart's rows: a band and kind of post each (``contract``, ``people``), every
+    row with its band's numbers as the tooltip writes them."""
+    rows = []
+    for age, b in bands.iterrows():
+        share = b["fixed_term_share"]
+        common = {
+            "age": age,
+            "permanent_people": float(b["permanent"]),
+            "fixed_term_people": float(b["fixed_term"]),
+            "total": float(b["permanent"] + b["fixed_term"]),
+            "share": "" if np.isnan(share) else format_level("share", share),
+        }
+        rows += [{**common, "contract": c, "order": i, "people": common[f"{k}_people"]}
+                 for i, (c, k) in enumerate(zip(CONTRACTS, ("permanent", "fixed_term"), strict=True))]  # fmt: skip
+    return pd.DataFrame(rows)
 
 
-def age_band_figure(model: CirculationModel) -> Figure:
-    """The age-band figure of the model now, as a new figure."""
-    return AgeBandChart(model).update(model)
+@cache
+def age_template(focal: str) -> dict:
+    """The chart's Vega-Lite spec without its data (the named dataset ``bars``, filled by
+    :func:`age_band_spec`): stacked bars a band, the fixed-term share written on each."""
+    x = alt.X("age:N", sort=LABELS, title="age (years)", axis=alt.Axis(labelAngle=0))
+    tooltip = [
+        alt.Tooltip("age:N", title="age band"),
+        alt.Tooltip("permanent_people:Q", format=",.0f", title="permanent (people)"),
+        alt.Tooltip("fixed_term_people:Q", format=",.0f", title="fixed-term (people)"),
+        alt.Tooltip("share:N", title="fixed-term share"),
+    ]
+    base = alt.Chart(alt.NamedData("bars"))
+    bars = base.mark_bar().encode(
+        x=x,
+        y=alt.Y("sum(people):Q", title=f"academics in {focal} (people)", axis=alt.Axis(format=",.0f")),
+        color=alt.Color(
+            "contract:N",
+            scale=alt.Scale(domain=list(CONTRACTS), range=list(CONTRACT_COLORS)),
+            legend=alt.Legend(title=None, orient="top", labelFontSize=12, symbolSize=150),
+        ),
+        order=alt.Order("order:Q"),
+        tooltip=tooltip,
+    )
+    shares = (
+        base.transform_filter(alt.datum.contract == CONTRACTS[-1])
+        .mark_text(dy=-8, fontSize=12, color="#333333")
+        .encode(x=x, y=alt.Y("total:Q"), text="share:N", tooltip=tooltip)
+    )
+    chart = (
+        alt.layer(bars.properties(name="bars"), shares.properties(name="shares"))  # named: tests find them
+        .properties(width="container", height=HEIGHT, usermeta={"embedOptions": EMBED})
+        .configure_axis(**AXIS_TEXT)
+        .configure_view(stroke="#dddddd")
+    )
+    return chart.to_dict()
+
+
+def age_band_spec(model: CirculationModel) -> dict:
+    """The Vega-Lite spec of the focal country's academics by age band now."""
+    return with_data(age_template(focal_code(model)), bars=bar_table(age_bands(model)))
 
 
 @solara.component
 def AgeBands(model: CirculationModel) -> None:
     """The age-band card (redrawn every step)."""
     update_counter.get()
-    show(use_chart_png(AgeBandChart, model), f"Academia by age band: {year_label(model)}")
+    spec = solara.use_memo(lambda: age_band_spec(model), [model, model.year])
+    with solara.Card(f"Academia by age band, {focal_code(model)}: {year_label(model)}", style={"width": "100%"}):
+        VegaLite.element(spec=spec)
+        solara.Markdown(HOW_TO_READ, style=HOW_TO_READ_STYLE)

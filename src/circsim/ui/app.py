@@ -2,8 +2,8 @@
 
 * ``/`` — the live model: the simulated year with Reset, Play and Step in the sidebar
   (:mod:`circsim.ui.run_controls`); in tabs, the scenario, seed, scale, main parameters
-  and levers, then the flow map, headline indicators, academia by age band with the
-  career inspector, and the indicator table.
+  and levers, then the flow map, headline indicators, the focal country's career pipeline
+  with its academics by age band and the career inspector, and the indicator table.
 * ``/compare`` — result stores side by side (:mod:`circsim.ui.comparison`).
 
 Every browser session builds its own settings and model inside the page component
@@ -25,6 +25,7 @@ from ..errors import InputError
 from ..sim.model import CirculationModel
 from .age_bands import AgeBands
 from .career_inspector import CareerInspector
+from .career_pipeline import CareerPipeline
 from .comparison import ComparisonPage
 from .controls import Settings, scenario_files
 from .flow_map import FlowMap
@@ -93,9 +94,11 @@ def Dashboard(model: CirculationModel, settings: Settings, files: list[Path]) ->
             FlowMap(model)
         with solara.lab.Tab(TABS[2]):
             IndicatorPlots(model)
-        with solara.lab.Tab(TABS[3]), solara.Columns([5, 7]):
-            AgeBands(model)
-            CareerInspector(model)
+        with solara.lab.Tab(TABS[3]):
+            CareerPipeline(model)  # the overview first, then the age structure and single paths
+            with solara.ColumnsResponsive(12, large=[5, 7]):  # Columns would scroll inside (its cards have margins)
+                AgeBands(model)
+                CareerInspector(model)
         with solara.lab.Tab(TABS[4]):
             IndicatorTable(model)
 

@@ -74,20 +74,44 @@ class Control:
         return (self.high - self.low) / 100
 
 
+#: Units of the parameters whose names do not say them whole: a name ending in ``_per_year``
+#: says "a year" but not of what (a tie gain is a tie strength, not people), and a few
+#: amounts of yen are yearly without saying so. Checked against every lever field in
+#: tests/unit/test_ui_units.py.
+NAMED_UNITS: dict[str, str] = {
+    "fellows_per_year": "people/year",
+    "teams_per_year": "teams/year",
+    "tie_gain_per_year": "tie strength/year",
+    "tie_gain": "tie strength/year",  # "maximum extra yearly tie gain"
+    "fellows": "people",
+    "stipends": "people",
+    "fellows_scale": "people",  # fellows per host
+    "researchers_per_team": "people",
+    "partner_researchers_per_team": "people",
+    "partner_students_per_team": "people/year",  # doctoral students a year per active team
+    "associations": "associations",
+    "associations_scale": "associations",  # associations per host
+    "membership_fee_yen": "yen/year",  # a yearly fee
+    "funding_at_start_yen": "yen/year",  # the funds of the start year
+    "max_years_since_phd": "years",
+}
+
+
 def unit(name: str) -> str:
-    """The unit of a parameter, read from its name (names carry units, e.g. ``_per_year``, ``_yen``)."""
+    """The unit of a parameter: :data:`NAMED_UNITS`, else read from its name (``_yen``,
+    ``_year``, ``_years``, ``share``, ``prob``); "" for a factor, weight or gain without unit."""
+    if name in NAMED_UNITS:
+        return NAMED_UNITS[name]
     if "yen" in name:
         return "yen/year" if "per_year" in name or "year_yen" in name else "yen"
-    if name.endswith("per_year"):
-        return "people/year"
+    if name.endswith("_per_year"):
+        return ""  # a year of what, the name does not say: NAMED_UNITS must (the unit test fails without)
     if name.endswith("_year"):
         return "calendar year"
     if name.endswith("_years"):
         return "years"
     if "share" in name or "prob" in name:
         return "share"  # from 0 to 1, shown in %
-    if name in ("fellows", "stipends"):
-        return "people"
     return ""
 
 

@@ -5,6 +5,8 @@ average since the start), the focal country in red (in the spirit of the OECD
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
@@ -66,6 +68,16 @@ def year_label(model: CirculationModel) -> str:
 
 
 @solara.component
+def MeasureChoice(measure: str, set_measure: Callable[[str], None]) -> None:
+    """Buttons choosing what a flow chart's widths show: a key of :data:`MEASURES`."""
+    solara.ToggleButtonsSingle(
+        value=MEASURES[measure],
+        values=list(MEASURES.values()),
+        on_value=lambda label: set_measure(next(k for k, v in MEASURES.items() if v == label)),
+    )
+
+
+@solara.component
 def FlowMap(model: CirculationModel) -> None:
     """The flow map card (redrawn every step), with a choice of what the widths show."""
     update_counter.get()
@@ -79,11 +91,7 @@ def FlowMap(model: CirculationModel) -> None:
 
     drawn, problem = solara.use_memo(spec, [model, model.year, measure])
     with solara.Card(f"World flows of researchers: {year_label(model)}", style={"width": "100%"}):
-        solara.ToggleButtonsSingle(
-            value=MEASURES[measure],
-            values=list(MEASURES.values()),
-            on_value=lambda label: set_measure(next(k for k, v in MEASURES.items() if v == label)),
-        )
+        MeasureChoice(measure, set_measure)
         if problem:
             solara.Error(problem)
         else:

@@ -27,7 +27,7 @@ from ..sim.indicators import PANELS, REGISTRY, Indicator, Panel, names
 from ..sim.model import CirculationModel
 from ..sim.units import SCALES
 from ..workbench.targets import read_targets
-from .common import focal_code, with_data
+from .common import AXIS_TEXT, EMBED, HOW_TO_READ_STYLE, focal_code, with_data
 
 #: Plot height in pixels (the width is the card's).
 HEIGHT = 220
@@ -41,8 +41,6 @@ HOW_TO_READ = (
     "Lines: simulated, a point a year. Squares: observed (targets file), the bar its tolerance. "
     "Hover a year for its values, a square for its source."
 )
-#: vega-embed's options: drawn as SVG (text stays text), the export menu without the online editor.
-EMBED = {"renderer": "svg", "actions": {"export": True, "source": False, "compiled": False, "editor": False}}
 
 
 def unit_text(ind: Indicator) -> str:
@@ -187,7 +185,7 @@ def panel_template(key: PanelKey) -> dict:
         )  # named: tests find them
         # as wide as its card (the widget follows the card's width), so two fit side by side
         .properties(width="container", height=HEIGHT, usermeta={"embedOptions": EMBED})
-        .configure_axis(labelFontSize=12, titleFontSize=13, titleFontWeight="normal")
+        .configure_axis(**AXIS_TEXT)
         .configure_legend(labelFontSize=12, symbolSize=120)
         .configure_view(stroke="#dddddd")
     )
@@ -243,4 +241,4 @@ def IndicatorPlots(model: CirculationModel) -> None:
             members = PANEL_MEMBERS[panel]
             with solara.Card(f"{panel.capitalize()}, {focal_code(model)}", style={"width": "100%"}):
                 VegaLite.element(spec=spec)
-                solara.Markdown(how_to_read(members), style={"font-size": "0.9em", "color": "#555"})
+                solara.Markdown(how_to_read(members), style=HOW_TO_READ_STYLE)
