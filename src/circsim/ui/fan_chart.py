@@ -64,12 +64,9 @@ def fan_spec(values: pd.DataFrame, indicator: str, country: str, baseline: str, 
     obs = pd.concat([obs.assign(panel=p) for p in dict.fromkeys(data["panel"])], ignore_index=True)
     x = alt.X("year:Q", axis=alt.Axis(format="d", tickMinStep=1, title=None), scale=alt.Scale(nice=False))
     y_title = unit_text(ind)
-    colour = alt.Color(
-        "series:N",
-        scale=alt.Scale(range=[BASELINE_COLOUR, SCENARIO_COLOUR]),
-        sort=alt.EncodingSortField("baseline", order="descending"),
-        legend=None,
-    )
+    # coloured by whether a band is the baseline's, so that every panel has the same two colours
+    colour = alt.Color("baseline:N", scale=alt.Scale(domain=[True, False], range=[BASELINE_COLOUR, SCENARIO_COLOUR]),
+                       legend=None)  # fmt: skip
     tooltip = [
         alt.Tooltip("series:N", title="scenario"),
         alt.Tooltip("year:Q", format="d"),
@@ -77,7 +74,7 @@ def fan_spec(values: pd.DataFrame, indicator: str, country: str, baseline: str, 
         alt.Tooltip("band:N", title="90% of runs"),
     ]
     # one dataset for every layer (a facet takes its data at the top), each layer its own rows
-    band = alt.Chart().transform_filter("datum.kind == 'band'").encode(x=x, color=colour)
+    band = alt.Chart().transform_filter("datum.kind == 'band'").encode(x=x, color=colour, detail="series:N")
     area = band.mark_area(opacity=0.22).encode(y=alt.Y("low:Q", title=y_title), y2="high:Q")
     line = band.mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=30, filled=True)).encode(
         y=alt.Y("mid:Q", title=y_title), tooltip=tooltip

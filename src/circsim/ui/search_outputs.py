@@ -137,7 +137,7 @@ def pareto_spec(front: pd.DataFrame, outcome: str | None) -> dict:
             domain=["distinguishable from 0", "not distinguishable from 0", "not estimable"],
             range=["circle", "circle", "cross"],
         ),
-        legend=alt.Legend(title=None, orient="bottom", labelFontSize=12, labelLimit=0),
+        legend=None,  # a legend of shapes cannot show the fill that tells the first two apart: the card's text says it
     )
     fill = alt.condition("datum.kind == 'distinguishable from 0'", alt.value("#1f77b4"), alt.value("white"))
     base = alt.Chart(alt.NamedData("front")).encode(x=x)
