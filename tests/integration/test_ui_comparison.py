@@ -14,6 +14,7 @@ import pytest
 import solara
 from solara.widgets import VegaLite
 
+from circsim.errors import InputError
 from circsim.ui.comparison import (
     MARK,
     ComparisonPage,
@@ -26,6 +27,7 @@ from circsim.ui.comparison import (
     shown_effects,
 )
 from circsim.ui.search_outputs import FRONT_COLUMNS, experiment_folders, pareto_spec, read_output
+from circsim.ui.store_reading import countries, country_indicators, verified
 from circsim.workbench import figures
 from circsim.workbench.compare import compare
 from circsim.workbench.report import heading
@@ -178,3 +180,21 @@ def test_read_output_names_the_file(tmp_path: Path):
 def test_comparison_page_names_a_bad_store(tmp_path: Path):
     box, _rc = solara.render(ComparisonPage(tmp_path, []), handle_error=False)
     assert "is not a result store" in page_text(box)
+
+
+def test_reading_one_country_gives_the_stores_rows(ui_root: Path):
+    store = load_store(ui_root / "experiments" / "tiny" / "store")
+    full = store.indicators()
+    assert countries(store) == list(full["country"].unique())
+    jp = country_indicators(store, "JP").sort_values(["run_id", "year", "indicator"], ignore_index=True)
+    expected = full[full["country"] == "JP"].sort_values(["run_id", "year", "indicator"], ignore_index=True)
+    pd.testing.assert_frame_equal(jp, expected, check_dtype=False)
+
+
+def test_a_damaged_part_is_refused_before_reading(tmp_path: Path, tiny_store: Path):
+    store = tmp_path / "store"
+    shutil.copytree(tiny_store, store)
+    part = sorted((store / "indicators.parquet").glob("*.parquet"))[0]
+    part.write_bytes(part.read_bytes()[:100])
+    with pytest.raises(InputError, match=f"run {part.stem}: .*was altered.*circsim verify"):
+        verified(load_store(store))

@@ -42,6 +42,7 @@ from .search_outputs import (
     read_output,
     search_outcome,
 )
+from .store_reading import countries, country_indicators, country_results, verified
 
 #: Beside an effect that survives the false-discovery control (which the report writes in bold).
 MARK = "✓"
@@ -68,37 +69,6 @@ def load_store(path: Path) -> ResultStore:
     return _opened(path.resolve(), manifest.stat().st_mtime if manifest.is_file() else 0.0)
 
 
-class CountryResults:
-    """A store's results for one country, read by :func:`compare` as the store itself (it
-    reads a store's ``path``, ``runs()`` and ``indicators()``): the shipped store holds 13
-    countries, and filtering its millions of rows once per country, rather than in every
-    step of every comparison, is most of what makes the page open fast."""
-
-    def __init__(self, store: ResultStore, country: str) -> None:
-        ind = store.indicators()
-        self.path = store.path
-        self.manifest = store.manifest
-        self._runs = store.runs()
-        self._indicators = ind[ind["country"] == country].reset_index(drop=True)
-        done = self._runs[self._runs["status"] == "done"]
-        #: The country's run values with their scenario, for the fan charts.
-        self.values = self._indicators.merge(done[["run_id", "scenario"]], on="run_id")
-
-    def runs(self) -> pd.DataFrame:
-        """The store's runs (every country's)."""
-        return self._runs
-
-    def indicators(self) -> pd.DataFrame:
-        """The store's indicators table, this country's rows only."""
-        return self._indicators
-
-
-@cache
-def country_results(store: ResultStore, country: str) -> CountryResults:
-    """The country's results of ``store`` (a store object is one version: :func:`load_store`)."""
-    return CountryResults(store, country)
-
-
 @dataclass(frozen=True)
 class Choices:
     """What a store offers to compare: finished scenarios, recorded indicators that can be
@@ -113,10 +83,11 @@ class Choices:
 
 @cache
 def choices(store: ResultStore) -> Choices:
-    """The store's :class:`Choices`, read once per store version (unique values of a few
-    million rows, not their every element)."""
+    """The store's :class:`Choices`, read once per store version (the indicators and years
+    from the first country's rows: every country records the same)."""
     runs = store.runs()
-    ind = store.indicators()
+    offered = countries(store)
+    ind = country_indicators(store, "JP" if "JP" in offered else offered[0]) if offered else pd.DataFrame()
     recorded = set(ind["indicator"].unique()) if not ind.empty else set()
     compared = [i for i in names(compared=True) if i in recorded] or sorted(recorded & set(COMPARABLE))
     return Choices(
@@ -124,7 +95,7 @@ def choices(store: ResultStore) -> Choices:
         indicators=compared,
         first=[i for i in names(fan=True) if i in recorded][:2] or compared[:2],
         years=sorted(int(y) for y in ind["year"].unique()) if not ind.empty else [],
-        countries=list(ind["country"].unique()) if not ind.empty else [],
+        countries=offered,
     )
 
 
@@ -325,8 +296,7 @@ def ComparisonPage(default_store: Path | None, roots: list[Path]) -> None:
         solara.Info("No result store found: run 'circsim batch' or start 'circsim ui --store DIR'.")
         return
     try:
-        store = load_store(allowed_store(path, default_store, roots))
-        store.indicators()  # every part verified now: a damaged store is a message, not a broken page
+        store = verified(load_store(allowed_store(path, default_store, roots)))
     except InputError as err:
         solara.Error(str(err))
         return
