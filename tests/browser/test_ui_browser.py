@@ -9,6 +9,7 @@ Chromium is used instead.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shutil
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from itertools import permutations
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect
 
@@ -28,6 +30,7 @@ from circsim.sim.indicators import PANELS
 from circsim.sim.inputs import load_regions
 from circsim.sim.params import ModelParams
 from circsim.ui import flow_chart, indicator_plots
+from circsim.ui.comparison import MARK
 from circsim.ui.run_controls import YEAR_CLASS
 from uikit import ROOT, image_spread
 
@@ -38,6 +41,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 VIEWPORT = {"width": 1440, "height": 1000}
 TIMEOUT_MS = 60_000  # a first page load builds a model on a busy machine
 PADDING = 5  # vega-embed's padding around a chart, in pixels
+SHIPPED_STORE = ROOT / "experiments" / "levers-2026" / "store"
 START_YEAR = ModelParams.model_fields["start_year"].default  # the test baseline's (uikit.make_ui_root)
 
 
@@ -60,13 +64,12 @@ def browser_type_launch_args() -> dict:
     return {"executable_path": str(CHROMIUM), "args": CHROMIUM_ARGS, "headless": True}
 
 
-@pytest.fixture(scope="module")
-def server(ui_root: Path) -> Iterator[str]:
-    """``circsim ui`` on a free port of 127.0.0.1, run from the test project folder."""
+def _serve(ui_root: Path, store: Path) -> Iterator[str]:
+    """``circsim ui --store STORE`` on a free port of 127.0.0.1, run from the test project
+    folder; yields its address and stops it after."""
     _require_chromium()
     ARTIFACTS.mkdir(exist_ok=True)
-    log = ARTIFACTS / "circsim-ui.log"
-    store = ui_root / "experiments" / "tiny" / "store"
+    log = ARTIFACTS / f"circsim-ui-{store.parent.name}.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "circsim", "ui", "--port", "0", "--store", str(store)],
@@ -76,10 +79,21 @@ def server(ui_root: Path) -> Iterator[str]:
             start_new_session=True,  # so the solara child is stopped with it
         )
     try:
-        url = _wait_for_server(proc, log)
-        yield url
+        yield _wait_for_server(proc, log)
     finally:
         _stop_group(proc)
+
+
+@pytest.fixture(scope="module")
+def server(ui_root: Path) -> Iterator[str]:
+    """``circsim ui`` with the tiny store."""
+    yield from _serve(ui_root, ui_root / "experiments" / "tiny" / "store")
+
+
+@pytest.fixture(scope="module")
+def shipped_server(ui_root: Path) -> Iterator[str]:
+    """``circsim ui`` with the shipped store of experiments/levers-2026 (17 scenarios, 204 runs)."""
+    yield from _serve(ui_root, SHIPPED_STORE)
 
 
 def _stop_group(proc: subprocess.Popen, timeout: float = 20, grace: float = 3) -> None:
@@ -368,17 +382,6 @@ def test_two_browser_contexts_keep_separate_models(browser: Browser, server: str
     _shot(b, "two-sessions-b")
 
 
-def test_comparison_page_loads_a_small_store(browser: Browser, server: str):
-    page = browser.new_context(viewport=VIEWPORT).new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    page.goto(server + "compare")
-    expect(page.get_by_text("Effects against baseline in 2010 (JP)")).to_be_visible()
-    expect(page.get_by_role("cell", name="fellows")).to_be_visible()
-    _figure_drawn(page, "visits_abroad_long: fan chart")
-    _figure_drawn(page, "nationals_abroad: fan chart")
-    _shot(page, "compare")
-
-
 def _compare_page(browser: Browser, server: str) -> Page:
     page = browser.new_context(viewport=VIEWPORT).new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -414,6 +417,103 @@ def test_a_damaged_store_is_a_message_in_the_page(browser: Browser, server: str,
     expect(page.get_by_text(re.compile(f"{part.stem}.*was altered"))).to_be_visible()
     expect(page.get_by_text("Traceback")).to_have_count(0)
     _shot(page, "compare-damaged")
+
+
+def _effects_cells(page: Page) -> dict[tuple[str, str], str]:
+    """The effects table's cells by (scenario, column heading), as the page shows them."""
+    table = page.locator(".v-card", has_text="Effects against").locator("table")
+    headings = table.locator("thead th").all_inner_texts()
+    cells = {}
+    for row in table.locator("tbody tr").all():
+        texts = row.locator("td").all_inner_texts()
+        cells |= {(texts[0].strip(), h.strip()): t.strip() for h, t in zip(headings[1:], texts[1:], strict=True)}
+    return cells
+
+
+def _download(page: Page, button: str) -> bytes:
+    """The file the page's download button gives."""
+    with page.expect_download() as info:
+        page.get_by_role("button", name=button).first.click()
+    return Path(info.value.path()).read_bytes()
+
+
+def _hover_a_point(page: Page, chart: Locator, text: str) -> str:
+    """Move the mouse over the chart's points (vega draws them as SVG symbols) until a
+    tooltip containing ``text`` shows; its text."""
+    tooltip = page.locator("#vg-tooltip-element.visible")
+    symbols = chart.locator("g.mark-symbol path")
+    for i in range(min(symbols.count(), 60)):
+        symbols.nth(i).hover(force=True)
+        try:
+            expect(tooltip).to_contain_text(text, timeout=300)
+        except AssertionError:
+            continue
+        return tooltip.inner_text()
+    raise AssertionError(f"no point shows a tooltip with {text!r}")
+
+
+def test_compare_page_on_the_tiny_store_has_no_search_sections(browser: Browser, server: str):
+    page = _compare_page(browser, server)
+    expect(page.get_by_role("cell", name="fellows")).to_be_visible()
+    expect(page.locator(".v-card .vega-embed svg.marks")).to_have_count(2)  # a fan chart an indicator
+    body = page.locator("body")
+    expect(body).to_contain_text("not estimable")
+    for absent in ("Scenario discovery", "Pareto front"):
+        expect(body).not_to_contain_text(absent)
+    _shot(page, "compare")
+
+
+def test_compare_page_on_the_shipped_store(browser: Browser, shipped_server: str):
+    page = browser.new_context(viewport=VIEWPORT, accept_downloads=True).new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(shipped_server + "compare")
+    # the first page the server shows loads the app (and the model's code) first: not timed here
+    expect(page.get_by_text("Effects against baseline in 2040 (JP)")).to_be_visible(timeout=TIMEOUT_MS)
+    cells = _effects_cells(page)
+    assert len({s for s, _ in cells}) == 16  # every scenario besides the baseline
+    marked = {k for k, v in cells.items() if v.endswith(MARK)}
+    assert marked and len(marked) < len(cells)  # some effects survive, not all
+    expect(
+        page.get_by_text(re.compile(f"{MARK} in bold: the effect survives the false-discovery control"))
+    ).to_be_visible()
+    # the CSV holds the table's rows, the marks where it says the effect survives
+    csv = pd.read_csv(io.BytesIO(_download(page, "Download the table (CSV)")), keep_default_na=False)
+    from_csv = {(r.scenario, r.column): r.effect + (f" {MARK}" if r.survives_fdr == "yes" else "")
+                for r in csv.itertuples()}  # fmt: skip
+    assert from_csv == cells
+    png = _download(page, "Download the figure (PNG, as in the report)")
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and image_spread(png) > 5
+    charts = page.locator(".v-card .vega-embed svg.marks")
+    expect(charts).to_have_count(2)
+    sizes = charts.evaluate_all(
+        "cs => cs.flatMap(c => [...c.querySelectorAll('text')]).map(t => parseFloat(getComputedStyle(t).fontSize))"
+    )
+    assert min(sizes) >= 12, f"chart text smaller than 12 px: {sorted(set(sizes))}"
+    text = _hover_a_point(page, charts.first, "median over runs")
+    assert re.search(r"year:\s+20\d\d", text) and re.search(r"90% of runs:\s+[\d,]+ to [\d,]+", text)
+    _shot(page, "compare-shipped-hover")
+    page.mouse.move(0, 0)
+    assert not _inner_scrollers(page)
+    assert "Traceback" not in page.locator("body").inner_text()
+    _shot(page, "compare-shipped")
+
+
+def test_compare_page_shows_discovery_boxes_and_the_pareto_front(browser: Browser, server: str, ui_root: Path):
+    store = ui_root / "results" / "searched" / "store"
+    shutil.copytree(ui_root / "experiments" / "tiny" / "store", store)
+    shutil.copytree(ROOT / "experiments" / "discovery-2026" / "returns", store / "returns")
+    shutil.copy(ROOT / "experiments" / "portfolio-2026" / "front.csv", store.parent / "front.csv")
+    page = _compare_page(browser, server)
+    _type_store(page, str(store))
+    boxes = page.locator(".v-card", has_text="Scenario discovery: returns")
+    expect(boxes.locator("table tbody tr")).to_have_count(3)  # the three CART leaves of boxes.csv
+    expect(boxes.get_by_role("cell", name="21%").first).to_be_visible()  # coverage 0.210526
+    pareto = page.locator(".v-card", has_text="Pareto front").locator(".vega-embed svg.marks")
+    expect(pareto).to_be_visible()
+    text = _hover_a_point(page, pareto, "yearly cost")
+    assert re.search(r"yearly cost:\s+[\d,.]+ 億円 a year", text) and "overseas_fellowships" in text
+    _shot(page, "compare-discovery-pareto")
+    assert "Traceback" not in page.locator("body").inner_text()
 
 
 E_NOTATION = re.compile(r"\d(\.\d+)?e[+-]?\d", re.IGNORECASE)

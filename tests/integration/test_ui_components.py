@@ -25,7 +25,6 @@ from circsim.ui.age_bands import AgeBands, age_band_spec, age_bands
 from circsim.ui.career_inspector import CareerInspector, candidates, career_path
 from circsim.ui.career_pipeline import CareerPipeline, pipeline_flows, pipeline_spec
 from circsim.ui.common import with_data
-from circsim.ui.comparison import ComparisonPage, effects, find_stores, load_store
 from circsim.ui.controls import Settings, lever_controls, main_controls, parse_number, scenario_files, unit
 from circsim.ui.flow_map import FlowMap, flow_map_spec, movers
 from circsim.ui.indicator_plots import PANEL_MEMBERS, IndicatorPlots, how_to_read, observed, panel_spec
@@ -429,28 +428,6 @@ def test_two_sessions_have_two_models(in_root):
     assert (_simulated(rc_a), _simulated(rc_b)) == ("2006", "2004")
     rc_a.find(v.Btn, children=["Reset"]).widget.click()
     assert (_simulated(rc_a), _simulated(rc_b)) == ("not started", "2004")
-
-
-def test_comparison_page_shows_effects_and_fans(ui_root):
-    store = ui_root / "experiments" / "tiny" / "store"
-    assert find_stores(ui_root / "experiments") == [store]
-    box, rc = solara.render(ComparisonPage(None, [ui_root / "experiments"]), handle_error=False)
-    text = page_text(box)
-    assert "Effects against baseline in 2010 (JP)" in text and "fellows" in text  # the effects table
-    images = rc.find(ipywidgets.Image).widgets
-    assert len(images) == 2 and all(image_spread(im.value) > 5 for im in images)  # two fan charts
-
-
-def test_effects_table_is_the_reports(ui_root):
-    table = effects(load_store(ui_root / "experiments" / "tiny" / "store"), "baseline", "JP", 2010,
-                    ["nationals_abroad"], ["baseline", "fellows"])  # fmt: skip
-    assert list(table.index) == ["fellows"] and list(table.columns) == ["Nationals abroad (people)"]
-    assert table.loc["fellows"].tolist() == ["not estimable"]  # 3 pairs: too few for an interval
-
-
-def test_comparison_page_names_a_bad_store(tmp_path):
-    box, _rc = solara.render(ComparisonPage(tmp_path, []), handle_error=False)
-    assert "is not a result store" in page_text(box)
 
 
 # --- python -m circsim.ui (what circsim ui hands over to) --------------------------

@@ -138,5 +138,5 @@ def Layout(children: list) -> None:
 
 routes = [
     solara.Route(path="/", component=LivePage, label="Live model", layout=Layout),
-    solara.Route(path="compare", component=ComparePage, label="Compare experiments"),
+    solara.Route(path="compare", component=ComparePage, label="Compare experiments", layout=Layout),
 ]

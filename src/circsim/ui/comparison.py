@@ -1,24 +1,51 @@
 """Comparison page: open a result store, choose scenarios and indicators, and see them
-side by side: fan charts (each scenario against the baseline band, with the observed
-points) and the table of paired effects against the baseline with 95% intervals, from
-:mod:`circsim.workbench.compare`, :mod:`circsim.workbench.figures` and :mod:`circsim.workbench.report`."""
+side by side: the table of paired effects against the baseline with 95% intervals, the
+effects that survive the report's false-discovery control marked (the report's own
+decision, :mod:`circsim.workbench.compare` and :mod:`circsim.workbench.report`), as CSV
+too; interactive fan charts (:mod:`circsim.ui.fan_chart`) with the report's figure as
+PNG (:func:`circsim.workbench.figures.fan`); and, where ``circsim discover`` or
+``circsim optimise`` wrote them beside the store, the discovery boxes and the Pareto front.
+
+Opening a store costs one read of its results (cached per store version and shared by
+every session); the comparison is made once per store version, baseline, country and
+year, on that country's rows only; the report's PNG is drawn only when downloaded.
+"""
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import solara
+from solara.widgets import VegaLite
 
 from ..errors import InputError
-from ..sim.indicators import names
+from ..sim.indicators import REGISTRY, names
 from ..sim.input_files import check_path
 from ..workbench import figures
-from ..workbench.compare import FDR_Q, MIN_PAIRS, compare
-from ..workbench.report import effects_table
+from ..workbench.compare import COMPARABLE, ESTIMABLE, FDR_Q, MIN_PAIRS, Comparison, compare
+from ..workbench.report import effect_cell, effects_table, heading
 from ..workbench.store import MANIFEST, ResultStore, open_store
+from .fan_chart import fan_spec
+from .indicator_plots import unit_text
+from .search_outputs import (
+    BOX_COLUMNS,
+    FRONT_COLUMNS,
+    boxes_table,
+    discovery_files,
+    experiment_folders,
+    front_files,
+    pareto_spec,
+    read_output,
+    search_outcome,
+)
+from .store_reading import countries, country_indicators, country_results, verified
+
+#: Beside an effect that survives the false-discovery control (which the report writes in bold).
+MARK = "✓"
 
 
 def find_stores(*roots: Path) -> list[Path]:
@@ -42,72 +69,214 @@ def load_store(path: Path) -> ResultStore:
     return _opened(path.resolve(), manifest.stat().st_mtime if manifest.is_file() else 0.0)
 
 
-def fan_png(store: ResultStore, country: str, indicator: str, scenarios: list[str], baseline: str) -> bytes:
-    """The report's fan chart of one indicator for the chosen scenarios, as PNG bytes."""
-    buf = io.BytesIO()
-    figures.fan(store.indicators(), store.runs(), country, indicator, scenarios, buf, baseline)
-    return buf.getvalue()
+@dataclass(frozen=True)
+class Choices:
+    """What a store offers to compare: finished scenarios, recorded indicators that can be
+    compared, years and countries."""
+
+    scenarios: list[str]
+    indicators: list[str]
+    first: list[str]
+    years: list[int]
+    countries: list[str]
+
+
+@cache
+def choices(store: ResultStore) -> Choices:
+    """The store's :class:`Choices`, read once per store version (the indicators and years
+    from the first country's rows: every country records the same)."""
+    runs = store.runs()
+    offered = countries(store)
+    ind = country_indicators(store, "JP" if "JP" in offered else offered[0]) if offered else pd.DataFrame()
+    recorded = set(ind["indicator"].unique()) if not ind.empty else set()
+    compared = [i for i in names(compared=True) if i in recorded] or sorted(recorded & set(COMPARABLE))
+    return Choices(
+        scenarios=list(runs.loc[runs["status"] == "done", "scenario"].unique()),
+        indicators=compared,
+        first=[i for i in names(fan=True) if i in recorded][:2] or compared[:2],
+        years=sorted(int(y) for y in ind["year"].unique()) if not ind.empty else [],
+        countries=offered,
+    )
+
+
+@cache
+def comparison(store: ResultStore, baseline: str, country: str, year: int) -> Comparison:
+    """The report's comparison of every scenario and indicator in ``year`` (what
+    ``circsim compare STORE --years YEAR`` computes, false-discovery control included),
+    once per store version and choice."""
+    return compare(country_results(store, country), baseline=baseline, country=country, years=[year])  # type: ignore[arg-type]
+
+
+def shown_effects(comp: Comparison, indicators: list[str], scenarios: list[str]) -> pd.DataFrame:
+    """The comparison's effect rows of the chosen scenarios and indicators in its year."""
+    eff = comp.effects
+    return eff[
+        (eff["period"] == str(comp.years[-1])) & eff["scenario"].isin(scenarios) & eff["indicator"].isin(indicators)
+    ]
 
 
 def effects(
     store: ResultStore, baseline: str, country: str, year: int, indicators: list[str], scenarios: list[str]
 ) -> pd.DataFrame:
     """Scenario x indicator table of paired effects against the baseline, "mean [lo, hi]"
-    (the report's, :func:`circsim.workbench.report.effects_table`)."""
-    comp = compare(store, baseline=baseline, country=country, years=[year], indicators=indicators)
-    eff = comp.effects[(comp.effects["period"] == str(year)) & comp.effects["scenario"].isin(scenarios)]
-    return effects_table(eff, [s for s in scenarios if s != baseline])
+    (the report's, :func:`circsim.workbench.report.effects_table`), :data:`MARK` after the
+    effects that survive the false-discovery control."""
+    eff = shown_effects(comparison(store, baseline, country, year), indicators, scenarios)
+    table = effects_table(eff, [s for s in scenarios if s != baseline])
+    # the report writes a surviving effect in bold (effect_cell); the page adds a mark beside it
+    return table.map(lambda c: f"{c} {MARK}" if isinstance(c, str) and c.startswith("**") else c)
+
+
+def effects_csv(eff: pd.DataFrame) -> str:
+    """The effect rows as CSV: a row a scenario and indicator, the text the page shows,
+    whether it survives the false-discovery control, and the report's numbers (model
+    units: shares as fractions, as in the report's effects.csv)."""
+    out = pd.DataFrame(
+        {
+            "scenario": eff["scenario"],
+            "indicator": eff["indicator"],
+            "column": [heading(n) for n in eff["indicator"]],
+            "period": eff["period"],
+            "effect": [effect_cell(r).strip("*") for r in eff.itertuples()],
+            "survives_fdr": [
+                "not estimable" if s != ESTIMABLE else "yes" if d else "no"
+                for s, d in zip(eff["status"], eff["discovery"], strict=True)
+            ],
+            **{c: eff[c] for c in ("status", "n_pairs", "n_points", "mean", "lo", "hi", "p_value", "q_value")},
+        }
+    )
+    return out.to_csv(index=False, float_format="%.6g")
+
+
+def fan_png(store: ResultStore, country: str, indicator: str, scenarios: list[str], baseline: str) -> bytes:
+    """The report's fan chart of one indicator for the chosen scenarios, as PNG bytes."""
+    buf = io.BytesIO()
+    results = country_results(store, country)
+    figures.fan(results.indicators(), results.runs(), country, indicator, scenarios, buf, baseline)
+    return buf.getvalue()
+
+
+def legend(comp: Comparison, year: int) -> str:
+    """What the marks of the effects table mean, and how many effects survive."""
+    found, tested = len(comp.discoveries), len(comp.estimable)
+    return (
+        f"**{MARK} in bold**: the effect survives the false-discovery control (Benjamini-Hochberg, q = {FDR_Q}) "
+        f"over every estimable effect of every scenario and comparable indicator in {year} and cumulative to it, "
+        f"as `circsim compare STORE --years {year}` reports it: {found} of {tested} survive. "
+        f"**not estimable**: fewer than {MIN_PAIRS} pairs (design points, when there are several) or the same "
+        "difference in every pair: no interval, never a finding. Effects are paired differences against the "
+        "baseline (same seeds), mean [95% interval of the paired t-test]."
+    )
+
+
+@solara.component
+def EffectsCard(comp: Comparison, table: pd.DataFrame, indicators: list[str], shown: list[str]) -> None:
+    """The effects table (:func:`effects`) with its legend and its CSV download."""
+    baseline, country, year = comp.baseline, comp.country, comp.years[-1]
+    with solara.Card(f"Effects against {baseline} in {year} ({country})"):
+        solara.Markdown(table.to_markdown(disable_numparse=True))
+        solara.Markdown(legend(comp, year), style={"font-size": "0.95em", "color": "#444"})
+        solara.FileDownload(
+            lambda: effects_csv(shown_effects(comp, indicators, shown)),
+            filename=f"effects-{country}-{year}.csv",
+            label="Download the table (CSV)",
+            mime_type="text/csv",
+        )
+
+
+@solara.component
+def FanCard(store: ResultStore, baseline: str, country: str, indicator: str, shown: list[str]) -> None:
+    """One indicator's interactive fan chart and the report's figure of it as PNG."""
+    values = country_results(store, country).values
+    spec = solara.use_memo(lambda: fan_spec(values, indicator, country, baseline, shown),
+                           [store, country, indicator, baseline, tuple(shown)])  # fmt: skip
+    ind = REGISTRY[indicator]
+    with solara.Card(f"{ind.label} ({unit_text(ind)}), {country}: median and 90% of runs", style={"width": "100%"}):
+        VegaLite.element(spec=spec)
+        solara.Markdown(
+            f"Grey: {baseline}; red: the scenario named above each panel. Squares: observed (targets file), the bar "
+            "its tolerance. Hover a point for the year's median and band, a square for its source.",
+            style={"font-size": "0.95em", "color": "#444"},
+        )
+        solara.FileDownload(
+            lambda: fan_png(store, country, indicator, shown, baseline),
+            filename=f"fan_{indicator}.png",
+            label="Download the figure (PNG, as in the report)",
+            mime_type="image/png",
+        )
 
 
 @solara.component
 def ComparisonView(store: ResultStore) -> None:
     """Scenario, indicator and year pickers, then the effects table and fan charts."""
-    runs = store.runs()
-    done = runs[runs["status"] == "done"]
-    all_scen = list(dict.fromkeys(done["scenario"]))
-    ind = store.indicators()
-    recorded = set(ind["indicator"].unique()) if not ind.empty else set()
-    choices = [i for i in names(compared=True) if i in recorded] or sorted(recorded)
-    first = [i for i in names(fan=True) if i in recorded][:2] or choices[:2]
-    years = sorted(int(y) for y in ind["year"].unique()) if not ind.empty else []
-    countries = list(dict.fromkeys(ind["country"])) if not ind.empty else ["JP"]
-    baseline = "baseline" if "baseline" in all_scen else (all_scen[0] if all_scen else "")
-    scenarios, set_scenarios = solara.use_state(all_scen)
-    indicators, set_indicators = solara.use_state(first)
-    year, set_year = solara.use_state(years[-1] if years else 0)
-    country, set_country = solara.use_state("JP" if "JP" in countries else countries[0])
-    if not all_scen or not years:
+    offer = choices(store)
+    baseline = "baseline" if "baseline" in offer.scenarios else (offer.scenarios[0] if offer.scenarios else "")
+    scenarios, set_scenarios = solara.use_state(offer.scenarios)
+    indicators, set_indicators = solara.use_state(offer.first)
+    year, set_year = solara.use_state(offer.years[-1] if offer.years else 0)
+    country, set_country = solara.use_state("JP" if "JP" in offer.countries else next(iter(offer.countries), ""))
+    if not offer.scenarios or not offer.years:
         solara.Warning(f"{store.path} holds no finished run.")
         return
     with solara.Card("What to compare"):
         with solara.Row():
-            solara.SelectMultiple("scenarios", values=scenarios, all_values=all_scen, on_value=set_scenarios)
-            solara.SelectMultiple("indicators", values=indicators, all_values=choices, on_value=set_indicators)
-            solara.Select("year", value=year, values=years, on_value=set_year)
-            solara.Select("country", value=country, values=countries, on_value=set_country)
-        m = store.manifest
-        solara.Text(
-            f"{store.path}: experiment {m['experiment']['file']}, {len(done)} finished runs; "
-            f"effects are paired differences against '{baseline}' (same seeds), mean [95% interval of the "
-            f"paired t-test]; not estimable with fewer than {MIN_PAIRS} pairs; in bold where the effect survives "
-            f"the false-discovery control (Benjamini-Hochberg, q = {FDR_Q}) over every scenario and the chosen "
-            "indicators."
-        )
+            solara.SelectMultiple("scenarios", values=scenarios, all_values=offer.scenarios, on_value=set_scenarios)
+            solara.SelectMultiple("indicators", values=indicators, all_values=offer.indicators,
+                                  on_value=set_indicators)  # fmt: skip
+            solara.Select("year", value=year, values=offer.years, on_value=set_year)
+            solara.Select("country", value=country, values=offer.countries, on_value=set_country)
+        done = int((store.runs()["status"] == "done").sum())
+        solara.Text(f"{store.path}: experiment {store.manifest['experiment']['file']}, {done} finished runs.")
     shown = [baseline, *(s for s in scenarios if s != baseline)]
     if len(shown) < 2 or not indicators:
         solara.Info("Choose at least one scenario besides the baseline and one indicator.")
         return
     try:
+        comp = comparison(store, baseline, country, year)
         table = effects(store, baseline, country, year, indicators, shown)
     except InputError as err:
         solara.Error(str(err))
         return
-    with solara.Card(f"Effects against {baseline} in {year} ({country})"):
-        solara.Markdown(table.to_markdown())
-    with solara.Row(style={"flex-wrap": "wrap"}):
+    EffectsCard(comp, table, indicators, shown)
+    with solara.ColumnsResponsive(12):
         for name in indicators:
-            with solara.Card(f"{name}: fan chart"):
-                solara.Image(fan_png(store, country, name, shown, baseline))
+            FanCard(store, baseline, country, name, shown)
+
+
+@solara.component
+def SearchCards(store: ResultStore, roots: list[Path]) -> None:
+    """The scenario-discovery boxes and the budget's Pareto front found beside the store
+    (:mod:`circsim.ui.search_outputs`); nothing where there are none."""
+    folders = experiment_folders(store.path, roots)
+    for path in discovery_files(folders):
+        with solara.Card(f"Scenario discovery: {path.parent.name}"):
+            try:
+                table = boxes_table(read_output(path, BOX_COLUMNS))
+            except InputError as err:
+                solara.Error(str(err))
+                continue
+            solara.Markdown(table.to_markdown(index=False, disable_numparse=True) if not table.empty else
+                            "No box: the cases do not concentrate in any range of the uncertainties.")  # fmt: skip
+            solara.Markdown(
+                f"From `{path}` (circsim discover). Coverage: the share of all cases (runs where the package falls "
+                "short) inside the box; density: the share of the box's runs that are cases. CART's p-values are "
+                "optimistic (the leaf was chosen from the same runs); PRIM's are the stricter test.",
+                style={"font-size": "0.95em", "color": "#444"},
+            )
+    for path in front_files(folders):
+        with solara.Card("Budget: the Pareto front of cost against effect"):
+            try:
+                front = read_output(path, FRONT_COLUMNS)
+            except InputError as err:
+                solara.Error(str(err))
+                continue
+            VegaLite.element(spec=pareto_spec(front, search_outcome(store)))
+            solara.Markdown(
+                f"From `{path}` (circsim optimise): each package of the front re-run at fresh seeds, its paired "
+                "effect against the baseline with the 95% interval. Filled: distinguishable from zero; hollow: "
+                "not; a cross: not estimable. Hover a point for the package and its numbers.",
+                style={"font-size": "0.95em", "color": "#444"},
+            )
 
 
 @solara.component
@@ -127,12 +296,12 @@ def ComparisonPage(default_store: Path | None, roots: list[Path]) -> None:
         solara.Info("No result store found: run 'circsim batch' or start 'circsim ui --store DIR'.")
         return
     try:
-        store = load_store(allowed_store(path, default_store, roots))
-        store.indicators()  # every part verified now: a damaged store is a message, not a broken page
+        store = verified(load_store(allowed_store(path, default_store, roots)))
     except InputError as err:
         solara.Error(str(err))
         return
     ComparisonView(store).key(str(path))  # fresh choices for each store
+    SearchCards(store, roots).key(f"search {path}")
 
 
 def allowed_store(path: Path, given: Path | None, roots: list[Path]) -> Path:
