@@ -10,7 +10,6 @@ import socket
 import sys
 
 import ipyvuetify as v
-import ipywidgets
 import pandas as pd
 import pytest
 import solara
@@ -34,7 +33,7 @@ from circsim.ui.server import ENV_ROOT, ENV_STORE
 from circsim.ui.server import main as ui_main
 from circsim.ui.settings_panel import ControlWidget, SettingsPanel, amount, shown
 from simkit import CODES
-from uikit import image_spread, page_text
+from uikit import page_text
 
 
 @pytest.fixture(scope="module")
