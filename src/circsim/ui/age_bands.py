@@ -12,12 +12,11 @@ import numpy as np
 import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
-from solara.widgets import VegaLite
 
 from ..sim.model import CirculationModel
 from ..sim.sectors import Sector
 from ..sim.units import format_level
-from .common import AXIS_TEXT, EMBED, HOW_TO_READ_STYLE, focal_code, with_data
+from .common import AXIS_TEXT, EMBED, HOW_TO_READ_STYLE, focal_code, fresh_chart, with_data
 from .flow_map import year_label
 
 #: Lower edges of the age bands (the last band is open-ended).
@@ -116,5 +115,5 @@ def AgeBands(model: CirculationModel) -> None:
     update_counter.get()
     spec = solara.use_memo(lambda: age_band_spec(model), [model, model.year])
     with solara.Card(f"Academia by age band, {focal_code(model)}: {year_label(model)}", style={"width": "100%"}):
-        VegaLite.element(spec=spec)
+        fresh_chart(spec, f"age-bands-{model.year}")
         solara.Markdown(HOW_TO_READ, style=HOW_TO_READ_STYLE)

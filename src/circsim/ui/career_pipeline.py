@@ -19,10 +19,9 @@ import numpy as np
 import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
-from solara.widgets import VegaLite
 
 from ..sim.model import CirculationModel
-from .common import EMBED, HOW_TO_READ_STYLE, focal_code, with_data
+from .common import EMBED, HOW_TO_READ_STYLE, focal_code, fresh_chart, with_data
 from .flow_map import MeasureChoice, year_label
 
 ABROAD, LEFT = "abroad", "left"
@@ -256,5 +255,5 @@ def CareerPipeline(model: CirculationModel) -> None:
         if spec is None:
             solara.Info("No year simulated yet: press Step.")
         else:
-            VegaLite.element(spec=spec)
+            fresh_chart(spec, f"pipeline-{model.year}-{measure}")
         solara.Markdown(HOW_TO_READ.format(focal=focal), style=HOW_TO_READ_STYLE)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import solara
+from solara.widgets import VegaLite
 
 from ..sim.model import CirculationModel
 
@@ -33,3 +35,11 @@ def with_data(spec: dict, **tables: pd.DataFrame) -> dict:
         for name, t in tables.items()
     }  # fmt: skip
     return {**spec, "datasets": {**spec.get("datasets", {}), **records}}
+
+
+def fresh_chart(spec: dict, key: str) -> solara.Element:
+    """solara's VegaLite widget drawing ``spec``, a new widget for each ``key`` (give it the
+    year): vega-embed draws asynchronously, and a spec swapped into the same widget while
+    the previous one was still being drawn could leave the earlier year on screen (seen
+    in the browser tests when years follow one another quickly)."""
+    return VegaLite.element(spec=spec).key(key)

@@ -10,12 +10,11 @@ from collections.abc import Callable
 import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
-from solara.widgets import VegaLite
 
 from ..errors import InputError
 from ..sim.inputs import Region, all_regions
 from ..sim.model import CirculationModel
-from .common import focal_code
+from .common import focal_code, fresh_chart
 from .flow_chart import MEASURES, Flows, map_spec, map_template
 
 #: Arcs drawn (the largest flows): enough to read the map, few enough to read each arc.
@@ -97,5 +96,5 @@ def FlowMap(model: CirculationModel) -> None:
         else:
             # what solara.FigureAltair renders, given the spec itself: the chart is made with
             # Altair once per model (flow_chart.map_template) and only its arcs change each year
-            VegaLite.element(spec=drawn)
+            fresh_chart(drawn, f"flow-map-{model.year}-{measure}")
         solara.Markdown(HOW_TO_READ, style={"font-size": "0.85em", "color": "#555"})

@@ -20,14 +20,13 @@ import altair as alt
 import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
-from solara.widgets import VegaLite
 
 from ..errors import InputError
 from ..sim.indicators import PANELS, REGISTRY, Indicator, Panel, names
 from ..sim.model import CirculationModel
 from ..sim.units import SCALES
 from ..workbench.targets import read_targets
-from .common import AXIS_TEXT, EMBED, HOW_TO_READ_STYLE, focal_code, with_data
+from .common import AXIS_TEXT, EMBED, HOW_TO_READ_STYLE, focal_code, fresh_chart, with_data
 
 #: Plot height in pixels (the width is the card's).
 HEIGHT = 220
@@ -240,5 +239,5 @@ def IndicatorPlots(model: CirculationModel) -> None:
         for panel, spec in zip(PANELS, drawn, strict=True):
             members = PANEL_MEMBERS[panel]
             with solara.Card(f"{panel.capitalize()}, {focal_code(model)}", style={"width": "100%"}):
-                VegaLite.element(spec=spec)
+                fresh_chart(spec, f"{panel}-{model.year}")
                 solara.Markdown(how_to_read(members), style=HOW_TO_READ_STYLE)
