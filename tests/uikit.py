@@ -28,8 +28,12 @@ def make_ui_root(root: Path, store: Path) -> Path:
     text = text.replace("end_year = 2040", "end_year = 2012").replace("scale = 100 ", f"scale = {LIVE_SCALE} ")
     assert f"scale = {LIVE_SCALE}" in text and "end_year = 2012" in text
     (scen / "baseline.toml").write_text(text, encoding="utf-8")
-    for name in ("contact_window.toml", "levers.toml"):
-        shutil.copy(ROOT / "scenarios" / name, scen / name)
+    shutil.copy(ROOT / "scenarios" / "levers.toml", scen / "levers.toml")
+    # the policy file acting inside the coarse run (2004-2012): from 2006, not the shipped 2027
+    text = (ROOT / "scenarios" / "contact_window.toml").read_text(encoding="utf-8")
+    text = text.replace("start_year = 2027", "start_year = 2006") + "\n[model]\nend_year = 2012\n"
+    assert "start_year = 2006" in text
+    (scen / "contact_window.toml").write_text(text, encoding="utf-8")
     exp = root / "experiments" / "tiny"
     write_tiny_experiment(exp)
     shutil.copytree(store, exp / "store")

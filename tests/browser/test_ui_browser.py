@@ -30,8 +30,10 @@ from circsim.sim.indicators import PANELS
 from circsim.sim.inputs import load_regions
 from circsim.sim.params import ModelParams
 from circsim.ui import flow_chart, indicator_plots
+from circsim.ui.batch_panel import BATCH_CLASS
 from circsim.ui.comparison import MARK
 from circsim.ui.run_controls import YEAR_CLASS
+from circsim.workbench.store import open_store
 from uikit import ROOT, image_spread
 
 CHROMIUM = Path(os.environ.get("CIRCSIM_CHROMIUM") or "/usr/bin/chromium")
@@ -671,3 +673,45 @@ def test_yen_units_render_as_japanese_glyphs_not_boxes(browser: Browser, server:
     assert oku != en, "億 and 円 are drawn as the same box: no CJK font (install fonts-noto-cjk)"
     assert blank not in (oku, en)
     hint.screenshot(path=str(ARTIFACTS / "yen-glyphs.png"))
+
+
+def test_a_paired_batch_launched_from_the_page_shows_its_cost_progress_and_effects(
+    browser: Browser, server: str, ui_root: Path
+):
+    page = _open(browser, server)
+    page.get_by_role("tab", name="Scenario and levers").click()
+    batch = page.locator(f".{BATCH_CLASS}")
+    batch.get_by_role("button", name="Launch the batch").click()  # no lever on yet: refused in one line
+    expect(batch.get_by_text(re.compile("no lever is on.*allowed: switch on at least one lever"))).to_be_visible()
+    page.get_by_text("contact window (off)").click()
+    page.locator(".v-expansion-panel", has_text="contact window").get_by_text("enabled").click()
+    cost = page.locator(".lever-cost")  # the lever's default start, 2026, is after this run's last year
+    expect(cost).to_contain_text("contact_window starts in 2026, after the run's last year (2012)")
+    batch.get_by_role("button", name="Launch the batch").click()
+    expect(
+        batch.get_by_text(re.compile(r"levers\.contact_window\.start_year.*after the run's last year"))
+    ).to_be_visible()
+    # the test's policy file: the same lever from 2006
+    page.locator(".v-select", has_text="scenario file").locator(".v-select__selections").click()
+    page.get_by_role("option", name="contact_window").click()
+    expect(cost).to_contain_text("(contact_window)")
+    expect(cost).to_contain_text(re.compile(r"3 億円 a year\s+on average over 2006-2012"))
+    before = set((ui_root / "results").glob("page-*"))
+    batch.get_by_role("button", name="Launch the batch").click()
+    expect(batch.get_by_text(re.compile(r"\d+ of 16 runs done"))).to_be_visible()  # the progress line
+    expect(batch.get_by_text("Effects of contact_window in JP")).to_be_visible(timeout=180_000)
+    table = batch.locator("table")
+    assert table.locator("thead th").all_inner_texts()[1:] == ["2012", "cumulative"]  # 2030 is not run
+    cells = table.locator("tbody td").all_inner_texts()
+    assert any(re.search(r"\[[-+]?[\d,.]+, [-+]?[\d,.]+\]", c) for c in cells)  # effects with intervals
+    _shot(page, "live-paired-batch")
+    csv = pd.read_csv(io.BytesIO(_download(page, "Download the effects (CSV)")))
+    assert set(csv["scenario"]) == {"package"} and (csv["n_pairs"] == 8).all()
+    (folder,) = set((ui_root / "results").glob("page-*")) - before
+    runs = open_store(folder / "store").runs()
+    assert len(runs) == 16 and (runs["status"] == "done").all() and set(runs["scenario"]) == {"baseline", "package"}
+    # an ordinary store: the compare page lists it and compares its package
+    compare = _compare_page(browser, server)
+    _type_store(compare, str(folder / "store"))
+    expect(compare.get_by_role("cell", name="package")).to_be_visible()
+    assert "Traceback" not in page.locator("body").inner_text() + compare.locator("body").inner_text()

@@ -332,7 +332,7 @@ def test_indicator_table_component(stepped):
 def test_settings_panel_component(ui_root):
     files = scenario_files(ui_root / "scenarios")
     settings = Settings.from_file(files[0])
-    box, rc = solara.render(SettingsPanel(settings, files), handle_error=False)
+    box, rc = solara.render(SettingsPanel(settings, files, solara.reactive(0)), handle_error=False)
     assert "Next Reset: baseline, seed 0, scale 2,000, levers on: none" in page_text(box)
     rc.find(v.Select, label="scenario file").widget.v_model = "contact_window"
     assert settings.scenario.levers.active().keys() == {"contact_window"}

@@ -24,6 +24,7 @@ import solara.server.settings
 from ..errors import InputError
 from ..sim.model import CirculationModel
 from .age_bands import AgeBands
+from .batch_panel import BatchPanel
 from .career_inspector import CareerInspector
 from .career_pipeline import CareerPipeline
 from .comparison import ComparisonPage
@@ -83,13 +84,16 @@ FIRST_TAB = 1
 
 
 @solara.component
-def Dashboard(model: CirculationModel, settings: Settings, files: list[Path]) -> None:
+def Dashboard(model: CirculationModel, settings: Settings, files: list[Path], results: Path) -> None:
     """The live page's settings and components in tabs; each component redraws after
     every step (Mesa's update counter). The settings are a tab rather than part of the
-    sidebar, so that a step never redraws them."""
+    sidebar, so that a step never redraws them; beside them, a paired batch of their
+    levers (stored under ``results``)."""
+    version = solara.use_reactive(0)  # the settings' changes: the batch panel shows their cost
     with solara.lab.Tabs(value=FIRST_TAB, lazy=True):
-        with solara.lab.Tab(TABS[0]):
-            SettingsPanel(settings, files)
+        with solara.lab.Tab(TABS[0]), solara.ColumnsResponsive(12, large=[6, 6]):
+            SettingsPanel(settings, files, version)
+            BatchPanel(settings, results, version.value)
         with solara.lab.Tab(TABS[1]):
             FlowMap(model)
         with solara.lab.Tab(TABS[2]):
@@ -115,7 +119,7 @@ def LivePage() -> None:
         RunControls(model, lambda: LiveModel(settings))
     if problem:
         solara.Error(problem)
-    Dashboard(model.value, settings, files)
+    Dashboard(model.value, settings, files, root() / "results")
 
 
 @solara.component

@@ -122,9 +122,13 @@ def effects(
     (the report's, :func:`circsim.workbench.report.effects_table`), :data:`MARK` after the
     effects that survive the false-discovery control."""
     eff = shown_effects(comparison(store, baseline, country, year), indicators, scenarios)
-    table = effects_table(eff, [s for s in scenarios if s != baseline])
-    # the report writes a surviving effect in bold (effect_cell); the page adds a mark beside it
-    return table.map(lambda c: f"{c} {MARK}" if isinstance(c, str) and c.startswith("**") else c)
+    return effects_table(eff, [s for s in scenarios if s != baseline]).map(marked)
+
+
+def marked(cell: object) -> object:
+    """A cell of the report's effects table with :data:`MARK` beside an effect that survives
+    the false-discovery control (the report writes it in bold, :func:`effect_cell`)."""
+    return f"{cell} {MARK}" if isinstance(cell, str) and cell.startswith("**") else cell
 
 
 def effects_csv(eff: pd.DataFrame) -> str:
@@ -156,13 +160,15 @@ def fan_png(store: ResultStore, country: str, indicator: str, scenarios: list[st
     return buf.getvalue()
 
 
-def legend(comp: Comparison, year: int) -> str:
-    """What the marks of the effects table mean, and how many effects survive."""
+def legend(comp: Comparison, store: str = "STORE") -> str:
+    """What the marks of an effects table of ``comp`` mean, and how many effects survive."""
     found, tested = len(comp.discoveries), len(comp.estimable)
+    years = " and ".join(map(str, comp.years))
     return (
         f"**{MARK} in bold**: the effect survives the false-discovery control (Benjamini-Hochberg, q = {FDR_Q}) "
-        f"over every estimable effect of every scenario and comparable indicator in {year} and cumulative to it, "
-        f"as `circsim compare STORE --years {year}` reports it: {found} of {tested} survive. "
+        f"over every estimable effect of every scenario and comparable indicator in {years} and cumulative to "
+        f"{comp.years[-1]}, as `circsim compare {store} --years {','.join(map(str, comp.years))}` reports it: "
+        f"{found} of {tested} survive. "
         f"**not estimable**: fewer than {MIN_PAIRS} pairs (design points, when there are several) or the same "
         "difference in every pair: no interval, never a finding. Effects are paired differences against the "
         "baseline (same seeds), mean [95% interval of the paired t-test]."
@@ -175,7 +181,7 @@ def EffectsCard(comp: Comparison, table: pd.DataFrame, indicators: list[str], sh
     baseline, country, year = comp.baseline, comp.country, comp.years[-1]
     with solara.Card(f"Effects against {baseline} in {year} ({country})"):
         solara.Markdown(table.to_markdown(disable_numparse=True))
-        solara.Markdown(legend(comp, year), style={"font-size": "0.95em", "color": "#444"})
+        solara.Markdown(legend(comp), style={"font-size": "0.95em", "color": "#444"})
         solara.FileDownload(
             lambda: effects_csv(shown_effects(comp, indicators, shown)),
             filename=f"effects-{country}-{year}.csv",

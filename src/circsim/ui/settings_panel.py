@@ -96,9 +96,10 @@ def Section(name: str, title: str, controls: list[Control], settings: Settings, 
 
 
 @solara.component
-def SettingsPanel(settings: Settings, scenario_files: list[Path]) -> None:
-    """Scenario picker, seed, scale, main parameters and levers of one session."""
-    version, set_version = solara.use_state(0)  # re-render after the settings change
+def SettingsPanel(settings: Settings, scenario_files: list[Path], version: solara.Reactive[int]) -> None:
+    """Scenario picker, seed, scale, main parameters and levers of one session;
+    ``version`` counts the changes (what shows the settings re-renders on it)."""
+    version.get()  # this panel too redraws on every change
     errors, set_errors = solara.use_state({})
     main = solara.use_memo(main_controls, [])
     levers = solara.use_memo(lever_controls, [])
@@ -119,12 +120,12 @@ def SettingsPanel(settings: Settings, scenario_files: list[Path]) -> None:
             set_errors({**errors, key: str(err)})
             return
         set_errors({k: v for k, v in errors.items() if k != key})
-        set_version(version + 1)
+        version.set(version.value + 1)
 
     def pick(name: str) -> None:
         settings.load_file(by_name.get(name))
         set_errors({})
-        set_version(version + 1)
+        version.set(version.value + 1)
 
     current = next((n for n, p in by_name.items() if str(p) == settings.source), DEFAULTS_LABEL)
     with solara.Card("Scenario and levers"):

@@ -163,16 +163,24 @@ def make_executor(
         raise ValueError(f"unknown executor kind {kind!r}")
 
 
-class Progress:
-    """Runs done, failures and ETA: a bar on a terminal, plain lines otherwise."""
+#: Told after every finished run: runs done (resumed ones included), runs planned, failures.
+Listener = Callable[[int, int, int], None]
 
-    def __init__(self, total: int, already: int, stream=None) -> None:
+
+class Progress:
+    """Runs done, failures and ETA: a bar on a terminal, plain lines otherwise (``echo``
+    false: neither), and each count told to ``listener`` (a page's progress bar)."""
+
+    def __init__(
+        self, total: int, already: int, stream=None, echo: bool = True, listener: Listener | None = None
+    ) -> None:
         stream = stream or sys.stderr
         self.total, self.done, self.failed = total, already, 0
         self.t0, self.stream = time.perf_counter(), stream
         self.started_with = already
+        self.echo, self.listener = echo, listener
         self.bar = None
-        if stream.isatty():
+        if echo and stream.isatty():
             from tqdm import tqdm
 
             self.bar = tqdm(total=total, initial=already, unit="run", file=stream, dynamic_ncols=True)
@@ -181,6 +189,10 @@ class Progress:
         """Count one finished run."""
         self.done += 1
         self.failed += status != "done"
+        if self.listener is not None:
+            self.listener(self.done, self.total, self.failed)  # may raise to stop the batch
+        if not self.echo:
+            return
         if self.bar is not None:
             self.bar.update(1)
             self.bar.set_postfix(failed=self.failed)
@@ -207,10 +219,13 @@ def run_experiment(
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = True,
+    listener: Listener | None = None,
 ) -> ResultStore:
     """Run every run of ``experiment`` not already done in the store at ``out``, and with a
     ``[precision]`` table add replicates until its target or budget is reached
-    (:func:`~circsim.workbench.precision.refine`).
+    (:func:`~circsim.workbench.precision.refine`). ``progress`` prints the runs as they
+    finish; ``listener`` is told each count, and an exception it raises stops the batch
+    (what is recorded stays, and a second call resumes).
 
     Results are written as runs finish; nothing accumulates in memory. Returns the store.
     """
@@ -229,7 +244,10 @@ def run_experiment(
             """Run the runs of ``exp`` the store does not have done."""
             done = set(store.done())
             pending = [r for r in exp.runs if r.run_id not in done]
-            bar = Progress(len(exp.runs), len(exp.runs) - len(pending)) if progress else None
+            total, already = len(exp.runs), len(exp.runs) - len(pending)
+            bar = Progress(total, already, echo=progress, listener=listener) if progress or listener else None
+            if listener is not None:
+                listener(already, total, 0)
             try:
                 _submit_and_collect(ex, pending, window, store, bar)
             finally:
