@@ -5,7 +5,9 @@ Browser-free: each measurement is a fresh Python process (nothing cached) that i
 the interface, then renders ``ComparisonPage`` with ``solara.render`` as a new session
 would on opening ``/compare`` (store read and verified, comparison, effects table, fan
 chart specs, discovery and Pareto sections), timed from the render call until it
-returns; then a second session's render (the results cached per store version). The
+returns; then a second session's render (the results cached per store version); and the
+same after :func:`circsim.ui.comparison.warm`, which ``circsim ui --store`` runs in the
+background when the server starts (its own time printed beside). The
 reference, measured in the same run, is reading the store alone (``open_store(...)
 .indicators()``: every part verified and read), which no page can skip; with ``--before
 REV``, the page of that git revision (its ``comparison.py`` loaded in place of this one)
@@ -50,6 +52,10 @@ if before:
 else:
     import circsim.ui.comparison as page
 out = {}
+if sys.argv[3] == "warm":  # what the server does in the background at start for --store
+    t0 = time.perf_counter()
+    page.warm(store)
+    out["warm"] = time.perf_counter() - t0
 for name in ("first", "second"):
     t0 = time.perf_counter()
     solara.render(page.ComparisonPage(store, [store.parent]), handle_error=False)
@@ -87,6 +93,7 @@ def main() -> None:
     measure(store, "store")  # once untimed: the files in the operating system's cache for every figure
     rows = {"reference: read the store": [measure(store, "store") for _ in range(args.repeat)]}
     rows["this page"] = [measure(store, "page") for _ in range(args.repeat)]
+    rows["this page, store warmed"] = [measure(store, "warm") for _ in range(args.repeat)]
     if args.before:
         old = subprocess.run(["git", "show", f"{args.before}:src/circsim/ui/comparison.py"], cwd=ROOT,
                              capture_output=True, text=True, check=True).stdout  # fmt: skip
@@ -97,6 +104,9 @@ def main() -> None:
     for name, runs in rows.items():
         if "store" in runs[0]:
             print(f"  {name:32s} {median(runs, 'store')}")
+        elif "warm" in runs[0]:
+            print(f"  {name:32s} first render {median(runs, 'first')}   another session {median(runs, 'second')}"
+                  f"   (warm-up at server start {median(runs, 'warm')})")  # fmt: skip
         else:
             print(f"  {name:32s} first render {median(runs, 'first')}   another session {median(runs, 'second')}")
 

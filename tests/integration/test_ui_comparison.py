@@ -25,6 +25,7 @@ from circsim.ui.comparison import (
     find_stores,
     load_store,
     shown_effects,
+    warm,
 )
 from circsim.ui.search_outputs import FRONT_COLUMNS, experiment_folders, pareto_spec, read_output
 from circsim.ui.store_reading import countries, country_indicators, verified
@@ -200,3 +201,21 @@ def test_a_damaged_part_is_refused_before_reading(tmp_path: Path, tiny_store: Pa
     part.write_bytes(part.read_bytes()[:100])
     with pytest.raises(InputError, match=f"run {part.stem}: .*was altered.*circsim verify"):
         verified(load_store(store))
+
+
+def test_warming_a_store_leaves_the_first_view_computed_and_a_damaged_store_to_the_page(
+    fdr_store: Path, tmp_path: Path
+):
+    comparison.cache_clear()
+    warm(fdr_store)
+    store = load_store(fdr_store)
+    hits = comparison.cache_info().hits
+    comp = comparison(store, "baseline", "JP", YEAR)  # the page's first view: a cache hit
+    assert comparison.cache_info().hits == hits + 1 and comp.years == [YEAR]
+    broken = tmp_path / "broken"
+    shutil.copytree(fdr_store, broken)
+    part = sorted((broken / "indicators.parquet").glob("*.parquet"))[0]
+    part.write_bytes(part.read_bytes()[:100])
+    warm(broken)  # no exception: the page reports it when opened
+    with pytest.raises(InputError, match="was altered"):
+        verified(load_store(broken))

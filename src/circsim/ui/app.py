@@ -15,6 +15,7 @@ panel, so a full-page screenshot shows everything.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 import solara
@@ -27,7 +28,7 @@ from .age_bands import AgeBands
 from .batch_panel import BatchPanel
 from .career_inspector import CareerInspector
 from .career_pipeline import CareerPipeline
-from .comparison import ComparisonPage
+from .comparison import ComparisonPage, warm
 from .controls import Settings, scenario_files
 from .flow_map import FlowMap
 from .indicator_plots import IndicatorPlots
@@ -39,6 +40,10 @@ from .settings_panel import SettingsPanel
 
 # once, when the server loads the pages: the flow map's Vega libraries from the local copies
 link_vega(Path(solara.server.settings.assets.proxy_cache_dir))
+# and the store given to --store read and compared in the background, so that the compare
+# page opens on results already there (docs/performance.md, "Compare page")
+if os.environ.get(ENV_STORE):
+    threading.Thread(target=warm, args=(Path(os.environ[ENV_STORE]),), name="warm-store", daemon=True).start()
 
 
 def root() -> Path:

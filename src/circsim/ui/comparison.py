@@ -99,6 +99,30 @@ def choices(store: ResultStore) -> Choices:
     )
 
 
+def default_view(offer: Choices) -> tuple[str, str, int]:
+    """The baseline, country and year the page shows first: the scenario named "baseline"
+    (else the first), Japan (else the first country) and the last year."""
+    baseline = "baseline" if "baseline" in offer.scenarios else (offer.scenarios[0] if offer.scenarios else "")
+    country = "JP" if "JP" in offer.countries else next(iter(offer.countries), "")
+    return baseline, country, offer.years[-1] if offer.years else 0
+
+
+def warm(path: Path) -> None:
+    """Read and compare the store at ``path`` as the page's first view needs it (the
+    results shared by every session, :func:`load_store`, :func:`choices`,
+    :func:`comparison`), so that the first session to open the page finds them ready.
+    The server calls it in the background at start for the store given to ``--store``;
+    a damaged store is left for the page to report."""
+    try:
+        store = verified(load_store(path))
+        offer = choices(store)
+        baseline, country, year = default_view(offer)
+        if len(offer.scenarios) > 1 and offer.years:
+            comparison(store, baseline, country, year)
+    except InputError:
+        return  # the page says what is wrong when it is opened
+
+
 @cache
 def comparison(store: ResultStore, baseline: str, country: str, year: int) -> Comparison:
     """The report's comparison of every scenario and indicator in ``year`` (what
@@ -216,11 +240,11 @@ def FanCard(store: ResultStore, baseline: str, country: str, indicator: str, sho
 def ComparisonView(store: ResultStore) -> None:
     """Scenario, indicator and year pickers, then the effects table and fan charts."""
     offer = choices(store)
-    baseline = "baseline" if "baseline" in offer.scenarios else (offer.scenarios[0] if offer.scenarios else "")
+    baseline, first_country, last_year = default_view(offer)
     scenarios, set_scenarios = solara.use_state(offer.scenarios)
     indicators, set_indicators = solara.use_state(offer.first)
-    year, set_year = solara.use_state(offer.years[-1] if offer.years else 0)
-    country, set_country = solara.use_state("JP" if "JP" in offer.countries else next(iter(offer.countries), ""))
+    year, set_year = solara.use_state(last_year)
+    country, set_country = solara.use_state(first_country)
     if not offer.scenarios or not offer.years:
         solara.Warning(f"{store.path} holds no finished run.")
         return
