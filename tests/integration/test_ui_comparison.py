@@ -100,7 +100,7 @@ def test_effects_csv_rows_match_the_table(fdr_store: Path):
     shown = ["baseline", "strong", "noise"]
     table = effects(store, "baseline", "JP", YEAR, ["researchers"], shown)
     csv = pd.read_csv(io.StringIO(effects_csv(shown_effects(comparison(store, "baseline", "JP", YEAR),
-                                                            ["researchers"], shown))))  # fmt: skip
+                                                            ["researchers"], shown, YEAR))))  # fmt: skip
     assert list(csv["scenario"]) == ["strong", "noise"]
     for row in csv.itertuples():
         shown_cell = table.loc[row.scenario, row.column]
@@ -219,3 +219,17 @@ def test_warming_a_store_leaves_the_first_view_computed_and_a_damaged_store_to_t
     warm(broken)  # no exception: the page reports it when opened
     with pytest.raises(InputError, match="was altered"):
         verified(load_store(broken))
+
+
+@pytest.mark.parametrize("year", [2030, 2040])
+def test_the_page_marks_on_the_shipped_store_what_the_shipped_report_marks(year: int):
+    shipped = ROOT / "experiments" / "levers-2026"
+    report = pd.read_csv(shipped / "report" / "effects.csv")
+    report = report[report["period"] == str(year)]
+    store = load_store(shipped / "store")
+    scenarios = ["baseline", *dict.fromkeys(report["scenario"])]
+    indicators = list(dict.fromkeys(report["indicator"]))
+    table = effects(store, "baseline", "JP", year, indicators, scenarios)
+    marked_cells = {(s, h) for s in table.index for h in table.columns if str(table.loc[s, h]).endswith(MARK)}
+    found = {(r.scenario, heading(r.indicator)) for r in report.itertuples() if r.discovery}
+    assert found and marked_cells == found  # the report's family (2030, 2040, cumulative), not the year's alone

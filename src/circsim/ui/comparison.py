@@ -26,7 +26,7 @@ from ..errors import InputError
 from ..sim.indicators import REGISTRY, names
 from ..sim.input_files import check_path
 from ..workbench import figures
-from ..workbench.compare import COMPARABLE, ESTIMABLE, FDR_Q, MIN_PAIRS, Comparison, compare
+from ..workbench.compare import COMPARABLE, ESTIMABLE, FDR_Q, MIN_PAIRS, Comparison, compare, report_years
 from ..workbench.report import effect_cell, effects_table, heading
 from ..workbench.store import MANIFEST, ResultStore, open_store
 from .fan_chart import fan_spec
@@ -125,18 +125,19 @@ def warm(path: Path) -> None:
 
 @cache
 def comparison(store: ResultStore, baseline: str, country: str, year: int) -> Comparison:
-    """The report's comparison of every scenario and indicator in ``year`` (what
-    ``circsim compare STORE --years YEAR`` computes, false-discovery control included),
-    once per store version and choice."""
-    return compare(country_results(store, country), baseline=baseline, country=country, years=[year])  # type: ignore[arg-type]
+    """The report's comparison of every scenario and indicator over the report's years
+    with ``year`` added (:func:`~circsim.workbench.compare.report_years`: on the shipped
+    store, what ``circsim compare STORE --years 2030,2040`` computes, false-discovery
+    control included, so the page marks what the report marks), once per store version
+    and choice."""
+    years = report_years(choices(store).years, year)
+    return compare(country_results(store, country), baseline=baseline, country=country, years=years)  # type: ignore[arg-type]
 
 
-def shown_effects(comp: Comparison, indicators: list[str], scenarios: list[str]) -> pd.DataFrame:
-    """The comparison's effect rows of the chosen scenarios and indicators in its year."""
+def shown_effects(comp: Comparison, indicators: list[str], scenarios: list[str], year: int) -> pd.DataFrame:
+    """The comparison's effect rows of the chosen scenarios and indicators in ``year``."""
     eff = comp.effects
-    return eff[
-        (eff["period"] == str(comp.years[-1])) & eff["scenario"].isin(scenarios) & eff["indicator"].isin(indicators)
-    ]
+    return eff[(eff["period"] == str(year)) & eff["scenario"].isin(scenarios) & eff["indicator"].isin(indicators)]
 
 
 def effects(
@@ -145,7 +146,7 @@ def effects(
     """Scenario x indicator table of paired effects against the baseline, "mean [lo, hi]"
     (the report's, :func:`circsim.workbench.report.effects_table`), :data:`MARK` after the
     effects that survive the false-discovery control."""
-    eff = shown_effects(comparison(store, baseline, country, year), indicators, scenarios)
+    eff = shown_effects(comparison(store, baseline, country, year), indicators, scenarios, year)
     return effects_table(eff, [s for s in scenarios if s != baseline]).map(marked)
 
 
@@ -187,7 +188,8 @@ def fan_png(store: ResultStore, country: str, indicator: str, scenarios: list[st
 def legend(comp: Comparison, store: str = "STORE") -> str:
     """What the marks of an effects table of ``comp`` mean, and how many effects survive."""
     found, tested = len(comp.discoveries), len(comp.estimable)
-    years = " and ".join(map(str, comp.years))
+    years = " and ".join([", ".join(map(str, comp.years[:-1])), str(comp.years[-1])] if len(comp.years) > 1
+                         else [str(comp.years[0])])  # fmt: skip
     return (
         f"**{MARK} in bold**: the effect survives the false-discovery control (Benjamini-Hochberg, q = {FDR_Q}) "
         f"over every estimable effect of every scenario and comparable indicator in {years} and cumulative to "
@@ -200,14 +202,14 @@ def legend(comp: Comparison, store: str = "STORE") -> str:
 
 
 @solara.component
-def EffectsCard(comp: Comparison, table: pd.DataFrame, indicators: list[str], shown: list[str]) -> None:
-    """The effects table (:func:`effects`) with its legend and its CSV download."""
-    baseline, country, year = comp.baseline, comp.country, comp.years[-1]
+def EffectsCard(comp: Comparison, table: pd.DataFrame, indicators: list[str], shown: list[str], year: int) -> None:
+    """The effects table (:func:`effects`) of ``year`` with its legend and its CSV download."""
+    baseline, country = comp.baseline, comp.country
     with solara.Card(f"Effects against {baseline} in {year} ({country})"):
         solara.Markdown(table.to_markdown(disable_numparse=True))
         solara.Markdown(legend(comp), style={"font-size": "0.95em", "color": "#444"})
         solara.FileDownload(
-            lambda: effects_csv(shown_effects(comp, indicators, shown)),
+            lambda: effects_csv(shown_effects(comp, indicators, shown, year)),
             filename=f"effects-{country}-{year}.csv",
             label="Download the table (CSV)",
             mime_type="text/csv",
@@ -267,7 +269,7 @@ def ComparisonView(store: ResultStore) -> None:
     except InputError as err:
         solara.Error(str(err))
         return
-    EffectsCard(comp, table, indicators, shown)
+    EffectsCard(comp, table, indicators, shown, year)
     with solara.ColumnsResponsive(12):
         for name in indicators:
             FanCard(store, baseline, country, name, shown)

@@ -63,6 +63,9 @@ from .store import ResultStore
 YEN_PER_100_OKU = 1e10
 #: Fewest pairs from which an effect is estimated (see the module docstring).
 MIN_PAIRS = 6
+#: The policy year the reports compare besides the last year (the README's main job:
+#: ``circsim compare results/levers --years 2030,2040``).
+POLICY_YEAR = 2030
 #: Fewest design points from which rank stability is computed.
 MIN_POINTS = 5
 #: Confidence level of every interval.
@@ -294,6 +297,13 @@ def run_values(store: ResultStore, country: str, indicators: list[str], years: l
     runs = store.runs()
     runs = runs[runs["status"] == "done"][["run_id", "scenario", "point", "replicate"]]
     return vals.merge(runs, on="run_id")
+
+
+def report_years(recorded: list[int], chosen: int | None = None) -> list[int]:
+    """The years of the report's family of effects among the ``recorded`` years:
+    :data:`POLICY_YEAR` if recorded and the last year, with ``chosen`` added."""
+    years = {y for y in (POLICY_YEAR, max(recorded)) if y in recorded} if recorded else set()
+    return sorted(years | ({chosen} if chosen is not None else set()))
 
 
 def compare(

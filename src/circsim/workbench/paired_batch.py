@@ -22,7 +22,7 @@ import tomli_w
 
 from ..errors import InputError
 from ..sim.scenario import Scenario, apply_overrides, scenario_from_dict
-from .compare import MIN_PAIRS, Comparison, compare
+from .compare import MIN_PAIRS, Comparison, compare, report_years
 from .experiment import Experiment, load_experiment
 from .runner import Listener, run_experiment
 from .store import ResultStore
@@ -31,8 +31,6 @@ from .store import ResultStore
 BASELINE, PACKAGE = "baseline", "package"
 #: At most this many replicates from the page: the batch is meant to take minutes, not hours.
 MAX_REPLICATES = 50
-#: The years the report compares (a run ending earlier compares its last year only).
-REPORT_YEAR = 2030
 
 
 @dataclass(frozen=True)
@@ -115,8 +113,7 @@ def plan_paired_batch(
     folder.mkdir(parents=True, exist_ok=False)  # a new folder: never mixed with another batch
     for file, content in (("baseline.toml", baseline), ("package.toml", package), ("experiment.toml", experiment)):
         (folder / file).write_text(tomli_w.dumps(content), encoding="utf-8")
-    start, end = full.model.start_year, full.model.end_year
-    years = sorted({y for y in (REPORT_YEAR, end) if start <= y <= end})
+    years = report_years(list(range(full.model.start_year, full.model.end_year + 1)))
     return PairedBatch(folder, load_experiment(folder / "experiment.toml"), on, years)
 
 
