@@ -517,7 +517,8 @@ def test_compare_page_shows_discovery_boxes_and_the_pareto_front(browser: Browse
     page = _compare_page(browser, server)
     _type_store(page, str(store))
     shipped = pd.read_csv(store / "returns" / "boxes.csv")
-    boxes = page.locator(".v-card", has_text="Scenario discovery: returns")
+    asked = (store / "returns" / "discover.md").read_text(encoding="utf-8").splitlines()[0].removeprefix("## ")
+    boxes = page.locator(".v-card", has_text=f"Scenario discovery: {asked}")
     expect(boxes.locator("table tbody tr")).to_have_count(len(shipped))  # a row per box or leaf of boxes.csv
     expect(boxes.get_by_role("cell", name=f"{shipped['coverage'].iloc[0]:.0%}").first).to_be_visible()
     pareto = page.locator(".v-card", has_text="Pareto front").locator(".vega-embed svg.marks")

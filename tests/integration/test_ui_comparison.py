@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,14 @@ from circsim.ui.comparison import (
     shown_effects,
     warm,
 )
-from circsim.ui.search_outputs import FRONT_COLUMNS, experiment_folders, pareto_spec, read_output
+from circsim.ui.search_outputs import (
+    FRONT_COLUMNS,
+    experiment_folders,
+    pareto_spec,
+    question,
+    read_output,
+    search_budget,
+)
 from circsim.ui.store_reading import countries, country_indicators, verified
 from circsim.workbench import figures
 from circsim.workbench.compare import compare
@@ -131,7 +139,11 @@ def test_discovery_boxes_and_pareto_front_are_shown_when_present(tmp_path: Path,
     store = _store_with_search_outputs(tmp_path, tiny_store)
     box, rc = solara.render(ComparisonPage(store, [tmp_path / "results"]), handle_error=False)
     text = page_text(box)
-    assert "Scenario discovery: diaspora" in text and "Coverage" in text and "return_logit_base" in text
+    assert (
+        f"Scenario discovery: {question(DISCOVERY / 'boxes.csv')}" in text
+        and "Coverage" in text
+        and "return_logit_base" in text
+    )
     assert "Pareto front" in text
     front = [w.spec for w in rc.find(VegaLite).widgets if "front" in w.spec.get("datasets", {})]
     assert len(front) == 1 and len(front[0]["datasets"]["front"]) == len(pd.read_csv(PORTFOLIO / "front.csv"))
@@ -154,6 +166,26 @@ def test_pareto_spec_in_the_outcomes_unit():
     last = front.iloc[-1]
     assert rows["effect_text"].iloc[-1].startswith(f"{last['effect']:+,.0f} [")
     assert rows["cost_text"].iloc[-1].endswith("億円 a year")
+
+
+class _Recorded:
+    """A store's manifest recording an experiment file's content (what search_budget reads)."""
+
+    def __init__(self, content: str) -> None:
+        self.manifest = {"experiment": {"content": content}}
+
+
+def test_the_budget_line_is_the_searchs_budget_and_only_when_the_front_agrees():
+    front = pd.read_csv(PORTFOLIO / "front.csv")
+    budget = tomllib.loads((ROOT / "scenarios" / "portfolio.toml").read_text())["optimise"]["budget"]
+    assert search_budget(_Recorded(f"[optimise]\nbudget = {budget}\n"), front) == budget
+    layers = pareto_spec(front, "researchers", budget)["layer"]
+    (line,) = [x for x in layers if x.get("name") == "budget"]
+    assert line["encoding"]["x"]["datum"] == budget
+    # a budget given on the command line is not recorded: a file's 20 contradicts the front's within_budget
+    assert search_budget(_Recorded("[optimise]\nbudget = 20\n"), front) is None
+    assert search_budget(_Recorded("name = 'no search'\n"), front) is None
+    assert not [x for x in pareto_spec(front, "researchers")["layer"] if x.get("name") == "budget"]
 
 
 @pytest.mark.parametrize(

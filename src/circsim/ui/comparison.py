@@ -39,7 +39,9 @@ from .search_outputs import (
     experiment_folders,
     front_files,
     pareto_spec,
+    question,
     read_output,
+    search_budget,
     search_outcome,
 )
 from .store_reading import countries, country_indicators, country_results, verified
@@ -281,7 +283,7 @@ def SearchCards(store: ResultStore, roots: list[Path]) -> None:
     (:mod:`circsim.ui.search_outputs`); nothing where there are none."""
     folders = experiment_folders(store.path, roots)
     for path in discovery_files(folders):
-        with solara.Card(f"Scenario discovery: {path.parent.name}"):
+        with solara.Card(f"Scenario discovery: {question(path)}"):
             try:
                 table = boxes_table(read_output(path, BOX_COLUMNS))
             except InputError as err:
@@ -302,11 +304,14 @@ def SearchCards(store: ResultStore, roots: list[Path]) -> None:
             except InputError as err:
                 solara.Error(str(err))
                 continue
-            VegaLite.element(spec=pareto_spec(front, search_outcome(store)))
+            budget = search_budget(store, front)
+            VegaLite.element(spec=pareto_spec(front, search_outcome(store), budget))
             solara.Markdown(
                 f"From `{path}` (circsim optimise): each package of the front re-run at fresh seeds, its paired "
                 "effect against the baseline with the 95% interval. Filled: distinguishable from zero; hollow: "
-                "not; a cross: not estimable. Hover a point for the package and its numbers.",
+                "not; a cross: not estimable. "
+                + ("The dashed line: the search's budget. " if budget is not None else "")
+                + "Hover a point for the package and its numbers.",
                 style={"font-size": "0.95em", "color": "#444"},
             )
 

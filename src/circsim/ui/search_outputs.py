@@ -68,6 +68,31 @@ def read_output(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     return table
 
 
+def question(boxes: Path) -> str:
+    """The question a discovery answered: the heading ``circsim discover`` wrote first in
+    ``discover.md`` beside ``boxes``, else the name of its folder."""
+    try:
+        with open(boxes.parent / "discover.md", encoding="utf-8") as f:
+            first = f.readline(1000).strip()
+    except (OSError, UnicodeDecodeError):
+        return boxes.parent.name
+    return first.removeprefix("## ").strip() if first.startswith("## ") else boxes.parent.name
+
+
+def search_budget(store: ResultStore, front: pd.DataFrame) -> float | None:
+    """The yearly budget (億円) of the ``[optimise]`` table of the store's experiment, if
+    the front agrees with it (a budget given on the command line instead is not recorded
+    there: then no budget is drawn)."""
+    try:
+        budget = tomllib.loads(store.manifest["experiment"]["content"]).get("optimise", {}).get("budget")
+    except (tomllib.TOMLDecodeError, AttributeError):
+        return None
+    if not isinstance(budget, int | float) or isinstance(budget, bool):
+        return None
+    within = front["yearly_cost_oku"] <= budget
+    return float(budget) if (within == front["within_budget"].astype(bool)).all() else None
+
+
 def boxes_table(boxes: pd.DataFrame) -> pd.DataFrame:
     """The boxes as the page shows them: method, box, coverage and density in %, runs,
     cases, p-value and the rule (the ranges of the uncertainties)."""
@@ -103,10 +128,11 @@ def effect_text(row: Any, outcome: str | None) -> str:
     return format_interval(unit, row.effect, row.lo, row.hi)
 
 
-def pareto_spec(front: pd.DataFrame, outcome: str | None) -> dict:
+def pareto_spec(front: pd.DataFrame, outcome: str | None, budget: float | None = None) -> dict:
     """The Vega-Lite spec of a budget's Pareto front: yearly cost against the paired effect
     with its 95% interval; filled where distinguishable from zero, hollow where not, a
-    cross where not estimable (the report's figure, :func:`circsim.workbench.figures.pareto`)."""
+    cross where not estimable (the report's figure, :func:`circsim.workbench.figures.pareto`);
+    the ``budget`` (億円 a year) as a dashed vertical line if known."""
     ind = REGISTRY.get(outcome or "")
     factor = ind.scale.factor if ind else 1.0
     settings = [c for c in front.columns if c.startswith("levers.")]
@@ -158,8 +184,14 @@ def pareto_spec(front: pd.DataFrame, outcome: str | None) -> dict:
         ],
     )
     zero = alt.Chart().mark_rule(color="grey").encode(y=alt.datum(0))
+    layers = [zero, bars.properties(name="interval"), points.properties(name="packages")]
+    if budget is not None:
+        said = f"budget {format_level('yen', budget * 1e8)} a year"
+        line = alt.Chart().mark_rule(color="#c0392b", strokeDash=[6, 4]).encode(x=alt.datum(budget))
+        label = alt.Chart().mark_text(align="right", dx=-4, dy=8, color="#c0392b", fontSize=12, text=said)
+        layers += [line.properties(name="budget"), label.encode(x=alt.datum(budget), y=alt.value(0))]
     chart = (
-        alt.layer(zero, bars.properties(name="interval"), points.properties(name="packages"))
+        alt.layer(*layers)
         .properties(width=PARETO_WIDTH, height=PARETO_HEIGHT, usermeta={"embedOptions": EMBED})
         .configure_axis(labelFontSize=12, titleFontSize=13, titleFontWeight="normal")
     )
