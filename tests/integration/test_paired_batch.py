@@ -89,3 +89,15 @@ def test_a_paired_batch_runs_compares_and_stops_and_resumes(tmp_path: Path):
     assert set(comp.effects["scenario"]) == {"package"}
     assert set(comp.effects["period"]) == {"2030", "cumulative"}
     assert (comp.effects["n_pairs"] == MIN_PAIRS).all()
+
+
+def test_a_results_folder_that_cannot_be_written_is_one_message(tmp_path: Path):
+    (tmp_path / "results").write_text("a file where the folder should be")
+    with pytest.raises(
+        InputError, match=r"results/page-[\d-]+: cannot be written \((FileExistsError|NotADirectoryError)"
+    ):
+        _plan(tmp_path)
+    batch = _plan(tmp_path / "ok")
+    with pytest.raises(InputError, match="cannot be written"):  # the same name twice: never mixed
+        plan_paired_batch(read_toml(POLICY), str(POLICY), WORLD, scale=COARSE, seed=5, replicates=MIN_PAIRS,
+                          results=batch.folder.parent, name=batch.folder.name)  # fmt: skip

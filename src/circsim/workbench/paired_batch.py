@@ -110,9 +110,15 @@ def plan_paired_batch(
         "calibrated": bool(base.get("calibrated", True)),
         "scenarios": {BASELINE: {}, PACKAGE: {"file": "package.toml", "description": ", ".join(on)}},
     }
-    folder.mkdir(parents=True, exist_ok=False)  # a new folder: never mixed with another batch
-    for file, content in (("baseline.toml", baseline), ("package.toml", package), ("experiment.toml", experiment)):
-        (folder / file).write_text(tomli_w.dumps(content), encoding="utf-8")
+    try:
+        folder.mkdir(parents=True, exist_ok=False)  # a new folder: never mixed with another batch
+        for file, content in (("baseline.toml", baseline), ("package.toml", package), ("experiment.toml", experiment)):
+            (folder / file).write_text(tomli_w.dumps(content), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(
+            f"cannot be written ({type(exc).__name__}: {exc.strerror or exc})", source=str(folder),
+            allowed="a writable results/ folder with free space",
+        ) from None  # fmt: skip
     years = report_years(list(range(full.model.start_year, full.model.end_year + 1)))
     return PairedBatch(folder, load_experiment(folder / "experiment.toml"), on, years)
 
