@@ -76,11 +76,13 @@ def first_scenario(files: list[Path]) -> Path | None:
 
 #: The charts' hover boxes: vega's 11 px text is hard to read on a projector; names such as
 #: "Fixed-term share, under 40 (simulated)" on one line; a source shown whole, wrapped,
-#: rather than cut after seven lines.
-TOOLTIP_CSS = """
+#: rather than cut after seven lines. And no border on the sidebar's edge: it is drawn the
+#: window's height, so on a page longer than the window it stopped halfway down.
+PAGE_CSS = """
 #vg-tooltip-element { font-size: 13px; }
 #vg-tooltip-element table tr td.key { max-width: 260px; }
 #vg-tooltip-element table tr td.value { max-width: 420px; max-height: none; white-space: normal; }
+.v-navigation-drawer__border { display: none; }
 """
 #: Tabs of the live page. Only the open tab is drawn, so a step redraws one tab's figures.
 TABS = ("Scenario and levers", "World flows", "Indicators", "Academia and careers", "Indicator table")
@@ -141,7 +143,7 @@ def Layout(children: list) -> None:
     """Solara's app layout grown to the page's full length: its default content box is
     the window's height and scrolls inside, so a screenshot or a printout would cut the
     page off."""
-    solara.Style(TOOLTIP_CSS)
+    solara.Style(PAGE_CSS)
     solara.AppLayout(children=children, style={"padding": "12px"})
 
 
