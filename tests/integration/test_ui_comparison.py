@@ -28,6 +28,7 @@ from circsim.ui.comparison import (
     shown_effects,
     warm,
 )
+from circsim.ui.fan_chart import fan_spec
 from circsim.ui.search_outputs import (
     FRONT_COLUMNS,
     experiment_folders,
@@ -36,7 +37,7 @@ from circsim.ui.search_outputs import (
     read_output,
     search_budget,
 )
-from circsim.ui.store_reading import countries, country_indicators, verified
+from circsim.ui.store_reading import countries, country_indicators, country_results, verified
 from circsim.workbench import figures
 from circsim.workbench.compare import compare
 from circsim.workbench.report import heading
@@ -79,7 +80,8 @@ def test_comparison_page_shows_effects_legend_and_interactive_fans(ui_root: Path
     bands = rows[rows["kind"] == "band"]
     assert set(bands["panel"]) == {"fellows"} and set(bands["series"]) == {"baseline (baseline)", "fellows"}
     assert (bands["low"] <= bands["mid"]).all() and (bands["mid"] <= bands["high"]).all()
-    assert rows[rows["kind"] == "observed"]["source"].str.len().gt(0).all()  # observed squares carry a source
+    squares = rows[rows["kind"] == "observed"]
+    assert squares.empty or squares["source"].str.len().gt(0).all()  # observed squares carry a source
     assert min(specs[0]["config"]["axis"][k] for k in ("labelFontSize", "titleFontSize")) >= 12
     assert "Scenario discovery" not in text and "Pareto" not in text
 
@@ -265,3 +267,14 @@ def test_the_page_marks_on_the_shipped_store_what_the_shipped_report_marks(year:
     marked_cells = {(s, h) for s in table.index for h in table.columns if str(table.loc[s, h]).endswith(MARK)}
     found = {(r.scenario, heading(r.indicator)) for r in report.itertuples() if r.discovery}
     assert found and marked_cells == found  # the report's family (2030, 2040, cumulative), not the year's alone
+
+
+def test_fan_data_leave_out_what_a_row_does_not_have_and_keep_the_sources():
+    store = load_store(ROOT / "experiments" / "levers-2026" / "store")
+    values = country_results(store, "JP").values
+    rows = fan_spec(values, "visits_abroad_long", "JP", "baseline", ["baseline", "fellows"])["datasets"]["fan"]
+    squares = [r for r in rows if r["kind"] == "observed"]
+    bands = [r for r in rows if r["kind"] == "band"]
+    assert squares and all(r["source"] and "MEXT" in r["source"] for r in squares)  # the targets file's MEXT rows
+    assert bands and not any(k in r for r in bands for k in ("source", "value", "observed", "status"))
+    assert all(v is not None for r in rows for v in r.values())

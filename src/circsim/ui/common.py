@@ -26,15 +26,24 @@ def focal_code(model: CirculationModel) -> str:
     return model.codes[model.focal]
 
 
-def with_data(spec: dict, **tables: pd.DataFrame) -> dict:
+def with_data(spec: dict, omit_missing: bool = False, **tables: pd.DataFrame) -> dict:
     """A Vega-Lite ``spec`` with its named datasets set to ``tables``, a record a row
-    (a missing value as null: the widget sends JSON, which has no NaN)."""
+    (a missing value as null: the widget sends JSON, which has no NaN; with
+    ``omit_missing``, left out of its record, which Vega reads as invalid too: a third
+    less to send for a table whose kinds of rows fill different columns)."""
     records = {
-        name: [{k: None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()}
-               for row in t.to_dict("records")]  # plain Python: pandas' own masking costs more on tables this small
+        name: [clean(row, omit_missing) for row in t.to_dict("records")]  # plain Python: pandas' own masking costs more
         for name, t in tables.items()
-    }  # fmt: skip
+    }
     return {**spec, "datasets": {**spec.get("datasets", {}), **records}}
+
+
+def clean(row: dict, omit_missing: bool) -> dict:
+    """A record with NaN and None as null, or left out with ``omit_missing``."""
+    missing = [k for k, v in row.items() if v is None or (isinstance(v, float) and math.isnan(v))]
+    if omit_missing:
+        return {k: v for k, v in row.items() if k not in missing}
+    return {**row, **dict.fromkeys(missing)}
 
 
 def fresh_chart(spec: dict, key: str) -> solara.Element:

@@ -113,4 +113,5 @@ def fan_spec(values: pd.DataFrame, indicator: str, country: str, baseline: str, 
         .configure_axis(labelFontSize=12, titleFontSize=13, titleFontWeight="normal")
         .configure_view(stroke="#dddddd")
     )
-    return with_data(chart.to_dict(), fan=pd.concat([data.assign(kind="band"), obs.assign(kind="observed")]))
+    rows = pd.concat([data.assign(kind="band"), obs.assign(kind="observed")])
+    return with_data(chart.to_dict(), omit_missing=True, fan=rows)  # a band row has no observed columns
