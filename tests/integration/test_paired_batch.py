@@ -101,3 +101,16 @@ def test_a_results_folder_that_cannot_be_written_is_one_message(tmp_path: Path):
     with pytest.raises(InputError, match="cannot be written"):  # the same name twice: never mixed
         plan_paired_batch(read_toml(POLICY), str(POLICY), WORLD, scale=COARSE, seed=5, replicates=MIN_PAIRS,
                           results=batch.folder.parent, name=batch.folder.name)  # fmt: skip
+
+
+def test_two_batches_in_the_same_second_get_two_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    import circsim.workbench.paired_batch as pb
+
+    class Frozen(pb.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return pb.datetime(2026, 12, 6, 15, 0, 0)
+
+    monkeypatch.setattr(pb, "datetime", Frozen)
+    first, second = _plan(tmp_path), _plan(tmp_path)
+    assert (first.folder.name, second.folder.name) == ("page-20261206-150000", "page-20261206-150000-2")

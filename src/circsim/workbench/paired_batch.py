@@ -56,6 +56,12 @@ def idle_levers(scenario: Scenario) -> dict[str, int]:
     return {name: lever.start_year for name, lever in scenario.levers.active().items() if lever.start_year > end}
 
 
+def free_name(results: Path, stem: str) -> str:
+    """``stem``, or ``stem-2``, ``stem-3``... the first that names no folder under ``results``
+    (two batches launched in the same second by two sessions)."""
+    return next(n for n in (stem, *(f"{stem}-{i}" for i in range(2, 10_000))) if not (results / n).exists())
+
+
 def split_overrides(overrides: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The overrides of the world (model and countries) and those of the levers."""
     levers = {k: v for k, v in overrides.items() if k.startswith("levers.")}
@@ -74,7 +80,8 @@ def plan_paired_batch(
     name: str | None = None,
 ) -> PairedBatch:
     """Write the baseline, the package and the experiment of a paired batch into a new
-    folder under ``results`` (named ``page-YYYYMMDD-HHMMSS`` unless ``name``) and load it.
+    folder under ``results`` (named ``page-YYYYMMDD-HHMMSS``, with ``-2``... if taken, unless
+    ``name``) and load it.
 
     ``base`` is the scenario file's content (``source`` names it in messages) and
     ``overrides`` the dotted overrides on top of it. InputError, and no folder written,
@@ -98,7 +105,7 @@ def plan_paired_batch(
         )  # fmt: skip
     baseline = apply_overrides({k: v for k, v in base.items() if k != "levers"}, world, source)
     package = {"levers": apply_overrides(base, lever_overrides, source).get("levers", {})}
-    name = name or "page-" + datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = name or free_name(results, "page-" + datetime.now().strftime("%Y%m%d-%H%M%S"))
     folder = results / name
     experiment = {
         "name": name,
