@@ -21,7 +21,9 @@ import solara
 import solara.lab
 
 from ..errors import InputError
+from ..workbench.catalog import allowed, bounds
 from ..workbench.compare import MIN_PAIRS, Comparison
+from ..workbench.experiment import ExperimentSpec
 from ..workbench.paired_batch import (
     BASELINE,
     MAX_REPLICATES,
@@ -40,6 +42,9 @@ from .settings_panel import ControlWidget
 #: Replicates offered first: enough pairs for an interval (at least MIN_PAIRS), a batch of
 #: about half a minute at scale 100 on two cores.
 DEFAULT_REPLICATES = 8
+#: The batch's scale as an experiment file allows it (its own validation refuses the rest).
+SCALE_BOUNDS = bounds(ExperimentSpec.model_fields["scale"])
+SCALE_ALLOWED = allowed(ExperimentSpec.model_fields["scale"])
 #: CSS class of the batch card, so that tests find it.
 BATCH_CLASS = "circsim-batch"
 
@@ -99,18 +104,20 @@ def BatchPanel(settings: Settings, results: Path, version: int) -> None:
     the settings' changes: the panel redraws with them."""
     replicates, set_replicates = solara.use_state(DEFAULT_REPLICATES)
     scale, set_scale = solara.use_state(settings.scale)
+    scale_problem, set_scale_problem = solara.use_state(None)
     problem, set_problem = solara.use_state(None)
     workers = os.cpu_count() or 1
-    scale_control = Control("batch.scale", "scale of the batch (real researchers per agent)", "text", scale, 0, 1e5,
+    low, high = SCALE_BOUNDS
+    scale_control = Control("batch.scale", "scale of the batch (real researchers per agent)", "text", scale, low, high,
                             help="smaller is finer and slower; 100 = 1:100")  # fmt: skip
 
     def set_batch_scale(key: str, value: object) -> None:
         if isinstance(value, InputError):
-            set_problem(str(value))
-        elif not 0 < float(value) <= 1e5:  # type: ignore[arg-type]
-            set_problem(str(InputError("is out of range", key=key, value=value, allowed="0 < scale <= 100000")))
+            set_scale_problem(str(value))
+        elif not low < float(value) <= high:  # type: ignore[arg-type]
+            set_scale_problem(str(InputError("is out of range", key=key, value=value, allowed=SCALE_ALLOWED)))
         else:
-            set_problem(None)
+            set_scale_problem(None)
             set_scale(float(value))  # type: ignore[arg-type]
 
     def launch() -> None:
@@ -134,12 +141,13 @@ def BatchPanel(settings: Settings, results: Path, version: int) -> None:
         running = batch_task.pending
         solara.SliderInt(f"replicates: {replicates}", value=replicates, min=MIN_PAIRS, max=MAX_REPLICATES,
                          on_value=set_replicates, disabled=running)  # fmt: skip
-        ControlWidget(scale_control, scale, set_batch_scale, problem if problem and "scale" in problem else None)
+        ControlWidget(scale_control, scale, set_batch_scale, scale_problem)
         with solara.Row():
             solara.Button("Launch the batch", on_click=launch, disabled=running, color="primary")
             solara.Button("Stop", on_click=batch_task.cancel, disabled=not running)
-        if problem:
-            solara.Error(problem, dense=True)
+        for said in (scale_problem, problem):
+            if said:
+                solara.Error(said, dense=True)
         if running:
             done = round((batch_task.progress or 0) * 2 * replicates / 100)
             solara.ProgressLinear(batch_task.progress or True)

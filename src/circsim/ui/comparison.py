@@ -190,8 +190,8 @@ def fan_png(store: ResultStore, country: str, indicator: str, scenarios: list[st
 def legend(comp: Comparison, store: str = "STORE") -> str:
     """What the marks of an effects table of ``comp`` mean, and how many effects survive."""
     found, tested = len(comp.discoveries), len(comp.estimable)
-    years = " and ".join([", ".join(map(str, comp.years[:-1])), str(comp.years[-1])] if len(comp.years) > 1
-                         else [str(comp.years[0])])  # fmt: skip
+    *earlier, last = map(str, comp.years)
+    years = f"{', '.join(earlier)} and {last}" if earlier else last
     return (
         f"**{MARK} in bold**: the effect survives the false-discovery control (Benjamini-Hochberg, q = {FDR_Q}) "
         f"over every estimable effect of every scenario and comparable indicator in {years} and cumulative to "

@@ -97,7 +97,8 @@ def plan_paired_batch(
     on = list(full.levers.active())
     if not on:
         raise InputError("no lever is on", key="levers", allowed="switch on at least one lever for the package")
-    for lever, late in idle_levers(full).items():
+    if idle := idle_levers(full):
+        lever, late = next(iter(idle.items()))
         raise InputError(
             "starts after the run's last year: the package would equal the baseline",
             key=f"levers.{lever}.start_year", value=late,
