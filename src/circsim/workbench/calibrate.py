@@ -51,7 +51,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -97,6 +97,11 @@ class CalibrationSettings(_Strict):
     exploit_centres: int = Field(10, ge=1, le=10_000, description="best simulated points the last wave starts from")
     exploit_step: float = Field(
         0.05, gt=0, le=1, description="sd of the last wave's steps from its centres, as a share of each half-range"
+    )
+    exploit_rule: Literal["any", "best_emulated"] = Field(
+        "any",
+        description="which of the last wave's draws are simulated: 'any' the first ones not ruled out, "
+        "'best_emulated' those the last emulators expect to hold the most targets",
     )
     holdout_after: int | None = Field(
         None,
@@ -478,6 +483,23 @@ def implausibility(result: CalibrationResult, u: np.ndarray, waves: list[Wave]) 
     return worst
 
 
+def expected_holds(result: CalibrationResult, u: np.ndarray) -> np.ndarray:
+    """How many fitted targets each scaled point of ``u`` is expected to hold under the
+    last wave's emulators: per target, the chance that the simulated mean (emulated mean,
+    emulator variance plus the replicate noise of a mean of the experiment's replicates)
+    falls within the tolerance, summed; a target the emulator cannot predict counts 0."""
+    from scipy.stats import norm
+
+    cal, fit = result.calibration, result.fit
+    z = cal.targets["value"].to_numpy(float)[fit]
+    tol = cal.targets["tolerance"].to_numpy(float)[fit]
+    last = next(w for w in reversed(result.waves) if w.emulator is not None)
+    mean, v_em = last.emulator.predict(u)
+    sd = np.sqrt(v_em + result.ens_var[fit] / cal.experiment.spec.replicates)
+    chance = norm.cdf((z + tol - mean) / sd) - norm.cdf((z - tol - mean) / sd)
+    return np.nan_to_num(chance, nan=0.0).sum(axis=1)
+
+
 def history_match(
     cal: Calibration,
     simulate: Simulate,
@@ -571,11 +593,14 @@ def _exploit(
     found = np.zeros((0, centres.shape[1]))
     for _ in range(NROY_FILL_ROUNDS):
         found = np.vstack([found, _draws_around(result, centres, s.exploit_step, rng)])
-        if len(found) >= s.exploit_points:
+        if len(found) >= s.exploit_points and s.exploit_rule == "any":
             break
     if not len(found):
         log("exploitation: every point around the best ones is ruled out by the emulators; none simulated")
         return
+    if s.exploit_rule == "best_emulated":
+        # every round drawn, then the draws the emulators expect to fit best
+        found = found[np.argsort(-expected_holds(result, found), kind="stable")]
     design_u = found[: s.exploit_points]
     wave = _simulate_wave(result, simulate, len(result.waves) + 1, design_u, name, fit_emulators=False)
     wave.nroy_share = result.waves[-1].nroy_share
