@@ -583,8 +583,10 @@ def _exploit(
 ) -> None:
     """A last wave that sharpens the estimate without narrowing the NROY region: points
     drawn around the best simulated points (normal steps of ``exploit_step`` of each
-    half-range, in the box), kept where the waves' emulators do not rule them out. The
-    waves explore the whole NROY region, so their best point is a coarse optimum; these
+    half-range, in the box), kept where the waves' emulators do not rule them out;
+    ``exploit_rule`` says which of them run (the first found, or those
+    :func:`expected_holds` ranks best). The waves explore the whole NROY region, so their
+    best point is a coarse optimum; these
     points compete with it in the confirmation. They join the simulated points (and
     plausible.csv) but fit no emulator and leave the NROY sample as the last wave left it."""
     cal, s = result.calibration, result.calibration.settings
