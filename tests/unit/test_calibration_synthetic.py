@@ -134,6 +134,8 @@ def test_the_group_kfold_scores_what_the_other_groups_pin_down(tmp_path):
     assert h.loc["papers JP 2008", "group"] == "c"
     folds = result.folds.set_index("group")
     assert folds.loc["b", "held_out_hold"] == 1 and folds.loc["c", "held_out_hold"] == 0
+    # the full estimate holds all four, so it holds each fold's fitted ones: the search-loss baseline
+    assert (folds["fitted_hold_full"] == folds["fitted"]).all() and list(folds["fitted"]) == [2, 3, 3]
     assert abs(result.estimate["topic_diffusion_external"] - folds.loc["c", "topic_diffusion_external"]) > 0.05
     # wave 1 is shared: the folds simulate only their later waves and confirmations
     assert calls == ["wave-1", "wave-2", "confirm"] + [
@@ -152,6 +154,7 @@ def test_the_group_kfold_scores_what_the_other_groups_pin_down(tmp_path):
                                    "in_sample_holds", "out_of_sample_simulated", "out_of_sample_holds"]  # fmt: skip
     summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
     assert f"{held} of 4 targets hold out of sample, 4 in sample" in summary
+    assert "fitted_hold_full" in summary
 
     calibration_file = tmp_path / "calibrated.toml"
     calibration_file.write_text(calibrated_toml(result, "test"), encoding="utf-8")

@@ -736,8 +736,8 @@ def _fold(
         cal, simulate, ~held_out, prefix=f"holdout/{name}/", first=result.waves[0], n_jobs=n_jobs,
         log=lambda m: log(f"[{name}] {m}"),
     )  # fmt: skip
-    out = fold.estimate_discrepancy()
-    rows = result.estimate_discrepancy()[held_out]
+    out, full = fold.estimate_discrepancy(), result.estimate_discrepancy()
+    rows = full[held_out]
     targets = pd.DataFrame({
         "group": rows["group"], "target": rows["target"], "observed": rows["observed"], "tolerance": rows["tolerance"],
         "in_sample_simulated": rows["simulated"], "in_sample_holds": rows["holds"],
@@ -746,6 +746,8 @@ def _fold(
     counts = {
         "group": name, "held_out": int(held_out.sum()), "held_out_hold": int(out["holds"][held_out].sum()),
         "fitted": int((~held_out).sum()), "fitted_hold": int(out["holds"][~held_out].sum()),
+        # the full estimate on the same targets: how much the fold's own search lost
+        "fitted_hold_full": int(full["holds"][~held_out].sum()),
         "runs": sum(w.runs for w in fold.waves) + fold.confirm_runs, **fold.estimate,
     }  # fmt: skip
     log(f"[{name}] held out: {counts['held_out_hold']} of {counts['held_out']} targets hold")

@@ -227,9 +227,12 @@ def _holdout_lines(result: CalibrationResult) -> list[str]:
     return [
         f"{int(h['out_of_sample_holds'].sum())} of {len(h)} targets hold out of sample, "
         f"{int(h['in_sample_holds'].sum())} in sample: each group held out in turn, calibrated on the others "
-        "(`holdout.csv`, `holdout-folds.csv`).",
+        "(`holdout.csv`, `holdout-folds.csv`). `fitted_hold_full`: the full estimate on the fold's fitted "
+        "targets; below `fitted_hold`'s, the fold's own search lost fit.",
         "",
-        folds[["group", "held_out", "held_out_hold", "fitted", "fitted_hold", "runs"]].to_markdown(index=False),
+        folds[["group", "held_out", "held_out_hold", "fitted", "fitted_hold", "fitted_hold_full", "runs"]].to_markdown(
+            index=False
+        ),
         *_period_lines(result),
     ]
 
@@ -242,7 +245,8 @@ def _period_lines(result: CalibrationResult) -> list[str]:
     return [
         "",
         f"Forward in time: calibrated on the {f['fitted']} targets up to {after}, {f['held_out_hold']} of the "
-        f"{f['held_out']} later targets hold ({f['fitted_hold']} of the {f['fitted']} fitted ones; {f['runs']} runs; "
+        f"{f['held_out']} later targets hold ({f['fitted_hold']} of the {f['fitted']} fitted ones, the full estimate "
+        f"{f['fitted_hold_full']}; {f['runs']} runs; "
         "`holdout-period.csv`). By group: "
         + ", ".join(f"{g} {int(r['sum'])} of {int(r['size'])}" for g, r in by_group.iterrows())
         + ".",
