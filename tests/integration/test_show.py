@@ -24,6 +24,19 @@ def test_the_yearly_cost_is_the_models_own_accounting() -> None:
     assert list(costs["embassy_fellows"]) == expected  # a fixed budget: 30 fellows x 2e7 yen from 2027
 
 
+def test_a_costing_run_nobody_wants_any_more_stops_at_its_next_year() -> None:
+    """The page's costing run for settings it has left: asked before each year, it stops."""
+    scenario = load_scenario(ROOT / "scenarios" / "embassy_fellows.toml", {"end_year": 2030, "start_year": 2024})
+    asked: list[int] = []
+
+    def still_wanted() -> bool:
+        asked.append(1)
+        return len(asked) <= 3
+
+    costs = yearly_costs(scenario, scale=20000, still_wanted=still_wanted)
+    assert list(costs.index) == [2024, 2025, 2026] and len(asked) == 4
+
+
 def test_show_a_scenario_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "s.toml"
     path.write_text(

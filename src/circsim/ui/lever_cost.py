@@ -42,7 +42,9 @@ def LeverCost(scenario: Scenario, seed: int) -> None:
     key = scenario.model_dump_json()  # the whole scenario: any change may change the cost
 
     def compute() -> list[str]:
-        return cost_lines(yearly_costs(scenario, COST_SCALE, seed))
+        # a run for settings the page has left stops at its next year instead of
+        # competing with the current one for the cores (rapid slider moves start many)
+        return cost_lines(yearly_costs(scenario, COST_SCALE, seed, still_wanted=task.is_current))
 
     task = solara.lab.use_task(compute, dependencies=[key, seed], raise_error=False)  # type: ignore[arg-type]
     with solara.Column(gap="2px", classes=["lever-cost"]):

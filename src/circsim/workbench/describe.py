@@ -11,6 +11,7 @@ varies a little with the scale and the seed; fixed-budget levers do not.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -85,13 +86,16 @@ def changed_settings(lever: Lever) -> str:
     return ", ".join(f"{k}={toml_value(v)}" for k, v in changed.items()) or "defaults"
 
 
-def yearly_costs(scenario: Scenario, scale: float = COST_SCALE, seed: int = 0) -> pd.DataFrame:
+def yearly_costs(
+    scenario: Scenario, scale: float = COST_SCALE, seed: int = 0, still_wanted: Callable[[], bool] | None = None
+) -> pd.DataFrame:
     """The yearly cost (yen) of each active lever over the scenario's recorded years, from
     one run at ``scale`` with ``seed``: a row per year, a column per lever (none without
-    levers)."""
+    levers). ``still_wanted`` is asked before each year; once it says no, the run stops
+    there and the years so far are returned (a page whose settings moved on)."""
     model = CirculationModel(rng=seed, scenario=with_overrides(scenario, {"model.scale": scale}))
     rows = {}
-    while model.running:
+    while model.running and (still_wanted is None or still_wanted()):
         model.step()
         rows[model.year - 1] = {
             name: model.country_list[model.lever_countries[name]].state.lever_cost_yen.get(name, 0.0)
