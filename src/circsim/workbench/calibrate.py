@@ -586,9 +586,9 @@ def _exploit(
     half-range, in the box), kept where the waves' emulators do not rule them out;
     ``exploit_rule`` says which of them run (the first found, or those
     :func:`expected_holds` ranks best). The waves explore the whole NROY region, so their
-    best point is a coarse optimum; these
-    points compete with it in the confirmation. They join the simulated points (and
-    plausible.csv) but fit no emulator and leave the NROY sample as the last wave left it."""
+    best point is a coarse optimum; these points compete with it in the confirmation. They
+    join the simulated points (and plausible.csv) but fit no emulator and leave the NROY
+    sample as the last wave left it."""
     cal, s = result.calibration, result.calibration.settings
     best = _ranked(result.points_table()).head(s.exploit_centres)
     centres = _to_unit(best[cal.names].to_numpy(float), cal.bounds)

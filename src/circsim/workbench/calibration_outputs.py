@@ -228,7 +228,7 @@ def _holdout_lines(result: CalibrationResult) -> list[str]:
         f"{int(h['out_of_sample_holds'].sum())} of {len(h)} targets hold out of sample, "
         f"{int(h['in_sample_holds'].sum())} in sample: each group held out in turn, calibrated on the others "
         "(`holdout.csv`, `holdout-folds.csv`). `fitted_hold_full`: the full estimate on the fold's fitted "
-        "targets; below `fitted_hold`'s, the fold's own search lost fit.",
+        "targets; where `fitted_hold` is below it, the fold's own search lost fit.",
         "",
         folds[["group", "held_out", "held_out_hold", "fitted", "fitted_hold", "fitted_hold_full", "runs"]].to_markdown(
             index=False
