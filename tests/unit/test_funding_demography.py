@@ -8,6 +8,7 @@ import pytest
 from circsim.errors import InputError
 from circsim.sim.country import HERD, growth_path, money_levels
 from circsim.sim.inputs import DATA_DIR, has_series, load_origins, series_value
+from circsim.sim.params import ModelParams
 from circsim.sim.sectors import N_SECTORS, Sector
 from circsim.sim.steps import demography
 from circsim.sim.steps.funding import occupancy, posts_from_funding, vacancies
@@ -159,11 +160,14 @@ def test_exit_hazard_one_and_zero_by_sector(sector):
         Sector.DOCTORAL: "exit_rate_doctoral_per_year",
     }[sector]
     others = {k: 0.0 for k in ("exit_rate_acad_perm_per_year", "exit_rate_acad_fixed_per_year")}
-    m = tiny_model(**{**others, "exit_rate_industry_per_year": 0.0, "exit_rate_doctoral_per_year": 0.0, name: 1.0})
+    # the doctoral rate stays below 1 (someone must graduate): a hazard of 1 through the lever's multiplier
+    one = 0.5 if sector == Sector.DOCTORAL else 1.0
+    m = tiny_model(**{**others, "exit_rate_industry_per_year": 0.0, "exit_rate_doctoral_per_year": 0.0, name: one})
     set_population(m, 50, nationality=JP, country=JP, sector=sector, age=40)
     other = Sector.ACAD_FIXED if sector != Sector.ACAD_FIXED else Sector.ACAD_PERM
     add_rows(m, 50, nationality=JP, country=JP, sector=other, age=40)
     start_policy_year(m)
+    m.this_year.countries.doctoral_dropout_multiplier[:] = 1.0 / one
     rows = demography.exits_from_research(m)
     np.testing.assert_array_equal(np.sort(rows), np.arange(50))
     assert np.all(m.pop.sector[:50] == Sector.LEFT)
@@ -206,6 +210,31 @@ def test_doctoral_dropout_follows_the_dropout_multiplier():
 
 
 # --- graduation, intake, direct entry --------------------------------------------------
+
+
+def test_the_default_dropout_completes_the_cgs_share_of_a_us_cohort():
+    """A cohort of US entrants through its 5 programme years (exits, then graduations, as
+    in a year): 59.4% graduate, the CGS ten-year completion the drop-out is set from."""
+    m = tiny_model(exit_rate_doctoral_per_year=ModelParams.model_fields["exit_rate_doctoral_per_year"].default)
+    n = 20000
+    set_population(m, n, nationality=US, country=US, sector=Sector.DOCTORAL, doctoral_left=int(m.doctoral_years[US]))
+    graduated = 0
+    for _ in range(int(m.doctoral_years[US])):
+        start_policy_year(m)
+        demography.exits_from_research(m)
+        graduated += demography.graduations(m).size
+    assert graduated / n == pytest.approx(0.594, abs=0.01)
+    assert not np.any(m.pop.sector == Sector.DOCTORAL)
+
+
+@pytest.mark.parametrize("dropout", [0.0, 0.099, 0.3])
+def test_doctoral_intake_is_sized_so_its_graduates_match_the_doctorates_whatever_the_dropout(dropout):
+    """Intake = doctorates / completion: the expected graduates of the start-year intake do
+    not depend on the drop-out rate, and the start-year students are its steady state."""
+    m, ref = tiny_model(exit_rate_doctoral_per_year=dropout), tiny_model(exit_rate_doctoral_per_year=0.0)
+    completion, students = demography.doctoral_survival(dropout, m.doctoral_years)
+    np.testing.assert_allclose(m.base_intake * completion, ref.base_intake)
+    np.testing.assert_allclose(students, [sum((1 - dropout) ** k for k in range(y)) for y in m.doctoral_years])
 
 
 def test_graduation_turns_doctoral_students_into_unemployed_new_phds(tiny):

@@ -166,7 +166,7 @@ def test_a_value_where_a_table_belongs_is_rejected(data, key):
     [
         ({"model": {"scale": 0}}, "model.scale", "> 0"),
         ({"model": {"scale": -5}}, "model.scale", "> 0"),
-        ({"model": {"exit_rate_doctoral_per_year": 1.5}}, "model.exit_rate_doctoral_per_year", "<= 1"),
+        ({"model": {"exit_rate_doctoral_per_year": 1.0}}, "model.exit_rate_doctoral_per_year", "< 1"),
         ({"model": {"start_year": 1800}}, "model.start_year", ">= 1990"),
         ({"countries": {"JP": {"renewal_prob": -0.1}}}, "countries.JP.renewal_prob", ">= 0"),
         ({"countries": {"DE": {"doctoral_years": 0}}}, "countries.DE.doctoral_years", ">= 1"),

@@ -21,7 +21,7 @@ from .country import growth_path
 from .groups import stochastic_round
 from .params import CountryParams, ModelParams
 from .sectors import Sector
-from .steps.demography import draw_nationality
+from .steps.demography import doctoral_survival, draw_nationality
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -40,8 +40,6 @@ AGE = {
 #: Share of non-academic researchers holding a doctorate; assumed.
 PHD_SHARE = {Sector.INDUSTRY: 0.1, Sector.GOVERNMENT: 0.5, Sector.STARTUP: 0.3}
 UNEMPLOYED_PER_ACADEMIC = 0.03  # assumed
-#: Doctoral students at the start: this share of the steady-state stock (intake x years); assumed.
-DOCTORAL_STOCK_SHARE = 0.9
 #: Latent-talent advantage of permanent academics (selected by past hiring); assumed.
 PERMANENT_TALENT_PREMIUM = 0.3
 #: Age at the doctorate, and papers a year since this age, for the initial record; assumed.
@@ -143,10 +141,12 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
     """Create the start-year population in ``m.pop``. Returns researcher stocks per country (agents)."""
     rng, p = m.rng, m.p
     stocks = start_stocks(cp, p.start_year, p.scale)  # = funded posts at the start year
+    # doctoral students: the steady state of the start-year intake under the drop-out hazard
+    _, students_per_entrant = doctoral_survival(p.exit_rate_doctoral_per_year, m.doctoral_years)
     hosts, sectors = [], []
     for k, c in enumerate(cp):
         counts = sector_counts(c, stocks[k] * (1 - p.vacancy_share_init))
-        counts[Sector.DOCTORAL] = m.base_intake[k] * c.doctoral_years * DOCTORAL_STOCK_SHARE
+        counts[Sector.DOCTORAL] = m.base_intake[k] * students_per_entrant[k]
         for sec, x in counts.items():
             nk = int(stochastic_round(x, rng))
             hosts.append(np.full(nk, k))

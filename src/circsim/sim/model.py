@@ -27,6 +27,7 @@ from .scenario import Scenario, country_params, from_overrides, with_overrides
 from .schedule import YEAR, YearState, begin_year
 from .sectors import Sector, is_post
 from .steps import observation
+from .steps.demography import doctoral_survival
 from .steps.funding import ACADEMIC, occupancy
 from .steps.funding_kernels import count_posts
 from .steps.observation import FLOW_SECTOR_NAMES, YearLog
@@ -119,15 +120,16 @@ class CirculationModel(mesa.Model):
     def _start_year_intake(self, cp: list[CountryParams]) -> np.ndarray:
         """Expected doctoral entrants per country at start-year conditions (agent units):
         the doctorates of each country's reference year (``doctorates_per_million`` in
-        ``doctorates_ref_year``), taken back to the start year along its funded academic
-        posts (section 7.3)."""
+        ``doctorates_ref_year``) over the share of entrants who graduate, taken back to the
+        start year along its funded academic posts (section 7.3)."""
         p = self.p
         states = [ctry.baseline_state(c.doctorates_ref_year) for ctry, c in zip(self.country_list, cp, strict=True)]
         base = np.array([s.base_index for s in states])
         competitive = np.array([s.competitive_index for s in states])
         at_ref = academic_post_index(base, competitive, p, self.fixed_share_ref)
         doctorates = np.array([c.doctorates_per_million for c in cp]) * self.population_m
-        return doctorates / p.doctoral_completion_share / p.scale / at_ref**p.doctoral_capacity_elasticity
+        completion, _ = doctoral_survival(p.exit_rate_doctoral_per_year, self.doctoral_years)
+        return doctorates / completion / p.scale / at_ref**p.doctoral_capacity_elasticity
 
     def _reference_posts(self) -> np.ndarray:
         """Posts at the start year: occupied posts grossed up by the initial vacancy share."""

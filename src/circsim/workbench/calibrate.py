@@ -99,7 +99,7 @@ class CalibrationSettings(_Strict):
         0.05, gt=0, le=1, description="sd of the last wave's steps from its centres, as a share of each half-range"
     )
     exploit_rule: Literal["any", "best_emulated"] = Field(
-        "any",
+        "best_emulated",
         description="which of the last wave's draws are simulated: 'any' the first ones not ruled out, "
         "'best_emulated' those the last emulators expect to hold the most targets",
     )

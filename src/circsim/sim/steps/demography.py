@@ -26,6 +26,18 @@ def exit_rates(p) -> np.ndarray:
     return per_sector(p, "exit_rate_{}_per_year")
 
 
+def doctoral_survival(exit_rate: float, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per doctoral entrant, with one drop-out draw in each programme year (step 2, before
+    the graduations): the chance of graduating, ``(1 - exit_rate) ** years``, and the
+    doctoral students it keeps in a steady state, the sum of its survivals at the start
+    of each programme year. What sizes intake from a country's doctorates, and the
+    start-year doctoral stock from intake."""
+    keep = 1.0 - exit_rate
+    steps = np.arange(int(np.max(years)))
+    in_programme = steps[None, :] < np.asarray(years)[:, None]
+    return keep ** np.asarray(years, dtype=float), (keep**steps * in_programme).sum(axis=1)
+
+
 def age_and_retire(m: CirculationModel) -> np.ndarray:
     """Everyone ages a year; those at retirement age, and leavers followed long enough,
     leave the population. Returns the rows removed."""
