@@ -260,6 +260,9 @@ def test_screening_measures_effects_in_tolerances_per_group(tmp_path):
     assert summary["influential"].to_dict() == {"visit_logit_base": True, "utility_move_cost": True,
                                                 "tie_move_gain": False, "topic_diffusion_external": False}  # fmt: skip
     assert not summary.loc["utility_move_cost", "free"] and summary.loc["tie_move_gain", "free"]
+    # both influential parameters move the "steep" group's target only; the others reach no group
+    assert summary["only_in"].to_dict() == {"visit_logit_base": "steep", "utility_move_cost": "steep",
+                                            "tie_move_gain": "", "topic_diffusion_external": ""}  # fmt: skip
     paths = write_screening(table, group_summary(table, cal.names, 0.5), 0.5, tmp_path / "screen")
     assert all(p.stat().st_size > 0 for p in paths)
 

@@ -101,12 +101,18 @@ def screening_table(cal: Calibration, exp: Experiment, per_run: pd.DataFrame) ->
 
 def group_summary(table: pd.DataFrame, free: list[str], threshold: float) -> pd.DataFrame:
     """Per parameter: the largest excess over the noise (in tolerances) in each target
-    group and over all, whether it is free (calibrated) and whether it is influential;
-    most influential first."""
+    group and over all, whether it is free (calibrated) and whether it is influential,
+    and ``only_in``: the one group it reaches the threshold in, if just one (empty
+    otherwise). Such a parameter is constrained by that group's targets alone, so a
+    group k-fold that holds the group out leaves it free (docs/ODD.md, "Calibration
+    status"). Most influential first."""
     grid = table.pivot_table(index="parameter", columns="group", values="excess_per_tolerance", aggfunc="max")
+    reached = grid >= threshold
+    only_in = [str(row.idxmax()) if row.sum() == 1 else "" for _, row in reached.iterrows()]
     grid.columns = [f"group {g}" for g in grid.columns]
     top = grid.max(axis=1)
     summary = grid.assign(largest=top, free=[p in free for p in grid.index], influential=top >= threshold)
+    summary = summary.assign(only_in=only_in)
     return summary.sort_values("largest", ascending=False, kind="stable").reset_index()
 
 
