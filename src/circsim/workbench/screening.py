@@ -108,7 +108,7 @@ def group_summary(table: pd.DataFrame, free: list[str], threshold: float) -> pd.
     status"). Most influential first."""
     grid = table.pivot_table(index="parameter", columns="group", values="excess_per_tolerance", aggfunc="max")
     reached = grid >= threshold
-    only_in = [str(row.idxmax()) if row.sum() == 1 else "" for _, row in reached.iterrows()]
+    only_in = reached.idxmax(axis=1).astype(str).where(reached.sum(axis=1) == 1, "")
     grid.columns = [f"group {g}" for g in grid.columns]
     top = grid.max(axis=1)
     summary = grid.assign(largest=top, free=[p in free for p in grid.index], influential=top >= threshold)
