@@ -15,8 +15,8 @@ import warnings
 import numpy as np
 import pytest
 
-from circsim.sim.inputs import load_targets
 from circsim.sim.model import CirculationModel
+from circsim.workbench.targets import read_targets
 from simkit import JP, run, series
 
 SEEDS = (1, 2, 3)
@@ -130,7 +130,7 @@ def test_international_coauthorship_rises_in_japan_and_europe(baseline):
 def test_us_doctorates_are_research_doctorates_within_15_percent_of_the_sed(baseline):
     """The US pipeline counts research doctorates (NSF's SED), not NISTEP's ~94k of every
     kind: each SED year inside the runs is matched within 15%."""
-    sed = load_targets().query("indicator == 'doctorates' and country == 'US' and year <= 2030")
+    sed = read_targets().query("indicator == 'doctorates' and country == 'US' and year <= 2030")
     assert len(sed) >= 9
     for t in sed.itertuples():
         simulated = _mean(baseline["models"], "doctorates", t.year, t.year, "US")
@@ -141,7 +141,7 @@ def test_papers_are_within_a_quarter_of_nistep_fractional_counts(baseline):
     """Papers are fractional counts at each country's money per academic (OECD HERD): Japan's
     and the US's NISTEP counts are matched within 25% in every target year (the model once
     made five times Japan's papers, then half the US's)."""
-    papers = load_targets().query("indicator == 'papers' and country in ('JP', 'US')")
+    papers = read_targets().query("indicator == 'papers' and country in ('JP', 'US')")
     assert len(papers) >= 10
     for t in papers.itertuples():
         simulated = _mean(baseline["models"], "papers", t.year, t.year, t.country)

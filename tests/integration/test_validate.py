@@ -58,7 +58,7 @@ def test_validate_runs_replicates_and_writes_the_table(tmp_path, monkeypatch, ca
     args = ["validate", "--replicates", "2", "--scale", "5000", "--workers", "1", "--out", str(out)]
     assert main(args) == 0
     table = pd.read_csv(out / "patterns.csv")
-    assert len(table) == len(pd.read_csv(ROOT / "src/circsim/sim/data/targets.csv"))
+    assert len(table) == len(pd.read_csv(ROOT / "src/circsim/workbench/data/targets.csv"))
     assert (table["runs"] == 2).all()
     assert (out / "patterns.png").stat().st_size > 0
     assert (out / "series.png").stat().st_size > 0

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from circsim.sim.indicators import HEADLINE, INDICATORS, KINDS, REGISTRY
-from circsim.sim.inputs import CALIBRATED_FILE, load_targets
+from circsim.sim.inputs import CALIBRATED_FILE
 from circsim.sim.units import UNITS
+from circsim.workbench.targets import read_targets
 
 ODD = Path(__file__).parents[2] / "docs" / "ODD.md"
 
@@ -38,7 +39,7 @@ def test_odd_pattern_table_lists_every_target():
     rows = _table_after("### Patterns")
     odd = {(r[0], r[1], int(r[2])): (_number(r[3]), _number(r[4])) for r in rows}
     targets = {
-        (t.indicator, t.country, int(t.year)): (float(t.value), float(t.tolerance)) for t in load_targets().itertuples()
+        (t.indicator, t.country, int(t.year)): (float(t.value), float(t.tolerance)) for t in read_targets().itertuples()
     }
     assert odd == targets
 

@@ -8,8 +8,8 @@ import pytest
 
 from circsim.sim import indicators
 from circsim.sim.indicators import HEADLINE, INDICATORS, KINDS, PANELS, REGISTRY, names
-from circsim.sim.inputs import load_targets
 from circsim.sim.units import SCALES, UNITS, format_change, format_interval, format_level, format_tolerance, number
+from circsim.workbench.targets import read_targets
 
 COUNTS = {"people", "visits", "papers", "per million", "yen"}
 
@@ -54,7 +54,7 @@ def test_derived_lists():
 
 
 def test_targets_are_registry_indicators():
-    assert set(load_targets()["indicator"]) <= set(INDICATORS)
+    assert set(read_targets()["indicator"]) <= set(INDICATORS)
 
 
 @pytest.mark.parametrize(

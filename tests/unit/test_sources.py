@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from circsim.sim.inputs import DATA_DIR
 from circsim.sim.levers import Levers
 from circsim.sim.params import CountryParams, ModelParams
+from circsim.workbench.targets import TARGETS_FILE
 
 ROOT = Path(__file__).parents[2]
 SOURCES = ROOT / "docs" / "data-sources.md"
@@ -38,7 +39,7 @@ def defined_keys() -> set[str]:
 def data_rows() -> list[tuple[str, int, dict[str, str]]]:
     """(file name, line number, row) for every row of the data CSVs."""
     rows = []
-    for path in sorted(DATA_DIR.glob("*.csv")):
+    for path in [*sorted(DATA_DIR.glob("*.csv")), TARGETS_FILE]:
         with open(path, encoding="utf-8", newline="") as fh:
             for i, row in enumerate(csv.DictReader(fh), start=2):
                 rows.append((path.name, i, row))

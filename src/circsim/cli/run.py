@@ -135,9 +135,9 @@ def simulate(model: CirculationModel, quiet: bool) -> CirculationModel:
 
 def run_command(args: argparse.Namespace) -> int:
     """``circsim run``: validate, simulate, write results if asked, print the summary."""
-    from ..sim.inputs import load_targets
     from ..sim.model import CirculationModel
     from ..workbench.store import write_tables
+    from ..workbench.targets import read_targets
     from .summary import headline_table, summary_years, targets_table
 
     scenario, label = _scenario(args)
@@ -152,7 +152,7 @@ def run_command(args: argparse.Namespace) -> int:
             flush=True,
         )
     model = simulate(CirculationModel(rng=args.seed, scenario=scenario), args.quiet)
-    indicators, targets = model.indicators(), load_targets()
+    indicators, targets = model.indicators(), read_targets()
     tables = {"indicators": indicators, "flows": model.flows()}
     written = write_tables(tables, args.out) if args.out is not None else []
     print(

@@ -17,7 +17,7 @@ def register(commands: Commands) -> None:
         "validate",
         "the baseline against every observed target: pattern table and figure",
         "Run baseline replicates (or read them from a result store) and write the pattern\n"
-        "table: every row of src/circsim/sim/data/targets.csv with its observed value and source,\n"
+        "table: every row of src/circsim/workbench/data/targets.csv with its observed value and source,\n"
         "the simulated mean and 90% interval across runs, the tolerance and whether it holds.\n"
         "Prints the targets held (in-sample), the out-of-sample score of the calibration file\n"
         "(circsim calibrate --holdout) and, on a line of their own, the input checks.",

@@ -21,7 +21,7 @@ from .country import growth_path
 from .groups import stochastic_round
 from .params import CountryParams, ModelParams
 from .sectors import Sector
-from .steps.demography import doctoral_survival, draw_nationality
+from .steps.demography import draw_nationality
 
 if TYPE_CHECKING:
     from .model import CirculationModel
@@ -142,11 +142,10 @@ def initial_population(m: CirculationModel, cp: list[CountryParams]) -> np.ndarr
     rng, p = m.rng, m.p
     stocks = start_stocks(cp, p.start_year, p.scale)  # = funded posts at the start year
     # doctoral students: the steady state of the start-year intake under the drop-out hazard
-    _, students_per_entrant = doctoral_survival(p.exit_rate_doctoral_per_year, m.doctoral_years)
     hosts, sectors = [], []
     for k, c in enumerate(cp):
         counts = sector_counts(c, stocks[k] * (1 - p.vacancy_share_init))
-        counts[Sector.DOCTORAL] = m.base_intake[k] * students_per_entrant[k]
+        counts[Sector.DOCTORAL] = m.base_intake[k] * m.students_per_entrant[k]
         for sec, x in counts.items():
             nk = int(stochastic_round(x, rng))
             hosts.append(np.full(nk, k))

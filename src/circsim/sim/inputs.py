@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Literal, get_args
 
 import numpy as np
-import pandas as pd
 
 from ..errors import InputError
 
@@ -235,11 +234,6 @@ def series_value(series: str, code: str, year: float, *, log: bool = False, data
     if log:
         return float(np.exp(np.interp(year, years, np.log(values))))
     return float(np.interp(year, years, values))
-
-
-def load_targets(data_dir: Path | None = None) -> pd.DataFrame:
-    """Calibration targets: indicator, country, year, value, tolerance, source."""
-    return pd.read_csv((data_dir or DATA_DIR) / "targets.csv")
 
 
 def calibrated_values(path: Path | None = None) -> dict:

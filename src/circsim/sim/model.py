@@ -83,6 +83,10 @@ class CirculationModel(mesa.Model):
         self.distance_km = _distances(self.regions)
         cp = [cparams[c] for c in codes]
         self.doctoral_years = np.array([c.doctoral_years for c in cp], dtype=np.int8)
+        # per entrant: chance of graduating, and doctoral students kept in a steady state (7.3)
+        self.doctoral_completion, self.students_per_entrant = doctoral_survival(
+            p.exit_rate_doctoral_per_year, self.doctoral_years
+        )
         self.cap_from_year = np.array([c.fixed_term_cap_from_year for c in cp])
         self.intl_doctoral_share = np.array([c.intl_doctoral_share for c in cp])
         self.foreign_share_entry = np.array([c.foreign_share_init for c in cp])
@@ -128,8 +132,7 @@ class CirculationModel(mesa.Model):
         competitive = np.array([s.competitive_index for s in states])
         at_ref = academic_post_index(base, competitive, p, self.fixed_share_ref)
         doctorates = np.array([c.doctorates_per_million for c in cp]) * self.population_m
-        completion, _ = doctoral_survival(p.exit_rate_doctoral_per_year, self.doctoral_years)
-        return doctorates / completion / p.scale / at_ref**p.doctoral_capacity_elasticity
+        return doctorates / self.doctoral_completion / p.scale / at_ref**p.doctoral_capacity_elasticity
 
     def _reference_posts(self) -> np.ndarray:
         """Posts at the start year: occupied posts grossed up by the initial vacancy share."""

@@ -1,7 +1,7 @@
 """Headline indicators of the focal country over the simulated years: one interactive
 chart a panel of the indicator registry (Vega-Lite made with Altair, drawn in the page by
 solara's VegaLite widget, offline, as the flow map is), with the observed points of the
-targets file (``src/circsim/sim/data/targets.csv``: value ± tolerance, and its source).
+targets file (``src/circsim/workbench/data/targets.csv``: value ± tolerance, and its source).
 
 Values are shown in the registry's units (shares in %, counts in people or visits a
 year); hovering a year gives every indicator of the panel in that year, hovering an

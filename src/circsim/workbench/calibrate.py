@@ -149,7 +149,7 @@ class Calibration:
     @property
     def targets_source(self) -> str:
         """The targets file, as the calibration file names it."""
-        return self.settings.targets or "src/circsim/sim/data/targets.csv"
+        return self.settings.targets or "src/circsim/workbench/data/targets.csv"
 
     @property
     def targets_path(self) -> Path | None:

@@ -14,13 +14,14 @@ import numpy as np
 import pandas as pd
 
 from ..sim.indicators import REGISTRY
-from ..sim.inputs import all_regions, load_regions, load_targets
+from ..sim.inputs import all_regions, load_regions
 from .compare import ESTIMABLE, FDR_Q, LEVEL, Comparison
+from .targets import read_targets
 
 if TYPE_CHECKING:
     from .optimise import OptimiseResult
 
-SOURCE_NOTE = "circsim simulation; observed points: src/circsim/sim/data/targets.csv (sources there)"
+SOURCE_NOTE = "circsim simulation; observed points: src/circsim/workbench/data/targets.csv (sources there)"
 
 
 def save(fig: plt.Figure, path: Path, note: str = SOURCE_NOTE, top: float = 1.0) -> Path:
@@ -106,7 +107,7 @@ def fan(
     fig, axes = plt.subplots(
         rows, cols, figsize=(3.4 * cols, 2.5 * rows + 0.8), sharex=True, sharey=True, squeeze=False
     )
-    obs = load_targets()
+    obs = read_targets()
     obs = obs[(obs["country"] == country) & (obs["indicator"] == indicator)]
     obs = obs.assign(value=obs["value"] * scale.factor, tolerance=obs["tolerance"] * scale.factor)
     for ax, scen in zip(axes.ravel(), others, strict=False):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import io
 import math
 import re
+from importlib import resources
 from pathlib import Path
 
 import pandas as pd
@@ -26,10 +27,11 @@ import pandas as pd
 from ..errors import InputError
 from ..sim.indicators import INDICATORS, REGISTRY
 from ..sim.input_files import read_bytes
-from ..sim.inputs import DATA_DIR, load_regions, parts_of
+from ..sim.inputs import load_regions, parts_of
 
-#: The packaged targets file.
-TARGETS_FILE = DATA_DIR / "targets.csv"
+#: The packaged targets file: observations, kept outside the simulation's input data so
+#: that adding or correcting one never changes the model's fingerprint (a store's key).
+TARGETS_FILE = Path(str(resources.files("circsim.workbench") / "data")) / "targets.csv"
 COLUMNS = ("indicator", "country", "year", "value", "tolerance", "status", "group", "source")
 TARGET, INPUT_CHECK = "target", "input check"
 STATUSES = (TARGET, INPUT_CHECK)

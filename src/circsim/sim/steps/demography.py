@@ -27,7 +27,7 @@ def exit_rates(p) -> np.ndarray:
 
 
 def doctoral_survival(exit_rate: float, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per doctoral entrant, with one drop-out draw in each programme year (step 2, before
+    """Per doctoral entrant, with one drop-out draw in each programme year (step 3, before
     the graduations): the chance of graduating, ``(1 - exit_rate) ** years``, and the
     doctoral students it keeps in a steady state, the sum of its survivals at the start
     of each programme year. What sizes intake from a country's doctorates, and the
