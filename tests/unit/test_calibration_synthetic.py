@@ -21,7 +21,13 @@ from circsim.errors import InputError
 from circsim.workbench.calibrate import Calibration, calibrate, history_match, load_calibration, target_keys
 from circsim.workbench.calibration_outputs import calibrated_toml, write_outputs
 from circsim.workbench.emulators import fit_emulator, fit_gp
-from circsim.workbench.screening import group_summary, screening_experiment, screening_table, write_screening
+from circsim.workbench.screening import (
+    group_summary,
+    screening_experiment,
+    screening_table,
+    verdict_lines,
+    write_screening,
+)
 from circsim.workbench.validate import score_lines
 
 BASELINE = (Path(__file__).parents[2] / "scenarios" / "baseline.toml").as_posix()
@@ -263,8 +269,36 @@ def test_screening_measures_effects_in_tolerances_per_group(tmp_path):
     # both influential parameters move the "steep" group's target only; the others reach no group
     assert summary["only_in"].to_dict() == {"visit_logit_base": "steep", "utility_move_cost": "steep",
                                             "tie_move_gain": "", "topic_diffusion_external": ""}  # fmt: skip
+    # linear responses: every elementary effect equal, so mu* is exact and every call is sure
+    assert table["excess_low"].to_numpy() == pytest.approx(table["excess_per_tolerance"].to_numpy())
+    assert summary["verdict"].to_dict() == {"visit_logit_base": "influential", "utility_move_cost": "influential",
+                                            "tie_move_gain": "not influential",
+                                            "topic_diffusion_external": "not influential"}  # fmt: skip
     paths = write_screening(table, group_summary(table, cal.names, 0.5), 0.5, tmp_path / "screen")
     assert all(p.stat().st_size > 0 for p in paths)
+
+
+def test_a_verdict_is_uncertain_when_the_interval_of_mu_star_straddles_the_threshold():
+    """Per parameter, the largest lower bound of its excess over the targets decides
+    'influential', the largest upper bound 'not influential'; otherwise it is uncertain."""
+    rows = [  # parameter, group, excess, low, high
+        ("sure", "a", 2.0, 0.6, 3.0), ("sure", "b", 0.1, 0.0, 0.2),
+        ("straddles", "a", 0.7, 0.2, 1.2), ("straddles", "b", 0.3, 0.0, 0.4),
+        ("none", "a", 0.1, 0.0, 0.3), ("none", "b", 0.0, 0.0, 0.49),
+        ("low_only", "a", 0.2, 0.0, 0.8), ("low_only", "b", 0.0, 0.0, 0.1),
+    ]  # fmt: skip
+    table = pd.DataFrame(rows, columns=["parameter", "group", "excess_per_tolerance", "excess_low", "excess_high"])
+    summary = group_summary(table, ["sure", "none"], 0.5).set_index("parameter")
+    assert summary["verdict"].to_dict() == {"sure": "influential", "straddles": "uncertain",
+                                            "low_only": "uncertain", "none": "not influential"}  # fmt: skip
+    # the point estimate still makes the influential column: 'straddles' reaches it, 'low_only' does not
+    assert summary["influential"].to_dict() == {"sure": True, "straddles": True, "low_only": False, "none": False}
+    assert summary.loc["sure", "largest_low"] == 0.6 and summary.loc["none", "largest_high"] == 0.49
+    assert verdict_lines(summary.reset_index(), 10) == [
+        "verdicts at 10 trajectories: 1 influential, 2 uncertain, 1 not influential",
+        "uncertain (more trajectories would settle them): straddles, low_only",
+        "free but not influential: none",
+    ]
 
 
 def test_screening_discounts_what_replicate_noise_alone_would_give(tmp_path):

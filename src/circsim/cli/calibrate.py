@@ -108,10 +108,12 @@ def calibrate_command(args: argparse.Namespace) -> int:
 
 def _screen(cal: Calibration, out: Path, args: argparse.Namespace, log: Callable[[str], None]) -> int:
     """``--screen``: the Morris screening of the calibration file's parameters and candidates."""
-    from ..workbench.screening import screen, write_screening
+    from ..workbench.screening import screen, verdict_lines, write_screening
 
     table, groups = screen(cal, out, args.executor, args.workers, args.scheduler, progress=not args.quiet, log=log)
     paths = write_screening(table, groups, cal.screening.threshold, out)
     print(groups.to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    for line in verdict_lines(groups, cal.screening.trajectories):
+        print(line)
     print(f"wrote {', '.join(str(p) for p in paths)}")
     return 0

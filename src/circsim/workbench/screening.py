@@ -16,6 +16,14 @@ about a tolerance beyond the noise. Per group, the largest excess over its targe
 parameter whose largest over groups reaches ``threshold`` is *influential*: the targets
 can constrain it, and leaving it fixed would hide its uncertainty. With one replicate
 the floor cannot be estimated and is taken as 0.
+
+A few trajectories estimate ``mu*`` roughly, so each excess also gets the bounds that
+SALib's bootstrap interval of ``mu*`` (95%, over the trajectories' elementary effects)
+gives it, and each parameter a **verdict**: *influential* when some target's lower bound
+reaches the threshold, *not influential* when no target's upper bound does, *uncertain*
+otherwise: the call would change with another draw of trajectories, and more
+trajectories (``[screening] trajectories``) would settle it. The intervals are per
+target, not adjusted for the number of targets.
 """
 
 from __future__ import annotations
@@ -69,7 +77,8 @@ def screening_table(cal: Calibration, exp: Experiment, per_run: pd.DataFrame) ->
     """Morris indices of every target from its values per run of the experiment (index
     (point, replicate), a column per target key; a target not simulated at every point
     is left out): target, group, parameter, mu_star, mu_star_conf, sigma, noise_floor,
-    mu_star_per_tolerance, noise_floor_per_tolerance and excess_per_tolerance."""
+    mu_star_per_tolerance, noise_floor_per_tolerance, excess_per_tolerance and its
+    bounds from the interval of mu* (excess_low, excess_high)."""
     x = np.array([[p[n] for n in exp.spec.uncertainties] for p in exp.points])
     by_point = per_run.groupby(level="point")
     values = by_point.mean().reindex(range(len(x)))
@@ -83,10 +92,15 @@ def screening_table(cal: Calibration, exp: Experiment, per_run: pd.DataFrame) ->
             continue
         ind = indices(prob, "morris", x, y.to_numpy(float), exp.spec.seed, LEVELS)
         floor = noise_floor(sd_mean[key], LEVELS)
+
+        def excess(mu: pd.Series, floor: float = floor, tol: float = t.tolerance) -> pd.Series:
+            return np.maximum(mu - NOISE_MARGIN * floor, 0.0) / tol
+
         tables.append(ind.assign(
             target=key, group=t.group, noise_floor=floor, mu_star_per_tolerance=ind["mu_star"] / t.tolerance,
-            noise_floor_per_tolerance=floor / t.tolerance,
-            excess_per_tolerance=np.maximum(ind["mu_star"] - NOISE_MARGIN * floor, 0.0) / t.tolerance,
+            noise_floor_per_tolerance=floor / t.tolerance, excess_per_tolerance=excess(ind["mu_star"]),
+            excess_low=excess(ind["mu_star"] - ind["mu_star_conf"]),
+            excess_high=excess(ind["mu_star"] + ind["mu_star_conf"]),
         ))  # fmt: skip
     if not tables:
         raise InputError(
@@ -96,24 +110,53 @@ def screening_table(cal: Calibration, exp: Experiment, per_run: pd.DataFrame) ->
         )
     table = pd.concat(tables, ignore_index=True)
     return table[["target", "group", "parameter", "mu_star", "mu_star_conf", "sigma", "noise_floor",
-                  "mu_star_per_tolerance", "noise_floor_per_tolerance", "excess_per_tolerance"]]  # fmt: skip
+                  "mu_star_per_tolerance", "noise_floor_per_tolerance", "excess_per_tolerance", "excess_low",
+                  "excess_high"]]  # fmt: skip
 
 
 def group_summary(table: pd.DataFrame, free: list[str], threshold: float) -> pd.DataFrame:
     """Per parameter: the largest excess over the noise (in tolerances) in each target
     group and over all, whether it is free (calibrated) and whether it is influential,
-    and ``only_in``: the one group it reaches the threshold in, if just one (empty
-    otherwise). Such a parameter is constrained by that group's targets alone, so a
-    group k-fold that holds the group out leaves it free (docs/ODD.md, "Calibration
-    status"). Most influential first."""
+    the largest bounds of its excess over the targets (``largest_low``,
+    ``largest_high``) and the ``verdict`` they support (influential, not influential or
+    uncertain; module docstring), and ``only_in``: the one group it reaches the
+    threshold in, if just one (empty otherwise). Such a parameter is constrained by
+    that group's targets alone, so a group k-fold that holds the group out leaves it
+    free (docs/ODD.md, "Calibration status"). Most influential first."""
     grid = table.pivot_table(index="parameter", columns="group", values="excess_per_tolerance", aggfunc="max")
     reached = grid >= threshold
     only_in = reached.idxmax(axis=1).astype(str).where(reached.sum(axis=1) == 1, "")
+    bounds = table.groupby("parameter")[["excess_low", "excess_high"]].max().reindex(grid.index)
+    verdict = np.where(
+        bounds["excess_low"] >= threshold,
+        "influential",
+        np.where(bounds["excess_high"] < threshold, "not influential", "uncertain"),
+    )
     grid.columns = [f"group {g}" for g in grid.columns]
     top = grid.max(axis=1)
     summary = grid.assign(largest=top, free=[p in free for p in grid.index], influential=top >= threshold)
-    summary = summary.assign(only_in=only_in)
+    summary = summary.assign(
+        largest_low=bounds["excess_low"], largest_high=bounds["excess_high"], verdict=verdict, only_in=only_in
+    )
     return summary.sort_values("largest", ascending=False, kind="stable").reset_index()
+
+
+def verdict_lines(summary: pd.DataFrame, trajectories: int) -> list[str]:
+    """What the screening supports for choosing the free parameters: the verdicts'
+    counts, the uncertain parameters, and where the free set and the verdicts disagree."""
+    by = summary.set_index("parameter")
+    counts = by["verdict"].value_counts()
+    lines = [
+        f"verdicts at {trajectories} trajectories: "
+        + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("influential", "uncertain", "not influential"))
+    ]
+    named = {
+        "uncertain (more trajectories would settle them)": by.index[by["verdict"] == "uncertain"],
+        "free but not influential": by.index[by["free"] & (by["verdict"] == "not influential")],
+        "influential but not free": by.index[~by["free"] & (by["verdict"] == "influential")],
+    }
+    lines += [f"{label}: {', '.join(names)}" for label, names in named.items() if len(names)]
+    return lines
 
 
 def screen(
@@ -152,9 +195,13 @@ def write_screening(table: pd.DataFrame, summary: pd.DataFrame, threshold: float
     im = ax.imshow(np.log1p(grid.to_numpy(float)), cmap="viridis", vmin=0, vmax=np.log1p(10), aspect="auto")
     ax.set_xticks(range(grid.shape[1]), [c.removeprefix("group ") for c in grid.columns], rotation=30, ha="right",
                   fontsize=7)  # fmt: skip
-    labels = [f"{p}{'' if free else ' (candidate)'}" for p, free in zip(grid.index, summary["free"], strict=True)]
+    labels = [
+        f"{p}{'' if free else ' (candidate)'}{' ?' if verdict == 'uncertain' else ''}"
+        for p, free, verdict in zip(grid.index, summary["free"], summary["verdict"], strict=True)
+    ]
     ax.set_yticks(range(grid.shape[0]), labels, fontsize=7)
     fig.colorbar(im, ax=ax, label="log(1 + excess): mu* beyond the noise, in tolerances (largest of the group)")
-    ax.set_title(f"Morris screening against the targets (influential: excess >= {threshold:g})", fontsize=9)
+    ax.set_title(f"Morris screening against the targets (influential: excess >= {threshold:g}; "
+                 "?: uncertain, the 95% interval straddles it)", fontsize=9)  # fmt: skip
     paths.append(save(fig, out / "screening.png"))
     return paths
