@@ -48,6 +48,10 @@ def test_sensitivity_command_runs_a_morris_experiment(tmp_path, capsys):
     table = pd.read_csv(tmp_path / "out" / "sensitivity.csv")
     assert set(table["parameter"]) == {"visit_logit_base", "return_logit_base"}
     assert (table["mu_star"] >= 0).all() and table["outcome"].str.contains("visits_abroad_long").any()
+    assert set(table["signal"]) <= {"beyond noise", "uncertain", "within noise"}
+    assert table.loc[table["signal"] == "beyond noise", "beyond_noise"].all()
+    assert not table.loc[table["signal"] == "within noise", "beyond_noise"].any()
+    assert "parameter-outcome pairs:" in capsys.readouterr().out
     assert (tmp_path / "out" / "sensitivity.png").stat().st_size > 0
 
 

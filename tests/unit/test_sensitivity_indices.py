@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from SALib.sample import morris as morris_sample
 
-from circsim.workbench.sensitivity import indices, noise_floor, sd_of_point_means
+from circsim.workbench.sensitivity import indices, noise_floor, sd_of_point_means, verdict
 
 
 @pytest.mark.parametrize("levels", [4, 6, 8])
@@ -40,3 +40,28 @@ def test_the_noise_floor_is_the_mu_star_of_pure_replicate_noise():
 
 def test_one_replicate_gives_no_noise_floor():
     assert np.isnan(sd_of_point_means(pd.Series([1.0, 2.0, 3.0]), pd.Series([0, 1, 2])))
+
+
+def test_a_verdict_is_sure_only_when_the_whole_interval_is_on_one_side():
+    low, high = np.array([0.6, 0.2, 0.0, 0.5, 0.0]), np.array([0.9, 0.8, 0.4, 0.5, 0.5])
+    calls = verdict(low, high, 0.5, "yes", "no").tolist()
+    # the threshold itself counts as reached, from either bound
+    assert calls == ["yes", "uncertain", "no", "yes", "uncertain"]
+
+
+def test_pure_noise_is_called_beyond_noise_less_often_with_the_interval():
+    """An outcome that is replicate noise alone (8 trajectories, 2 replicates, 60 draws
+    of 3 parameters): the point rule (mu* above two floors) calls a few of the 180 pairs
+    beyond noise; the interval rule fewer, at most 2%."""
+    prob = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0.0, 1.0]] * 3}
+    x = morris_sample.sample(prob, 8, num_levels=4, seed=4)
+    point = np.repeat(np.arange(len(x)), 2)
+    by_point, by_interval = 0, 0
+    for seed in range(60):
+        runs = pd.Series(np.random.default_rng(seed).normal(0.0, 1.0, point.size))
+        margin = 2 * noise_floor(sd_of_point_means(runs, pd.Series(point)), 4)
+        t = indices(prob, "morris", x, runs.groupby(point).mean().to_numpy(), seed=seed, levels=4)
+        by_point += int((t["mu_star"] > margin).sum())
+        calls = verdict(t["mu_star"] - t["mu_star_conf"], t["mu_star"] + t["mu_star_conf"], margin, "yes", "no")
+        by_interval += int((calls == "yes").sum())
+    assert by_point >= 1 and by_interval < by_point and by_interval <= 0.02 * 180

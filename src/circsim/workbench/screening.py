@@ -38,7 +38,7 @@ from ..errors import InputError
 from .calibrate import Calibration, store_target_values, target_keys
 from .experiment import Experiment, load_experiment
 from .runner import ExecutorKind, run_experiment
-from .sensitivity import NOISE_MARGIN, indices, noise_floor, problem, sd_of_point_means
+from .sensitivity import NOISE_MARGIN, indices, noise_floor, problem, sd_of_point_means, verdict
 from .store import atomic_write
 
 #: The Morris grid of the screening.
@@ -127,16 +127,12 @@ def group_summary(table: pd.DataFrame, free: list[str], threshold: float) -> pd.
     reached = grid >= threshold
     only_in = reached.idxmax(axis=1).astype(str).where(reached.sum(axis=1) == 1, "")
     bounds = table.groupby("parameter")[["excess_low", "excess_high"]].max().reindex(grid.index)
-    verdict = np.where(
-        bounds["excess_low"] >= threshold,
-        "influential",
-        np.where(bounds["excess_high"] < threshold, "not influential", "uncertain"),
-    )
+    calls = verdict(bounds["excess_low"], bounds["excess_high"], threshold, "influential", "not influential")
     grid.columns = [f"group {g}" for g in grid.columns]
     top = grid.max(axis=1)
     summary = grid.assign(largest=top, free=[p in free for p in grid.index], influential=top >= threshold)
     summary = summary.assign(
-        largest_low=bounds["excess_low"], largest_high=bounds["excess_high"], verdict=verdict, only_in=only_in
+        largest_low=bounds["excess_low"], largest_high=bounds["excess_high"], verdict=calls, only_in=only_in
     )
     return summary.sort_values("largest", ascending=False, kind="stable").reset_index()
 

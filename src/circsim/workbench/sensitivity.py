@@ -8,7 +8,10 @@ their confidence half-widths. With replicates, a Morris ``mu_star`` is set again
 **noise floor**, the ``mu_star`` that replicate noise alone would give (the expected
 absolute difference of two independent point means over the Morris step, from the
 pooled variance between replicates): an effect within :data:`NOISE_MARGIN` floors of it
-cannot be told from chance.
+cannot be told from chance. A few trajectories estimate ``mu_star`` roughly, so the call
+is also made on the bounds of its bootstrap interval (:func:`verdict`): ``signal`` is
+"beyond noise" when even the lower bound clears the margin, "within noise" when even the
+upper bound does not, and "uncertain" otherwise.
 """
 
 from __future__ import annotations
@@ -34,6 +37,14 @@ def noise_floor(sd_point_mean: np.ndarray | float, levels: int) -> np.ndarray | 
     ``levels``-level grid (SALib's, as a share of the range)."""
     step = levels / (2 * (levels - 1))
     return 2 / np.sqrt(np.pi) * sd_point_mean / step
+
+
+def verdict(low: np.ndarray | pd.Series, high: np.ndarray | pd.Series, threshold, yes: str, no: str) -> np.ndarray:
+    """Three-way call of an estimate with an interval [low, high] against ``threshold``:
+    ``yes`` when the whole interval reaches it, ``no`` when none of it does, "uncertain"
+    when it straddles it (more runs would settle the call)."""
+    low, high = np.asarray(low, float), np.asarray(high, float)
+    return np.where(low >= threshold, yes, np.where(high < threshold, no, "uncertain"))
 
 
 def sd_of_point_means(values: pd.Series | pd.DataFrame, point: Any) -> Any:
@@ -110,7 +121,10 @@ def analyse(
         table = indices(prob, method, x, y.to_numpy(float), exp.spec.seed, exp.spec.design.levels)
         if method == "morris":
             floor = noise_floor(sd_of_point_means(rows["value"], rows["point"]), exp.spec.design.levels)
-            table = table.assign(noise_floor=floor, beyond_noise=table["mu_star"] > NOISE_MARGIN * floor)
+            margin = NOISE_MARGIN * floor
+            signal = verdict(table["mu_star"] - table["mu_star_conf"], table["mu_star"] + table["mu_star_conf"],
+                             margin, "beyond noise", "within noise")  # fmt: skip
+            table = table.assign(noise_floor=floor, beyond_noise=table["mu_star"] > margin, signal=signal)
         tables.append(table.assign(outcome=f"{name} ({country}, {end})"))
     return pd.concat(tables, ignore_index=True)[["outcome", *tables[0].columns.drop("outcome")]]
 
@@ -134,6 +148,13 @@ def write_sensitivity(table: pd.DataFrame, method: str, out: Path) -> Path:
     im = ax.imshow(norm.to_numpy(float), cmap="viridis", vmin=0, vmax=1, aspect="auto")
     ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=30, ha="right", fontsize=7)
     ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=7)
+    if "signal" in table:
+        # a call the interval of mu* cannot settle is marked, not left to the colour alone
+        calls = table.pivot(index="outcome", columns="parameter", values="signal").reindex_like(grid)
+        shade = norm.to_numpy(float)
+        for i, j in zip(*np.nonzero(calls.to_numpy() == "uncertain"), strict=True):
+            ax.text(j, i, "?", ha="center", va="center", fontsize=8, color="black" if shade[i, j] > 0.6 else "white")
+        noise_note += "; ?: uncertain"
     fig.colorbar(im, ax=ax, label=f"{col} relative to the largest per outcome")
     ax.set_title(f"{'Morris' if method == 'morris' else 'Sobol'} sensitivity of the outcomes{noise_note}", fontsize=10)
     return save(fig, out / "sensitivity.png")
