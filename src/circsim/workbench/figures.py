@@ -21,7 +21,9 @@ from .targets import read_targets
 if TYPE_CHECKING:
     from .optimise import OptimiseResult
 
-SOURCE_NOTE = "circsim simulation; observed points: src/circsim/workbench/data/targets.csv (sources there)"
+#: The footer of a figure of simulated results; one that draws observed points adds OBSERVED_NOTE.
+SOURCE_NOTE = "circsim simulation"
+OBSERVED_NOTE = SOURCE_NOTE + "; observed points: src/circsim/workbench/data/targets.csv (sources there)"
 
 
 def save(fig: plt.Figure, path: Path, note: str = SOURCE_NOTE, top: float = 1.0) -> Path:
@@ -128,7 +130,7 @@ def fan(
         fontsize=9,
         wrap=True,  # one panel is narrower than the title
     )
-    return save(fig, path, top=0.95)
+    return save(fig, path, OBSERVED_NOTE, top=0.95)
 
 
 def flow_map(

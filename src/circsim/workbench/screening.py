@@ -199,5 +199,6 @@ def write_screening(table: pd.DataFrame, summary: pd.DataFrame, threshold: float
     fig.colorbar(im, ax=ax, label="log(1 + excess): mu* beyond the noise, in tolerances (largest of the group)")
     ax.set_title(f"Morris screening against the targets (influential: excess >= {threshold:g}; "
                  "?: uncertain, the 95% interval straddles it)", fontsize=9)  # fmt: skip
-    paths.append(save(fig, out / "screening.png"))
+    note = "circsim simulation (circsim calibrate --screen); targets: src/circsim/workbench/data/targets.csv"
+    paths.append(save(fig, out / "screening.png", note))
     return paths

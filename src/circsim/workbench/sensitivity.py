@@ -157,4 +157,5 @@ def write_sensitivity(table: pd.DataFrame, method: str, out: Path) -> Path:
         noise_note += "; ?: uncertain"
     fig.colorbar(im, ax=ax, label=f"{col} relative to the largest per outcome")
     ax.set_title(f"{'Morris' if method == 'morris' else 'Sobol'} sensitivity of the outcomes{noise_note}", fontsize=10)
-    return save(fig, out / "sensitivity.png")
+    note = "circsim simulation (circsim sensitivity): indices over the runs of a result store"
+    return save(fig, out / "sensitivity.png", note)

@@ -183,7 +183,7 @@ def write_patterns(table: pd.DataFrame, out: Path, title: str, score: list[str])
 def patterns_figure(table: pd.DataFrame, path: Path) -> Path:
     """Simulated (mean, 90% interval over runs) against observed (value +- tolerance),
     one row per target, each row scaled by its observed value."""
-    from .figures import plt, save
+    from .figures import OBSERVED_NOTE, plt, save
 
     t = table.reset_index(drop=True)
     scale = t["observed"].abs().where(t["observed"] != 0, 1.0)
@@ -199,14 +199,14 @@ def patterns_figure(table: pd.DataFrame, path: Path) -> Path:
     ax.set_xlabel("value relative to the observed value")
     ax.legend(fontsize=7)
     ax.set_title("Baseline against the observed patterns", fontsize=10)
-    return save(fig, path)
+    return save(fig, path, OBSERVED_NOTE)
 
 
 def series_figure(indicators: pd.DataFrame, path: Path, targets: pd.DataFrame | None = None) -> Path:
     """Simulated series against the observed points: one panel per indicator and country
     with a target, the median and 90% band over runs by year, observed values with their
     tolerance."""
-    from .figures import draw_band, draw_observed, plt, save, year_band
+    from .figures import OBSERVED_NOTE, draw_band, draw_observed, plt, save, year_band
 
     targets = read_targets() if targets is None else targets
     panels = list(dict.fromkeys(zip(targets["indicator"], targets["country"], strict=True)))
@@ -224,4 +224,4 @@ def series_figure(indicators: pd.DataFrame, path: Path, targets: pd.DataFrame | 
     for ax in axes.ravel()[len(panels) :]:
         ax.set_visible(False)
     fig.suptitle("Simulated (red: median and 90% of runs) against observed (squares: value and tolerance)", fontsize=9)
-    return save(fig, path, top=0.95)
+    return save(fig, path, OBSERVED_NOTE, top=0.95)
