@@ -30,7 +30,13 @@ def sensitivity_command(args: argparse.Namespace) -> int:
     """``circsim sensitivity``: run a morris/sobol experiment and analyse it."""
     from ..workbench.experiment import load_experiment
     from ..workbench.runner import run_experiment
-    from ..workbench.sensitivity import NOISE_MARGIN, analyse, require_screening_design, write_sensitivity
+    from ..workbench.sensitivity import (
+        NOISE_MARGIN,
+        analyse,
+        require_screening_design,
+        verdict_counts,
+        write_sensitivity,
+    )
 
     exp = load_experiment(args.experiment)
     method = require_screening_design(exp)  # before any run
@@ -39,11 +45,10 @@ def sensitivity_command(args: argparse.Namespace) -> int:
     table = analyse(exp, store)
     path = write_sensitivity(table, method, out)
     if "signal" in table:
-        counts = table["signal"].value_counts()
+        counts = verdict_counts(table["signal"], "beyond noise", "within noise")
         print(
-            f"{len(table)} parameter-outcome pairs: "
-            + ", ".join(f"{counts.get(c, 0)} {c}" for c in ("beyond noise", "uncertain", "within noise"))
-            + f" (mu* against {NOISE_MARGIN:g} noise floors, with its 95% interval)"
+            f"{len(table)} parameter-outcome pairs: {counts} (mu* against {NOISE_MARGIN:g} noise floors, "
+            "with its 95% interval)"
         )
     print(f"wrote {out / 'sensitivity.csv'} and {path}")
     return 0

@@ -38,7 +38,7 @@ from ..errors import InputError
 from .calibrate import Calibration, store_target_values, target_keys
 from .experiment import Experiment, load_experiment
 from .runner import ExecutorKind, run_experiment
-from .sensitivity import NOISE_MARGIN, indices, noise_floor, problem, sd_of_point_means, verdict
+from .sensitivity import NOISE_MARGIN, indices, noise_floor, problem, sd_of_point_means, verdict, verdict_counts
 from .store import atomic_write
 
 #: The Morris grid of the screening.
@@ -141,11 +141,8 @@ def verdict_lines(summary: pd.DataFrame, trajectories: int) -> list[str]:
     """What the screening supports for choosing the free parameters: the verdicts'
     counts, the uncertain parameters, and where the free set and the verdicts disagree."""
     by = summary.set_index("parameter")
-    counts = by["verdict"].value_counts()
-    lines = [
-        f"verdicts at {trajectories} trajectories: "
-        + ", ".join(f"{counts.get(v, 0)} {v}" for v in ("influential", "uncertain", "not influential"))
-    ]
+    counts = verdict_counts(by["verdict"], "influential", "not influential")
+    lines = [f"verdicts at {trajectories} trajectories: {counts}"]
     named = {
         "uncertain (more trajectories would settle them)": by.index[by["verdict"] == "uncertain"],
         "free but not influential": by.index[by["free"] & (by["verdict"] == "not influential")],

@@ -47,6 +47,12 @@ def verdict(low: np.ndarray | pd.Series, high: np.ndarray | pd.Series, threshold
     return np.where(low >= threshold, yes, np.where(high < threshold, no, "uncertain"))
 
 
+def verdict_counts(calls: pd.Series, yes: str, no: str) -> str:
+    """How many of ``calls`` (as :func:`verdict` makes them) are each verdict, sure ones first."""
+    counts = calls.value_counts()
+    return ", ".join(f"{counts.get(v, 0)} {v}" for v in (yes, "uncertain", no))
+
+
 def sd_of_point_means(values: pd.Series | pd.DataFrame, point: Any) -> Any:
     """Standard deviation of a design point's mean over its replicates, from the pooled
     variance between replicates (per column of a table); nan with one replicate per point."""
