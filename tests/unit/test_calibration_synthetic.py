@@ -157,7 +157,9 @@ def test_the_group_kfold_scores_what_the_other_groups_pin_down(tmp_path):
     assert {"holdout.csv", "holdout-folds.csv", "emulators.csv", "degeneracy.csv", "summary.md"} <= paths
     table = pd.read_csv(tmp_path / "out" / "holdout.csv")
     assert list(table.columns) == ["group", "target", "observed", "tolerance", "in_sample_simulated",
-                                   "in_sample_holds", "out_of_sample_simulated", "out_of_sample_holds"]  # fmt: skip
+                                   "in_sample_holds", "out_of_sample_simulated", "out_of_sample_holds",
+                                   "plausible_points", "plausible_share_holding", "plausible_p05", "plausible_p95",
+                                   "reachable"]  # fmt: skip
     summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
     assert f"{held} of 4 targets hold out of sample, 4 in sample" in summary
     assert "fitted_hold_full" in summary
@@ -169,6 +171,38 @@ def test_the_group_kfold_scores_what_the_other_groups_pin_down(tmp_path):
         f"from the calibration of {result.finished[:10]}): {held} of 4"
         in score_lines(patterns, True, calibration_file)[0]
     )
+
+
+def test_the_kfold_tells_targets_the_others_leave_free_from_those_they_rule_out(tmp_path):
+    """a: u0 at 0.3 and u1 (wide); c: u2; d: u0 again, at -0.8, against a. Held out, d is
+    held at no point that a and c allow (unreachable); a's u1 target, seen by no other
+    group, is held at some of the points c and d allow and not at others (reachable);
+    a's u0 target at none of them; with c held out, a and d rule out every point, so
+    nothing can be said of c (NA)."""
+    targets = [("a", 0.3, 0.1), ("a", -0.2, 0.5), ("c", 0.9, 0.3), ("d", -0.8, 0.1)]
+    cal = _calibration(tmp_path, targets)
+    response = lambda u: np.column_stack([u[:, 0], u[:, 1], u[:, 2], u[:, 0]])  # noqa: E731
+    result = calibrate(cal, tmp_path / "out", "serial", log=_quiet, holdout=True, simulate=_simulator(cal, response))
+    h = result.holdout.set_index("target")
+    d, a0, a1, c = "papers JP 2008", "papers JP 2005", "papers JP 2006", "papers JP 2007"
+    assert h.loc[d, "plausible_points"] > 0 and h.loc[d, "plausible_share_holding"] == 0
+    assert not h.loc[d, "reachable"] and not h.loc[d, "out_of_sample_holds"]
+    assert not h.loc[a0, "reachable"]
+    assert h.loc[a1, "reachable"] and 0 < h.loc[a1, "plausible_share_holding"] < 1
+    assert h.loc[c, "plausible_points"] == 0 and pd.isna(h.loc[c, "reachable"])
+    assert h.loc[d, "plausible_p05"] > 0.1  # what a allows of u0, far from d's -0.8
+    folds = result.folds.set_index("group")
+    missed = ~h["out_of_sample_holds"]
+    assert folds["missed_unreachable"].sum() == (missed & (h["reachable"] == False)).sum() >= 2  # noqa: E712
+    assert folds["missed_reachable"].sum() == (missed & (h["reachable"] == True)).sum()  # noqa: E712
+    assert folds.loc["d", "missed_unreachable"] == 1 and folds.loc["c", "missed_reachable"] == 0
+    write_outputs(result, tmp_path / "out")
+    summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
+    unreachable = int(folds["missed_unreachable"].sum())
+    assert "are held at some point the fold's own runs do not rule out (`reachable`), at a median" in summary
+    assert f"{unreachable} are held at none" in summary
+    written = tomllib.loads(calibrated_toml(result, "test"))["provenance"]
+    assert written["out_of_sample_missed_unreachable"] == unreachable
 
 
 def test_the_period_fold_predicts_later_targets_from_earlier_ones(tmp_path):

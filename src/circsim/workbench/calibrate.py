@@ -379,6 +379,27 @@ class CalibrationResult:
             "estimate_outside_nroy": list(outside["parameter"]),
         }
 
+    def reach(self, targets: np.ndarray) -> pd.DataFrame:
+        """Per target of the mask ``targets`` (a fold's held-out ones): over the simulated
+        points whose own runs the fitted targets do not rule out (``ruled_out_by_runs``),
+        their number, the share of them at which the target holds, the 5-95% range of its
+        simulated values there, and whether any of them holds it (``reachable``; NA
+        without plausible points). A held-out target that misses at the estimate but is
+        reachable is one the fitted targets leave free; one no plausible point reaches is
+        one they pull the model away from."""
+        table = self.points_table()
+        plausible = table[~table["ruled_out_by_runs"].to_numpy(bool)]
+        keys = list(np.array(target_keys(self.calibration.targets))[targets])
+        values = plausible[keys].to_numpy(float)
+        held = self._held(plausible[target_keys(self.calibration.targets)].to_numpy(float))[:, targets]
+        n = len(plausible)
+        share = held.mean(axis=0) if n else np.full(len(keys), np.nan)
+        low, high = np.nanpercentile(values, [5, 95], axis=0) if n else (share, share)
+        return pd.DataFrame({
+            "plausible_points": n, "plausible_share_holding": share, "plausible_p05": low, "plausible_p95": high,
+            "reachable": pd.array(share > 0 if n else [pd.NA] * len(keys), dtype="boolean"),
+        }, index=keys)  # fmt: skip
+
     def _held(self, mean: np.ndarray) -> np.ndarray:
         t = self.calibration.targets
         return np.abs(mean - t["value"].to_numpy()) <= t["tolerance"].to_numpy()
@@ -743,8 +764,13 @@ def _fold(
         "in_sample_simulated": rows["simulated"], "in_sample_holds": rows["holds"],
         "out_of_sample_simulated": out["simulated"][held_out], "out_of_sample_holds": out["holds"][held_out],
     })  # fmt: skip
+    targets = pd.concat([targets, fold.reach(held_out).set_axis(targets.index)], axis=1)
+    missed = ~targets["out_of_sample_holds"].to_numpy(bool)
     counts = {
         "group": name, "held_out": int(held_out.sum()), "held_out_hold": int(out["holds"][held_out].sum()),
+        # misses at the fold's estimate that some plausible point of the fold holds, and that none does
+        "missed_reachable": int(targets["reachable"][missed].sum()),
+        "missed_unreachable": int((~targets["reachable"][missed]).sum()),
         "fitted": int((~held_out).sum()), "fitted_hold": int(out["holds"][~held_out].sum()),
         # the full estimate on the same targets: how much the fold's own search lost
         "fitted_hold_full": int(full["holds"][~held_out].sum()),

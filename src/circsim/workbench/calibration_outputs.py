@@ -69,6 +69,8 @@ def calibrated_toml(result: CalibrationResult, command: str) -> str:
             "out_of_sample_held": int(result.holdout["out_of_sample_holds"].sum()),
             "out_of_sample_targets": len(result.holdout),
             "out_of_sample_method": "group k-fold: each group's targets at the estimate of a calibration on the others",
+            "out_of_sample_missed_reachable": int(result.folds["missed_reachable"].sum()),
+            "out_of_sample_missed_unreachable": int(result.folds["missed_unreachable"].sum()),
             "holdout_groups": list(result.folds["group"]),
             "holdout_runs": int(result.folds["runs"].sum()),
         }
@@ -220,6 +222,11 @@ def _credibility_lines(result: CalibrationResult) -> list[str]:
     return lines
 
 
+#: The per-group columns of the k-fold shown in summary.md (holdout-folds.csv has them all).
+FOLD_COLUMNS = ("group", "held_out", "held_out_hold", "missed_reachable", "missed_unreachable", "fitted",
+                "fitted_hold", "fitted_hold_full", "runs")  # fmt: skip
+
+
 def _holdout_lines(result: CalibrationResult) -> list[str]:
     if result.holdout is None:
         return ["Not run (`circsim calibrate --holdout`)."]
@@ -230,9 +237,9 @@ def _holdout_lines(result: CalibrationResult) -> list[str]:
         "(`holdout.csv`, `holdout-folds.csv`). `fitted_hold_full`: the full estimate on the fold's fitted "
         "targets; where `fitted_hold` is below it, the fold's own search lost fit.",
         "",
-        folds[["group", "held_out", "held_out_hold", "fitted", "fitted_hold", "fitted_hold_full", "runs"]].to_markdown(
-            index=False
-        ),
+        reach_sentence(h, "fold"),
+        "",
+        folds[list(FOLD_COLUMNS)].to_markdown(index=False),
         *_period_lines(result),
     ]
 
@@ -249,8 +256,31 @@ def _period_lines(result: CalibrationResult) -> list[str]:
         f"{f['fitted_hold_full']}; {f['runs']} runs; "
         "`holdout-period.csv`). By group: "
         + ", ".join(f"{g} {int(r['sum'])} of {int(r['size'])}" for g, r in by_group.iterrows())
-        + ".",
+        + ". "
+        + reach_sentence(result.period, "earlier calibration"),
     ]
+
+
+def reach_sentence(targets: pd.DataFrame, search: str) -> str:
+    """What the out-of-sample misses of ``targets`` (a fold table: ``holdout.csv`` or
+    ``holdout-period.csv``) say: how many some plausible point of the ``search`` (a point
+    its own runs do not rule out) holds, at what share of those points, and how many none
+    does."""
+    missed = ~targets["out_of_sample_holds"].to_numpy(bool)
+    reach = targets["reachable"]
+    free = missed & reach.fillna(False).to_numpy(bool)  # NA: no plausible point to judge by
+    held_share = targets.loc[~missed, "plausible_share_holding"].median()
+    return (
+        f"Of the {int(missed.sum())} misses, {int(free.sum())} are held at some point the {search}'s own runs do "
+        f"not rule out (`reachable`), at a median {_share(targets.loc[free, 'plausible_share_holding'].median())} "
+        f"of those points (the targets that hold: {_share(held_share)}): the fitted targets allow them but do not "
+        f"favour them; {int((missed & (~reach).fillna(False).to_numpy(bool)).sum())} are held at none (the fitted "
+        "targets pull the model away from them: a conflict of mechanism or data)."
+    )
+
+
+def _share(value: float) -> str:
+    return "n/a" if pd.isna(value) else f"{value:.0%}"
 
 
 def _degeneracy_lines(result: CalibrationResult) -> list[str]:

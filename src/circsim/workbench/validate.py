@@ -142,6 +142,11 @@ def _out_of_sample(path: Path | None) -> str:
         f"out-of-sample (group k-fold, from the calibration of {date}): "
         f"{provenance['out_of_sample_held']} of {provenance['out_of_sample_targets']}"
     )
+    if "out_of_sample_missed_reachable" in provenance:
+        line += (
+            f" (of the misses, {provenance['out_of_sample_missed_reachable']} reachable at plausible points of "
+            f"their fold, {provenance['out_of_sample_missed_unreachable']} at none)"
+        )
     if "period_held" in provenance:
         line += (
             f"; forward in time ({provenance.get('period_method', 'later targets')}): "
