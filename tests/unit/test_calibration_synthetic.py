@@ -203,6 +203,12 @@ def test_the_kfold_tells_targets_the_others_leave_free_from_those_they_rule_out(
     assert f"{unreachable} are held at none" in summary
     written = tomllib.loads(calibrated_toml(result, "test"))["provenance"]
     assert written["out_of_sample_missed_unreachable"] == unreachable
+    calibration_file = tmp_path / "calibrated.toml"
+    calibration_file.write_text(calibrated_toml(result, "test"), encoding="utf-8")
+    patterns = pd.DataFrame({"status": ["target"], "holds": [True]})
+    reachable = int(folds["missed_reachable"].sum())
+    line = score_lines(patterns, True, calibration_file)[0]
+    assert f"(of the misses, {reachable} reachable at plausible points of their fold, {unreachable} at none)" in line
 
 
 def test_the_period_fold_predicts_later_targets_from_earlier_ones(tmp_path):
