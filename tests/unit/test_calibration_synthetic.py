@@ -196,13 +196,18 @@ def test_the_kfold_tells_targets_the_others_leave_free_from_those_they_rule_out(
     assert folds["missed_unreachable"].sum() == (missed & (h["reachable"] == False)).sum() >= 2  # noqa: E712
     assert folds["missed_reachable"].sum() == (missed & (h["reachable"] == True)).sum()  # noqa: E712
     assert folds.loc["d", "missed_unreachable"] == 1 and folds.loc["c", "missed_reachable"] == 0
+    # the best plausible point holds a's u1 target but never its u0 one, never d's, and c has no such point
+    assert folds.loc["a", "best_plausible_hold"] == 1 and folds.loc["d", "best_plausible_hold"] == 0
+    assert pd.isna(folds.loc["c", "best_plausible_hold"])
     write_outputs(result, tmp_path / "out")
     summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
     unreachable = int(folds["missed_unreachable"].sum())
     assert "are held at some point the fold's own runs do not rule out (`reachable`), at a median" in summary
     assert f"{unreachable} are held at none" in summary
+    assert "looking at its held-out targets (which no calibration may do), would hold 1 of 4" in summary
     written = tomllib.loads(calibrated_toml(result, "test"))["provenance"]
     assert written["out_of_sample_missed_unreachable"] == unreachable
+    assert written["out_of_sample_best_plausible"] == 1
     calibration_file = tmp_path / "calibrated.toml"
     calibration_file.write_text(calibrated_toml(result, "test"), encoding="utf-8")
     patterns = pd.DataFrame({"status": ["target"], "holds": [True]})
@@ -231,6 +236,8 @@ def test_the_period_fold_predicts_later_targets_from_earlier_ones(tmp_path):
     assert pd.read_csv(tmp_path / "out" / "holdout-period.csv")["out_of_sample_holds"].sum() == 1
     summary = (tmp_path / "out" / "summary.md").read_text(encoding="utf-8")
     assert "calibrated on the 2 targets up to 2006, 1 of the 2 later targets hold" in summary
+    best = result.period_fold["best_plausible_hold"]
+    assert 1 <= best <= 2 and f"its held-out targets (which no calibration may do), would hold {best} of 2" in summary
     calibration_file = tmp_path / "calibrated.toml"
     calibration_file.write_text(calibrated_toml(result, "test"), encoding="utf-8")
     patterns = pd.DataFrame({"status": ["target"] * 2, "holds": [True, False]})

@@ -96,10 +96,11 @@ def calibrate_command(args: argparse.Namespace) -> int:
     print(f"in-sample: the estimate holds {int(disc['holds'].sum())} of {len(disc)} targets (simulated mean within "
           "tolerance)")  # fmt: skip
     if result.holdout is not None:
-        h = result.holdout
+        h, best = result.holdout, int(result.folds["best_plausible_hold"].sum())
         print(f"out-of-sample (group k-fold): {int(h['out_of_sample_holds'].sum())} of {len(h)} targets hold; "
               f"of the misses, {int(result.folds['missed_reachable'].sum())} reachable at plausible points of "
-              f"their fold, {int(result.folds['missed_unreachable'].sum())} at none")  # fmt: skip
+              f"their fold, {int(result.folds['missed_unreachable'].sum())} at none; the best plausible point "
+              f"per fold, picked by looking at them, would hold {best}")  # fmt: skip
     if result.period_fold is not None:
         f = result.period_fold
         print(f"out-of-sample (forward, after {cal.settings.holdout_after}): {f['held_out_hold']} of {f['held_out']} "

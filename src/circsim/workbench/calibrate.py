@@ -387,18 +387,33 @@ class CalibrationResult:
         without plausible points). A held-out target that misses at the estimate but is
         reachable is one the fitted targets leave free; one no plausible point reaches is
         one they pull the model away from."""
-        table = self.points_table()
-        plausible = table[~table["ruled_out_by_runs"].to_numpy(bool)]
         keys = list(np.array(target_keys(self.calibration.targets))[targets])
-        values = plausible[keys].to_numpy(float)
-        held = self._held(plausible[target_keys(self.calibration.targets)].to_numpy(float))[:, targets]
-        n = len(plausible)
+        values, held = self._plausible(targets)
+        n = len(values)
         share = held.mean(axis=0) if n else np.full(len(keys), np.nan)
         low, high = np.nanpercentile(values, [5, 95], axis=0) if n else (share, share)
         return pd.DataFrame({
             "plausible_points": n, "plausible_share_holding": share, "plausible_p05": low, "plausible_p95": high,
             "reachable": pd.array(share > 0 if n else [pd.NA] * len(keys), dtype="boolean"),
         }, index=keys)  # fmt: skip
+
+    def best_plausible_hold(self, targets: np.ndarray) -> int | None:
+        """The most targets of the mask ``targets`` that one simulated point not ruled out by
+        its own runs holds (None without such points). Chosen by looking at those targets,
+        which no calibration may do: for held-out targets it bounds what a better choice of
+        estimate among the fold's points could score, so a bound below the bar says the
+        model, not the search, has to change."""
+        _, held = self._plausible(targets)
+        return int(held.sum(axis=1).max()) if len(held) else None
+
+    def _plausible(self, targets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Over the simulated points not ruled out by their own runs: the simulated values
+        of the targets of the mask ``targets`` and whether each holds (points x targets)."""
+        table = self.points_table()
+        plausible = table[~table["ruled_out_by_runs"].to_numpy(bool)]
+        keys = target_keys(self.calibration.targets)
+        values = plausible[keys].to_numpy(float)
+        return values[:, targets], self._held(values)[:, targets]
 
     def _held(self, mean: np.ndarray) -> np.ndarray:
         t = self.calibration.targets
@@ -771,6 +786,7 @@ def _fold(
         # misses at the fold's estimate that some plausible point of the fold holds, and that none does
         "missed_reachable": int(targets["reachable"][missed].sum()),
         "missed_unreachable": int((~targets["reachable"][missed]).sum()),
+        "best_plausible_hold": fold.best_plausible_hold(held_out),
         "fitted": int((~held_out).sum()), "fitted_hold": int(out["holds"][~held_out].sum()),
         # the full estimate on the same targets: how much the fold's own search lost
         "fitted_hold_full": int(full["holds"][~held_out].sum()),

@@ -71,6 +71,7 @@ def calibrated_toml(result: CalibrationResult, command: str) -> str:
             "out_of_sample_method": "group k-fold: each group's targets at the estimate of a calibration on the others",
             "out_of_sample_missed_reachable": int(result.folds["missed_reachable"].sum()),
             "out_of_sample_missed_unreachable": int(result.folds["missed_unreachable"].sum()),
+            "out_of_sample_best_plausible": int(result.folds["best_plausible_hold"].sum()),
             "holdout_groups": list(result.folds["group"]),
             "holdout_runs": int(result.folds["runs"].sum()),
         }
@@ -223,8 +224,8 @@ def _credibility_lines(result: CalibrationResult) -> list[str]:
 
 
 #: The per-group columns of the k-fold shown in summary.md (holdout-folds.csv has them all).
-FOLD_COLUMNS = ("group", "held_out", "held_out_hold", "missed_reachable", "missed_unreachable", "fitted",
-                "fitted_hold", "fitted_hold_full", "runs")  # fmt: skip
+FOLD_COLUMNS = ("group", "held_out", "held_out_hold", "missed_reachable", "missed_unreachable",
+                "best_plausible_hold", "fitted", "fitted_hold", "fitted_hold_full", "runs")  # fmt: skip
 
 
 def _holdout_lines(result: CalibrationResult) -> list[str]:
@@ -237,7 +238,7 @@ def _holdout_lines(result: CalibrationResult) -> list[str]:
         "(`holdout.csv`, `holdout-folds.csv`). `fitted_hold_full`: the full estimate on the fold's fitted "
         "targets; where `fitted_hold` is below it, the fold's own search lost fit.",
         "",
-        reach_sentence(h, "fold"),
+        reach_sentence(h, "fold") + " " + best_sentence(folds["best_plausible_hold"], len(h), "each fold"),
         "",
         folds[list(FOLD_COLUMNS)].to_markdown(index=False),
         *_period_lines(result),
@@ -257,7 +258,9 @@ def _period_lines(result: CalibrationResult) -> list[str]:
         "`holdout-period.csv`). By group: "
         + ", ".join(f"{g} {int(r['sum'])} of {int(r['size'])}" for g, r in by_group.iterrows())
         + ". "
-        + reach_sentence(result.period, "earlier calibration"),
+        + reach_sentence(result.period, "earlier calibration")
+        + " "
+        + best_sentence(pd.Series([f["best_plausible_hold"]]), f["held_out"], "the earlier calibration"),
     ]
 
 
@@ -276,6 +279,17 @@ def reach_sentence(targets: pd.DataFrame, search: str) -> str:
         f"of those points (the targets that hold: {_share(held_share)}): the fitted targets allow them but do not "
         f"favour them; {int((missed & (~reach).fillna(False).to_numpy(bool)).sum())} are held at none (the fitted "
         "targets pull the model away from them: a conflict of mechanism or data)."
+    )
+
+
+def best_sentence(best: pd.Series, held_out: int, where: str) -> str:
+    """What choosing among the plausible points could score at most: ``best``, per fold, the
+    most held-out targets one point its own runs do not rule out holds; ``where`` names the
+    fold(s) ("each fold")."""
+    return (
+        f"The best such point of {where}, picked by looking at its held-out targets (which no calibration "
+        f"may do), would hold {int(best.sum())} of {held_out} (`best_plausible_hold`): a bound on what a better "
+        "choice of estimate among the simulated points could score."
     )
 
 
