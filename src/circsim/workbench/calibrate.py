@@ -402,7 +402,8 @@ class CalibrationResult:
         its own runs holds (None without such points). Chosen by looking at those targets,
         which no calibration may do: for held-out targets it bounds what a better choice of
         estimate among the fold's points could score, so a bound below the bar says the
-        model, not the search, has to change."""
+        model, not the search, has to change. Optimistic: the maximum over many points of
+        counts on their own few runs favours lucky ones."""
         _, held = self._plausible(targets)
         return int(held.sum(axis=1).max()) if len(held) else None
 
