@@ -238,7 +238,7 @@ def _holdout_lines(result: CalibrationResult) -> list[str]:
         "(`holdout.csv`, `holdout-folds.csv`). `fitted_hold_full`: the full estimate on the fold's fitted "
         "targets; where `fitted_hold` is below it, the fold's own search lost fit.",
         "",
-        reach_sentence(h, "fold") + " " + best_sentence(folds["best_plausible_hold"], len(h), "each fold"),
+        reach_sentence(h, "fold") + " " + best_sentence(int(folds["best_plausible_hold"].sum()), len(h), "each fold"),
         "",
         folds[list(FOLD_COLUMNS)].to_markdown(index=False),
         *_period_lines(result),
@@ -260,7 +260,7 @@ def _period_lines(result: CalibrationResult) -> list[str]:
         + ". "
         + reach_sentence(result.period, "earlier calibration")
         + " "
-        + best_sentence(pd.Series([f["best_plausible_hold"]]), f["held_out"], "the earlier calibration"),
+        + best_sentence(f["best_plausible_hold"] or 0, f["held_out"], "the earlier calibration"),
     ]
 
 
@@ -282,13 +282,13 @@ def reach_sentence(targets: pd.DataFrame, search: str) -> str:
     )
 
 
-def best_sentence(best: pd.Series, held_out: int, where: str) -> str:
-    """What choosing among the plausible points could score at most: ``best``, per fold, the
-    most held-out targets one point its own runs do not rule out holds; ``where`` names the
-    fold(s) ("each fold")."""
+def best_sentence(best: int, held_out: int, where: str) -> str:
+    """What choosing among the plausible points could score at most: ``best``, summed over
+    the folds, the most held-out targets one point its own runs do not rule out holds (0 for
+    a fold without such points); ``where`` names the fold(s) ("each fold")."""
     return (
         f"The best such point of {where}, picked by looking at its held-out targets (which no calibration "
-        f"may do), would hold {int(best.sum())} of {held_out} (`best_plausible_hold`): a bound on what a better "
+        f"may do), would hold {best} of {held_out} (`best_plausible_hold`): a bound on what a better "
         "choice of estimate among the simulated points could score."
     )
 
