@@ -140,6 +140,7 @@ def country_output(out: research_kernels.Output, pools: research_kernels.Partner
         "papers": out.sums[0],
         "top10": np.bincount(out.country, out.papers * top, n),
         "intl": out.sums[1],
+        "with_partner": out.with_partner,  # [c, d]: c's papers with a co-author in d (whole count)
         "collab": coauthored + coauthored.T,  # symmetric collaboration network
     }
 

@@ -80,6 +80,7 @@ class Output(NamedTuple):
     impact: np.ndarray  # (rows,) float32
     sums: np.ndarray  # (3, C) float64: papers, internationally co-authored papers, pull weights
     ties: np.ndarray  # (C, C) float64: pull weights times ties, country of work x partner
+    with_partner: np.ndarray  # (C, C) float64: papers with a co-author in the partner, country of work x partner
 
 
 @jit
@@ -98,9 +99,13 @@ def coauthorship(people: People, rows: np.ndarray, out: Production, partners: Pa
         intl[r]   = intl
         p = float64(papers[r]) (the stored value); coauthored = p * intl; weight = coauthored / max(F, 1e-300)
         sums[:, c] += (p, coauthored, weight); ties_out[c, d] += weight * ties[d, r]
+        with_partner[c, d] += p * (1 - (1 - pull_d / (pool[c] + F)) ** coauthors)    (d != c)
 
     The sums accumulate in row order, as ``np.bincount`` does. ``weight`` spreads each
     researcher's co-authored papers over the partner countries in proportion to their pull.
+    ``with_partner`` counts a paper once for every partner country among its co-authors
+    (each co-author is from ``d`` with probability ``pull_d / (pool[c] + F)``), as whole
+    counts of co-authored papers by partner do.
     """
     country, ties, talent = people.country, people.ties, people.talent
     papers_now, papers_cum, impact, intl_now = people.papers, people.papers_cum, people.impact, people.intl
@@ -118,6 +123,7 @@ def coauthorship(people: People, rows: np.ndarray, out: Production, partners: Pa
         np.empty(rows.size),
         np.empty(rows.size, np.float32),
         np.zeros((3, n_c)),
+        np.zeros((n_c, n_c)),
         np.zeros((n_c, n_c)),
     )
     papers_now[:] = 0.0
@@ -148,6 +154,11 @@ def coauthorship(people: People, rows: np.ndarray, out: Production, partners: Pa
         result.sums[2, c] += weight
         for d in range(n_c):
             result.ties[c, d] += weight * np.float64(ties[d, r])
+        if den > 0:
+            for d in range(n_c):
+                if d != c:
+                    x = (base + per_tie * np.float64(ties[d, r])) * pool[d] / den
+                    result.with_partner[c, d] += p * (1.0 - (1.0 - x) ** partners.coauthors)
     return result
 
 
