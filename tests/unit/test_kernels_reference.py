@@ -632,6 +632,17 @@ def test_coauthorship(case):
     ties = np.zeros((c, c))
     np.add.at(ties, country, weights[:, None] * p.ties[:, rows].T.astype(np.float64))
     np.testing.assert_allclose(got.ties, ties, rtol=1e-9, atol=1e-12)
+    # whole counts by partner: a paper counts once for each partner country among its
+    # co-authors, each of them from d with probability pull_d / (own pool + F)
+    pull = foreign_pull_reference(p, rows, partners)
+    x = np.where(den[:, None] > 0, pull / np.where(den > 0, den, 1.0)[:, None], 0.0)
+    with_partner = np.zeros((c, c))
+    np.add.at(with_partner, country, papers[:, None] * (1.0 - (1.0 - x) ** partners.coauthors))
+    # the power interpolated in a table: exact to k (k - 1) / (8 M^2) a paper
+    k, m = partners.coauthors, research_kernels.POWER_POINTS
+    bound = np.zeros((c, c))
+    np.add.at(bound, country, np.repeat(papers[:, None], c, axis=1) * (k * (k - 1) / (8 * m**2) + 1e-12))
+    assert np.all(np.abs(got.with_partner - with_partner) <= bound)
 
 
 @on_random_populations

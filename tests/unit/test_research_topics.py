@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from circsim.sim.params import ModelParams
-from circsim.sim.sectors import Sector
-from circsim.sim.steps import research
+from circsim.sim.sectors import N_POST, Sector
+from circsim.sim.steps import research, research_kernels
 from circsim.sim.steps.topics import TopicDiffusion
 from simkit import JP, UK, US, add_rows, build_market, no_ties, set_population, start_policy_year, ties, tiny_model
 
@@ -142,6 +142,32 @@ def test_country_output_adds_up(tiny):
     # co-authored papers go to the countries that publish: all of them here to the other one
     assert out["collab"][JP, US] > 0 and out["collab"][JP, UK] == 0
     assert out["coauthored"][JP].sum() == pytest.approx(out["intl"][JP], rel=1e-5)
+
+
+def test_partner_shares_follow_ties_and_count_whole_papers():
+    """A paper counts once for every partner country among its co-authors: the shares by
+    partner add up to at least 1 and each is at most 1; ties draw co-authors to a partner."""
+    m = tiny_model()
+    pools = _produced(m, 30, UK=3.0)
+    out = research.country_output(research.produce(m)[1], pools)
+    with_partner = out["with_partner"][JP]
+    shares = with_partner / out["intl"][JP]
+    assert with_partner[JP] == 0 and np.all(shares <= 1 + 1e-12) and shares.sum() >= 1 - 1e-12
+    without = tiny_model()
+    pools0 = _produced(without, 30)
+    out0 = research.country_output(research.produce(without)[1], pools0)
+    assert shares[UK] > out0["with_partner"][JP, UK] / out0["intl"][JP]
+    # with one co-author a paper has one partner: whole counts are the co-authored papers
+    # spread over the partners by pull
+    rows = np.flatnonzero(m.pop.papers > 0)
+    production = research_kernels.Production(
+        m.pop.country[rows].astype(np.int64) * N_POST,
+        m.pop.papers[rows].astype(np.float64),
+        np.zeros(rows.size, np.float32),
+    )
+    weights = research_kernels.ImpactWeights(np.zeros(m.n_countries * N_POST), *np.zeros(3, np.float32))
+    one = research_kernels.coauthorship(m.pop.people, rows, production, pools._replace(coauthors=1.0), weights)
+    np.testing.assert_allclose(one.with_partner, research.country_output(one, pools)["coauthored"], rtol=1e-5)
 
 
 # --- ties and standing ---------------------------------------------------------------------
