@@ -43,14 +43,31 @@ ACADEMIC = np.array([1.0, 1.0, 0.0, 0.0, 0.0])  # post columns that are academic
 
 def partners(m: CirculationModel, papers_by_country: np.ndarray) -> research_kernels.Partners:
     """This year's partner pools: each country's fractional papers to the pool
-    elasticity, and the weights of ties (:func:`research_kernels.coauthorship`)."""
+    elasticity, and the weights of ties (:func:`research_kernels.coauthorship`), not yet
+    balanced (:func:`balanced`)."""
     p = m.p
+    n = papers_by_country.size
     return research_kernels.Partners(
         pool=np.maximum(papers_by_country, 0.0) ** p.partner_pool_elasticity,
         base=p.foreign_partner_base,
         per_tie=p.intl_coauthor_per_tie,
         coauthors=authors_per_paper(m.year, p.authors_per_paper_growth_per_year) - 1.0,
+        balance=np.ones((n, n)),
     )
+
+
+def balanced(demand: np.ndarray) -> np.ndarray:
+    """The factor of each country pair's pull that makes co-authorship bilateral.
+
+    ``demand[c, d]`` are the co-author slots c's researchers would give d
+    (:func:`research_kernels.coauthor_demand`). A paper's co-authorship between c and d is
+    one relation seen from both sides (whole counts of US-UK papers are the same in the
+    US's and the UK's tables), so each side gets the mean of the two demands: the factor
+    is ``(demand[c, d] + demand[d, c]) / (2 * demand[c, d])``, 1 where c demands nothing
+    (a pair that one side does not pull at all stays as it is).
+    """
+    mean = (demand + demand.T) / 2.0
+    return np.where(demand > 0, mean / np.where(demand > 0, demand, 1.0), 1.0)
 
 
 def produce(m: CirculationModel) -> tuple[np.ndarray, research_kernels.Output, research_kernels.Partners]:
@@ -77,8 +94,11 @@ def produce(m: CirculationModel) -> tuple[np.ndarray, research_kernels.Output, r
         pop.people, rows, log_rate, research_kernels.PaperWeights(np.float32(p.papers_talent), p.papers_stability)
     )
     papers = np.exp(log_papers)
-    # co-authors are drawn from this year's output at home and abroad
+    # co-authors are drawn from this year's output at home and abroad, each pair of
+    # countries meeting halfway between what either side's researchers would ask of it
     pools = partners(m, np.bincount(cell // N_POST, papers, minlength=m.n_countries))
+    demand = research_kernels.coauthor_demand(pop.people, rows, papers, pools)
+    pools = pools._replace(balance=balanced(demand))
     production = research_kernels.Production(cell, papers, rng.standard_normal(rows.size, dtype=np.float32))
     impact_weights = research_kernels.ImpactWeights(
         impact_base, np.float32(p.impact_talent), np.float32(p.impact_international), np.float32(p.impact_noise)
@@ -131,8 +151,8 @@ def country_output(out: research_kernels.Output, pools: research_kernels.Partner
     year's output (:func:`produce`)."""
     n = pools.pool.size
     # each researcher's co-authored papers spread over the partner countries in proportion
-    # to their pull, (base + per_tie * tie) * pool, summed by country of work
-    coauthored = pools.pool[None, :] * (pools.base * out.sums[2][:, None] + pools.per_tie * out.ties)
+    # to their balanced pull, balance * (base + per_tie * tie) * pool, summed by country of work
+    coauthored = pools.balance * pools.pool[None, :] * (pools.base * out.sums[2][:, None] + pools.per_tie * out.ties)
     np.fill_diagonal(coauthored, 0.0)
     top = out.impact >= top_threshold(out.impact, out.papers)
     return {

@@ -45,13 +45,42 @@ def paper_rates(
 
 
 class Partners(NamedTuple):
-    """Where co-authors come from: each country's pull as a partner pool, and how a
-    researcher's ties with a country add to the pull of its pool."""
+    """Where co-authors come from: each country's pull as a partner pool, how a
+    researcher's ties with a country add to the pull of its pool, and the balance that
+    makes the co-authorship of every pair of countries the same seen from either side."""
 
     pool: np.ndarray  # (C,) float64: a country's output to the pool elasticity
     base: float  # weight of a foreign pool without any tie with it
     per_tie: float  # weight added per unit of tie
     coauthors: float  # co-authors per paper (authors per paper - 1)
+    balance: np.ndarray  # (C, C) float64: factor of the pull of d for researchers in c (:func:`balance`)
+
+
+@jit
+def coauthor_demand(people: People, rows: np.ndarray, papers: np.ndarray, partners: Partners) -> np.ndarray:
+    """(C x C) co-author slots that the researchers of each country would give each
+    partner country before balancing: per row ``j`` (``r = rows[j]``, working in ``c``),
+    ``demand[c, d] += p * pull_d / (pool[c] + F)`` for d != c, with ``p`` the papers as
+    stored (float32), ``pull_d = (base + per_tie * ties[d, r]) * pool[d]`` and ``F`` their
+    sum (a paper's expected co-authors from ``d`` over its co-authors)."""
+    country, ties = people.country, people.ties
+    pool, base, per_tie = partners.pool, partners.base, partners.per_tie
+    n_c = ties.shape[0]
+    demand = np.zeros((n_c, n_c))
+    pull = np.empty(n_c)
+    for j in range(rows.size):
+        r = rows[j]
+        c = country[r]
+        f = 0.0
+        for d in range(n_c):
+            pull[d] = 0.0 if d == c else (base + per_tie * np.float64(ties[d, r])) * pool[d]
+            f += pull[d]
+        den = pool[c] + f
+        if den > 0:
+            p = np.float64(np.float32(papers[j])) / den
+            for d in range(n_c):
+                demand[c, d] += p * pull[d]
+    return demand
 
 
 class Production(NamedTuple):
@@ -88,36 +117,31 @@ def coauthorship(people: People, rows: np.ndarray, out: Production, partners: Pa
     """International co-authorship, impact and this year's output of ``rows``, written into
     the population in place, and their sums by country, in one pass over the rows.
 
-    Per row ``j`` (``r = rows[j]``, working in ``c``)::
+    Per row ``j`` (``r = rows[j]``, working in ``c``; ``s = partners.balance``)::
 
-        F     = sum over d != c of (base + per_tie * ties[d, r]) * pool[d]    (float64: the
-                base over every pool minus the own term, then the tie terms in country order)
-        q     = F / (pool[c] + F)  (an F below 0 by rounding counts as 0)
-        intl  = 1 - (1 - q) ** coauthors                                     (float32)
+        pull_d = (base + per_tie * ties[d, r]) * pool[d]     (d != c; 0 for d = c)
+        F      = sum_d pull_d;  F' = sum_d s[c, d] * pull_d  (the balanced pulls)
+        q      = min(F' / (pool[c] + F), 1)   (0 when pool[c] + F = 0)
+        intl   = 1 - (1 - q) ** coauthors                                     (float32)
         papers[:] = 0; papers[r] = out.papers[j]; papers_cum[r] += out.papers[j]
         impact[r] = ((w.base[cell] + w.talent * talent[r]) + w.international * intl) + w.noise * noise
         intl[r]   = intl
-        p = float64(papers[r]) (the stored value); coauthored = p * intl; weight = coauthored / max(F, 1e-300)
+        p = float64(papers[r]) (the stored value); coauthored = p * intl; weight = coauthored / max(F', 1e-300)
         sums[:, c] += (p, coauthored, weight); ties_out[c, d] += weight * ties[d, r]
-        with_partner[c, d] += p * (1 - (1 - pull_d / (pool[c] + F)) ** coauthors)    (d != c; the power
+        with_partner[c, d] += p * (1 - (1 - x_d) ** coauthors),  x_d = s[c, d] * pull_d / (pool[c] + F)
+                              (scaled by q / (F' / (pool[c] + F)) when q is capped at 1; the power
                               interpolated in a table of it, :func:`_powers`)
 
-    The sums accumulate in row order, as ``np.bincount`` does. ``weight`` spreads each
-    researcher's co-authored papers over the partner countries in proportion to their pull.
-    ``with_partner`` counts a paper once for every partner country among its co-authors
-    (each co-author is from ``d`` with probability ``pull_d / (pool[c] + F)``), as whole
-    counts of co-authored papers by partner do.
+    Each co-author is from ``d`` with probability ``x_d`` and from home otherwise. The sums
+    accumulate in row order, as ``np.bincount`` does. ``weight`` spreads each researcher's
+    co-authored papers over the partner countries in proportion to their balanced pull.
+    ``with_partner`` counts a paper once for every partner country among its co-authors,
+    as whole counts of co-authored papers by partner do.
     """
     country, ties, talent = people.country, people.ties, people.talent
     papers_now, papers_cum, impact, intl_now = people.papers, people.papers_cum, people.impact, people.intl
-    pool, base, per_tie = partners.pool, partners.base, partners.per_tie
+    pool, base, per_tie, balance = partners.pool, partners.base, partners.per_tie, partners.balance
     n_c = ties.shape[0]
-    total = 0.0
-    for d in range(n_c):
-        total += base * pool[d]
-    tie_weight = np.empty(n_c)
-    for d in range(n_c):
-        tie_weight[d] = per_tie * pool[d]
     one, coauthors = np.float32(1.0), np.float32(partners.coauthors)  # float32 power: 2-3 times faster
     keep = _powers(partners.coauthors)
     result = Output(
@@ -128,17 +152,21 @@ def coauthorship(people: People, rows: np.ndarray, out: Production, partners: Pa
         np.zeros((n_c, n_c)),
         np.zeros((n_c, n_c)),
     )
+    pull = np.empty(n_c)
     papers_now[:] = 0.0
     for j in range(rows.size):
         r = rows[j]
         c = country[r]
-        pull = total - (base + per_tie * np.float64(ties[c, r])) * pool[c]
+        f = 0.0
+        balanced = 0.0
         for d in range(n_c):
-            pull += tie_weight[d] * np.float64(ties[d, r])
-        f = max(pull, 0.0)
+            raw = 0.0 if d == c else (base + per_tie * np.float64(ties[d, r])) * pool[d]
+            f += raw
+            pull[d] = balance[c, d] * raw
+            balanced += pull[d]
         den = pool[c] + f
-        q = np.float32(f / den) if den > 0 else np.float32(0.0)
-        share = one - (one - q) ** coauthors
+        q = min(balanced / den, 1.0) if den > 0 else 0.0
+        share = one - (one - np.float32(q)) ** coauthors
         papers_now[r] = out.papers[j]
         papers_cum[r] = np.float64(papers_cum[r]) + out.papers[j]
         impact[r] = (
@@ -147,19 +175,19 @@ def coauthorship(people: People, rows: np.ndarray, out: Production, partners: Pa
         intl_now[r] = share
         p = np.float64(papers_now[r])
         coauthored = p * np.float64(share)
-        weight = coauthored / max(pull, 1e-300)
+        weight = coauthored / max(balanced, 1e-300)
         result.country[j] = c
         result.papers[j] = p
         result.impact[j] = impact[r]
         result.sums[0, c] += p
         result.sums[1, c] += coauthored
         result.sums[2, c] += weight
-        inv_den = 1.0 / den if den > 0 else 0.0
+        # each co-author from d with probability pull[d] / den, capped so that they add to q
+        scale = q / balanced if balanced > 0 else 0.0
         for d in range(n_c):
-            tie = np.float64(ties[d, r])
-            result.ties[c, d] += weight * tie
+            result.ties[c, d] += weight * np.float64(ties[d, r])
             if d != c:
-                result.with_partner[c, d] += p * (1.0 - _none_from(keep, (base + per_tie * tie) * pool[d] * inv_den))
+                result.with_partner[c, d] += p * (1.0 - _none_from(keep, pull[d] * scale))
     return result
 
 
