@@ -582,8 +582,9 @@ def random_partners(rng: np.random.Generator, c: int) -> research_kernels.Partne
     from 1/2 to 6 (large ones cap some researchers' chance of a co-author abroad at 1)."""
     pool = np.where(rng.random(c) < 0.2, 0.0, rng.exponential(10.0, c))
     balance = np.where(rng.random((c, c)) < 0.3, 1.0, rng.uniform(0.5, 6.0, (c, c)))
+    named = np.flatnonzero(rng.random(c) < 0.6).astype(np.int64)
     return research_kernels.Partners(pool, float(rng.choice([0.0, 0.01, 0.3])), float(rng.choice([0.0, 0.2, 1.5])),
-                                     float(rng.choice([0.0, 1.0, 3.7])), balance)  # fmt: skip
+                                     float(rng.choice([0.0, 1.0, 3.7])), balance, named)  # fmt: skip
 
 
 def foreign_pull_reference(p: People, rows: np.ndarray, partners: research_kernels.Partners) -> np.ndarray:
@@ -639,6 +640,7 @@ def test_coauthorship(case):
     # whole counts by partner: a paper counts once for each partner country among its
     # co-authors, each of them from d with probability pull_d / (own pool + F)
     x = pull * np.where(balanced > 0, q / np.where(balanced > 0, balanced, 1.0), 0.0)[:, None]
+    x[:, np.setdiff1d(np.arange(c), partners.named)] = 0.0  # whole counts for the named partners only
     with_partner = np.zeros((c, c))
     np.add.at(with_partner, country, papers[:, None] * (1.0 - (1.0 - x) ** partners.coauthors))
     # the power interpolated in a table: exact to k (k - 1) / (8 M^2) a paper
@@ -646,21 +648,11 @@ def test_coauthorship(case):
     bound = np.zeros((c, c))
     np.add.at(bound, country, np.repeat(papers[:, None], c, axis=1) * (k * (k - 1) / (8 * m**2) + 1e-12))
     assert np.all(np.abs(got.with_partner - with_partner) <= bound)
-
-
-@on_random_populations
-def test_coauthor_demand(case):
-    """Each country's co-author slots per partner before balancing, against numpy."""
-    pop, rng = random_population(case)
-    p, c, partners = pop.people, case.countries, random_partners(rng, case.countries)
-    rows = rows_of(rng, is_post(p.sector))
-    papers = rng.exponential(1.0, rows.size)
-    pull = foreign_pull_reference(p, rows, partners)
-    den = partners.pool[p.country[rows]] + pull.sum(axis=1)
-    per_row = papers.astype(F32).astype(np.float64)[:, None] * pull / np.where(den > 0, den, np.inf)[:, None]
-    expected = np.zeros((c, c))
-    np.add.at(expected, p.country[rows].astype(np.int64), per_row)
-    np.testing.assert_allclose(research_kernels.coauthor_demand(p, rows, papers, partners), expected, rtol=1e-9)
+    # the co-author slots asked of each partner before the balance (next year's balance)
+    asked = papers[:, None] * raw / np.where(den > 0, den, np.inf)[:, None]
+    demand = np.zeros((c, c))
+    np.add.at(demand, country, asked)
+    np.testing.assert_allclose(got.demand, demand, rtol=1e-9, atol=1e-12)
 
 
 @on_random_populations

@@ -176,18 +176,21 @@ def test_partner_shares_follow_ties_and_count_whole_papers():
 
 def test_coauthorship_is_bilateral():
     """The co-author slots a country's researchers give a partner equal those the partner's
-    give it, whatever either side's ties: each pair meets halfway between their demands."""
+    give it, whatever either side's ties: each pair meets halfway between the demands of the
+    year before (here the same year again: nothing changed in between)."""
     m = tiny_model()
     _with_partners_abroad(m, 30)
     ties(m.pop)[:5, UK] = 3.0  # a few Japanese researchers with strong ties to the UK
     ties(m.pop)[30:40, JP] = 1.0  # and some US researchers with ties to Japan
     start_policy_year(m)
-    rows, out, pools = research.produce(m)
-    demand = research_kernels.coauthor_demand(m.pop.people, rows, m.pop.papers[rows].astype(float), pools)
+    research.produce(m)  # the first year: no balance yet
+    demand = m.coauthor_demand.copy()
     assert not np.allclose(demand, demand.T)  # unbalanced by themselves
+    rows, out, pools = research.produce(m)
+    np.testing.assert_allclose(m.coauthor_demand, demand, rtol=1e-12)  # the same demands again
     np.testing.assert_allclose(pools.balance * demand, (pools.balance * demand).T, rtol=1e-12)
     # the slots the kernel realises: with one co-author a paper, its whole counts by partner
-    one = _with_one_coauthor(m, rows, out.papers, pools)
+    one = _with_one_coauthor(m, rows, out.papers, pools._replace(named=np.arange(m.n_countries)))
     np.testing.assert_allclose(one.with_partner, one.with_partner.T, rtol=1e-6)
     assert one.with_partner[JP, UK] > 0
 

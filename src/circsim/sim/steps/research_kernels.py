@@ -53,34 +53,8 @@ class Partners(NamedTuple):
     base: float  # weight of a foreign pool without any tie with it
     per_tie: float  # weight added per unit of tie
     coauthors: float  # co-authors per paper (authors per paper - 1)
-    balance: np.ndarray  # (C, C) float64: factor of the pull of d for researchers in c (:func:`balance`)
-
-
-@jit
-def coauthor_demand(people: People, rows: np.ndarray, papers: np.ndarray, partners: Partners) -> np.ndarray:
-    """(C x C) co-author slots that the researchers of each country would give each
-    partner country before balancing: per row ``j`` (``r = rows[j]``, working in ``c``),
-    ``demand[c, d] += p * pull_d / (pool[c] + F)`` for d != c, with ``p`` the papers as
-    stored (float32), ``pull_d = (base + per_tie * ties[d, r]) * pool[d]`` and ``F`` their
-    sum (a paper's expected co-authors from ``d`` over its co-authors)."""
-    country, ties = people.country, people.ties
-    pool, base, per_tie = partners.pool, partners.base, partners.per_tie
-    n_c = ties.shape[0]
-    demand = np.zeros((n_c, n_c))
-    pull = np.empty(n_c)
-    for j in range(rows.size):
-        r = rows[j]
-        c = country[r]
-        f = 0.0
-        for d in range(n_c):
-            pull[d] = 0.0 if d == c else (base + per_tie * np.float64(ties[d, r])) * pool[d]
-            f += pull[d]
-        den = pool[c] + f
-        if den > 0:
-            p = np.float64(np.float32(papers[j])) / den
-            for d in range(n_c):
-                demand[c, d] += p * pull[d]
-    return demand
+    balance: np.ndarray  # (C, C) float64: factor of the pull of d for researchers in c (research.balanced)
+    named: np.ndarray  # int64 indices of the partner countries whose whole counts are kept
 
 
 class Production(NamedTuple):
@@ -109,7 +83,8 @@ class Output(NamedTuple):
     impact: np.ndarray  # (rows,) float32
     sums: np.ndarray  # (3, C) float64: papers, internationally co-authored papers, pull weights
     ties: np.ndarray  # (C, C) float64: pull weights times ties, country of work x partner
-    with_partner: np.ndarray  # (C, C) float64: papers with a co-author in the partner, country of work x partner
+    with_partner: np.ndarray  # (C, C) float64: papers with a co-author in the partner (named partners only)
+    demand: np.ndarray  # (C, C) float64: co-author slots asked of each partner before the balance
 
 
 @jit
@@ -129,14 +104,17 @@ def coauthorship(people: People, rows: np.ndarray, out: Production, partners: Pa
         p = float64(papers[r]) (the stored value); coauthored = p * intl; weight = coauthored / max(F', 1e-300)
         sums[:, c] += (p, coauthored, weight); ties_out[c, d] += weight * ties[d, r]
         with_partner[c, d] += p * (1 - (1 - x_d) ** coauthors),  x_d = s[c, d] * pull_d / (pool[c] + F)
-                              (scaled by q / (F' / (pool[c] + F)) when q is capped at 1; the power
-                              interpolated in a table of it, :func:`_powers`)
+                              (for the named partners d != c; scaled by q / (F' / (pool[c] + F))
+                              when q is capped at 1; the power interpolated in a table of it,
+                              :func:`_powers`)
+        demand[c, d] += p * pull_d / (pool[c] + F)     (the slots asked of d before the balance)
 
     Each co-author is from ``d`` with probability ``x_d`` and from home otherwise. The sums
     accumulate in row order, as ``np.bincount`` does. ``weight`` spreads each researcher's
     co-authored papers over the partner countries in proportion to their balanced pull.
     ``with_partner`` counts a paper once for every partner country among its co-authors,
-    as whole counts of co-authored papers by partner do.
+    as whole counts of co-authored papers by partner do. ``demand`` sets next year's
+    balance.
     """
     country, ties, talent = people.country, people.ties, people.talent
     papers_now, papers_cum, impact, intl_now = people.papers, people.papers_cum, people.impact, people.intl
@@ -151,8 +129,9 @@ def coauthorship(people: People, rows: np.ndarray, out: Production, partners: Pa
         np.zeros((3, n_c)),
         np.zeros((n_c, n_c)),
         np.zeros((n_c, n_c)),
+        np.zeros((n_c, n_c)),
     )
-    pull = np.empty(n_c)
+    asked, pull = np.empty(n_c), np.empty(n_c)  # a row's pulls before and after the balance
     papers_now[:] = 0.0
     for j in range(rows.size):
         r = rows[j]
@@ -160,9 +139,9 @@ def coauthorship(people: People, rows: np.ndarray, out: Production, partners: Pa
         f = 0.0
         balanced = 0.0
         for d in range(n_c):
-            raw = 0.0 if d == c else (base + per_tie * np.float64(ties[d, r])) * pool[d]
-            f += raw
-            pull[d] = balance[c, d] * raw
+            asked[d] = 0.0 if d == c else (base + per_tie * np.float64(ties[d, r])) * pool[d]
+            f += asked[d]
+            pull[d] = balance[c, d] * asked[d]
             balanced += pull[d]
         den = pool[c] + f
         q = min(balanced / den, 1.0) if den > 0 else 0.0
@@ -182,10 +161,13 @@ def coauthorship(people: People, rows: np.ndarray, out: Production, partners: Pa
         result.sums[0, c] += p
         result.sums[1, c] += coauthored
         result.sums[2, c] += weight
-        # each co-author from d with probability pull[d] / den, capped so that they add to q
-        scale = q / balanced if balanced > 0 else 0.0
+        inv_den = 1.0 / den if den > 0 else 0.0
         for d in range(n_c):
             result.ties[c, d] += weight * np.float64(ties[d, r])
+            result.demand[c, d] += p * asked[d] * inv_den
+        # each co-author from d with probability pull[d] / den, capped so that they add to q
+        scale = q / balanced if balanced > 0 else 0.0
+        for d in partners.named:
             if d != c:
                 result.with_partner[c, d] += p * (1.0 - _none_from(keep, pull[d] * scale))
     return result
