@@ -176,9 +176,9 @@ def _synthetic_targets(path: Path) -> pd.DataFrame:
         runs.append(ind[ind["country"] == "JP"].set_index(["indicator", "year"])["value"])
     sims = pd.concat(runs, axis=1)
     rows = []
-    # five years of co-authorship: Japan's openness moves about half of its co-authorship
+    # nine years of co-authorship: Japan's openness moves about half of its co-authorship
     # (its partners meet it halfway, ODD 7.8), so three years left it loosely pinned
-    coauthorship_years = (2009, 2010, 2011, 2012, 2013)
+    coauthorship_years = tuple(range(2005, 2014))
     for indicator, years in (("intl_coauthorship_share", coauthorship_years), ("fixed_term_share", (2009, 2011, 2013))):
         for y in years:
             v = sims.loc[(indicator, y)]
@@ -211,7 +211,7 @@ def test_calibration_recovers_known_parameters_from_synthetic_data(tmp_path):
     )
     assert written["provenance"]["runs"] == sum(w.runs for w in result.waves) + 3 * 2  # and the confirmation
     assert len(result.confirmed) == 3 and (tmp_path / "out" / "confirm" / "manifest.json").is_file()
-    assert set(written["discrepancy"]) == {f"intl_coauthorship_share JP {y}" for y in range(2009, 2014)} | {
+    assert set(written["discrepancy"]) == {f"intl_coauthorship_share JP {y}" for y in range(2005, 2014)} | {
         f"fixed_term_share JP {y}" for y in (2009, 2011, 2013)}  # fmt: skip
 
 
