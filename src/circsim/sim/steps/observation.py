@@ -122,8 +122,7 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     v["top10_papers"] = out["top10"] * s
     v["top10_rank"] = top_rank(out["top10"], m.ranked_countries)
     v["intl_coauthorship_share"] = _share(out["intl"], out["papers"])
-    for code in PARTNER_CODES:
-        d = m.codes.index(code)
+    for code, d in zip(PARTNER_CODES, m.partner_index, strict=True):
         share = _share(out["with_partner"][:, d], out["intl"])
         share[d] = np.nan
         v[f"intl_partner_share_{code}"] = share
