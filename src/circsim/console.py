@@ -37,8 +37,8 @@ class Parser(argparse.ArgumentParser):
 
 
 #: Longest error line: messages quote the user's input, which may be anything (the
-#: longest allowed-list, every comparable indicator's name, is about 850 characters).
-MAX_ERROR_CHARS = 1000
+#: longest allowed-list, every comparable indicator's name, is about 1,030 characters).
+MAX_ERROR_CHARS = 1400
 
 
 def error_line(err: Exception) -> None:

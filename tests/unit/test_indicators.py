@@ -8,6 +8,7 @@ import pytest
 
 from circsim.sim import indicators
 from circsim.sim.indicators import HEADLINE, INDICATORS, KINDS, PANELS, REGISTRY, names
+from circsim.sim.inputs import is_country, load_regions
 from circsim.sim.units import SCALES, UNITS, format_change, format_interval, format_level, format_tolerance, number
 from circsim.workbench.targets import read_targets
 
@@ -95,3 +96,11 @@ def test_indicators_format_in_their_unit():
     assert REGISTRY["lever_cost_yen"].format(1e10) == "100 億円"
     assert REGISTRY["researchers"].format_change(-967.0) == "-967"
     assert REGISTRY["return_rate"].scale.change_axis == "pp"
+
+
+@pytest.mark.parametrize("world", ["regions", "block"])
+def test_partner_indicators_name_exactly_the_modelled_countries(world: str):
+
+    countries = [r.code for r in load_regions(world) if is_country(r.code)]
+    assert sorted(indicators.PARTNER_CODES) == sorted(countries)
+    assert all(f"intl_partner_share_{code}" in REGISTRY for code in countries)

@@ -578,10 +578,13 @@ def test_paper_rates(case):
 
 
 def random_partners(rng: np.random.Generator, c: int) -> research_kernels.Partners:
-    """Partner pools with a zero pool now and then, and round weights."""
+    """Partner pools with a zero pool now and then, round weights, and balance factors
+    from 1/2 to 6 (large ones cap some researchers' chance of a co-author abroad at 1)."""
     pool = np.where(rng.random(c) < 0.2, 0.0, rng.exponential(10.0, c))
+    balance = np.where(rng.random((c, c)) < 0.3, 1.0, rng.uniform(0.5, 6.0, (c, c)))
+    named = np.flatnonzero(rng.random(c) < 0.6).astype(np.int64)
     return research_kernels.Partners(pool, float(rng.choice([0.0, 0.01, 0.3])), float(rng.choice([0.0, 0.2, 1.5])),
-                                     float(rng.choice([0.0, 1.0, 3.7])))  # fmt: skip
+                                     float(rng.choice([0.0, 1.0, 3.7])), balance, named)  # fmt: skip
 
 
 def foreign_pull_reference(p: People, rows: np.ndarray, partners: research_kernels.Partners) -> np.ndarray:
@@ -604,9 +607,11 @@ def test_coauthorship(case):
         rng.standard_normal(rows.size, dtype=F32),
     )
     w = research_kernels.ImpactWeights(rng.normal(0, 1, c * N_POST), *(F32(x) for x in rng.normal(0, 1, 3)))
-    f = foreign_pull_reference(p, rows, partners).sum(axis=1)
-    den = partners.pool[p.country[rows]] + np.maximum(f, 0)
-    q = np.where(den > 0, np.maximum(f, 0) / np.where(den > 0, den, 1.0), 0.0)
+    raw = foreign_pull_reference(p, rows, partners)
+    pull = partners.balance[p.country[rows]] * raw  # the balanced pulls
+    f, balanced = raw.sum(axis=1), pull.sum(axis=1)
+    den = partners.pool[p.country[rows]] + f
+    q = np.where(den > 0, np.minimum(balanced / np.where(den > 0, den, 1.0), 1.0), 0.0)
     intl = (F32(1) - (F32(1) - q.astype(F32)) ** F32(partners.coauthors)).astype(F32)
     e = copy_of(p)
     e.papers[:] = 0
@@ -623,7 +628,7 @@ def test_coauthorship(case):
     country = p.country[rows].astype(np.int64)
     papers = p.papers[rows].astype(np.float64)
     coauthored = papers * p.intl[rows]
-    weights = coauthored / np.maximum(f, 1e-300)
+    weights = coauthored / np.maximum(balanced, 1e-300)
     assert_same(got.country, country)
     assert_same(got.papers, papers)
     assert_same(got.impact, p.impact[rows])
@@ -632,6 +637,22 @@ def test_coauthorship(case):
     ties = np.zeros((c, c))
     np.add.at(ties, country, weights[:, None] * p.ties[:, rows].T.astype(np.float64))
     np.testing.assert_allclose(got.ties, ties, rtol=1e-9, atol=1e-12)
+    # whole counts by partner: a paper counts once for each partner country among its
+    # co-authors, each of them from d with probability pull_d / (own pool + F)
+    x = pull * np.where(balanced > 0, q / np.where(balanced > 0, balanced, 1.0), 0.0)[:, None]
+    x[:, np.setdiff1d(np.arange(c), partners.named)] = 0.0  # whole counts for the named partners only
+    with_partner = np.zeros((c, c))
+    np.add.at(with_partner, country, papers[:, None] * (1.0 - (1.0 - x) ** partners.coauthors))
+    # the power interpolated in a table: exact to k (k - 1) / (8 M^2) a paper
+    k, m = partners.coauthors, research_kernels.POWER_POINTS
+    bound = np.zeros((c, c))
+    np.add.at(bound, country, np.repeat(papers[:, None], c, axis=1) * (k * (k - 1) / (8 * m**2) + 1e-12))
+    assert np.all(np.abs(got.with_partner - with_partner) <= bound)
+    # the co-author slots asked of each partner before the balance (next year's balance)
+    asked = papers[:, None] * raw / np.where(den > 0, den, np.inf)[:, None]
+    demand = np.zeros((c, c))
+    np.add.at(demand, country, asked)
+    np.testing.assert_allclose(got.demand, demand, rtol=1e-9, atol=1e-12)
 
 
 @on_random_populations

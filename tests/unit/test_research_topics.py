@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from circsim.sim.params import ModelParams
-from circsim.sim.sectors import Sector
-from circsim.sim.steps import research
+from circsim.sim.sectors import N_POST, Sector
+from circsim.sim.steps import research, research_kernels
 from circsim.sim.steps.topics import TopicDiffusion
 from simkit import JP, UK, US, add_rows, build_market, no_ties, set_population, start_policy_year, ties, tiny_model
 
@@ -68,8 +68,8 @@ def test_international_share_rises_with_foreign_ties(tiny):
     intl = tiny.pop.intl
     assert 0 < intl[0] < intl[1] < intl[2] < 1  # some co-authors abroad even without ties
     # the formula of the module docstring for the researcher with two ties
-    pull = sum((pools.base + pools.per_tie * 1.0) * pools.pool[d] for d in (US, UK))
-    q = pull / (pools.pool[JP] + pull)
+    raw = {d: (pools.base + pools.per_tie * 1.0) * pools.pool[d] for d in (US, UK)}
+    q = sum(pools.balance[JP, d] * raw[d] for d in raw) / (pools.pool[JP] + sum(raw.values()))
     assert intl[2] == pytest.approx(1 - (1 - q) ** pools.coauthors, rel=1e-5)
 
 
@@ -142,6 +142,64 @@ def test_country_output_adds_up(tiny):
     # co-authored papers go to the countries that publish: all of them here to the other one
     assert out["collab"][JP, US] > 0 and out["collab"][JP, UK] == 0
     assert out["coauthored"][JP].sum() == pytest.approx(out["intl"][JP], rel=1e-5)
+
+
+def _with_one_coauthor(m, rows: np.ndarray, papers: np.ndarray, pools) -> research_kernels.Output:
+    """Step 8's one pass over ``rows`` again with one co-author a paper: its whole counts by
+    partner are then the expected co-author slots."""
+    production = research_kernels.Production(
+        m.pop.country[rows].astype(np.int64) * N_POST, papers, np.zeros(rows.size, np.float32)
+    )
+    weights = research_kernels.ImpactWeights(np.zeros(m.n_countries * N_POST), *np.zeros(3, np.float32))
+    return research_kernels.coauthorship(m.pop.people, rows, production, pools._replace(coauthors=1.0), weights)
+
+
+def test_partner_shares_follow_ties_and_count_whole_papers():
+    """A paper counts once for every partner country among its co-authors: the shares by
+    partner add up to at least 1 and each is at most 1; ties draw co-authors to a partner."""
+    m = tiny_model()
+    pools = _produced(m, 30, UK=3.0)
+    out = research.country_output(research.produce(m)[1], pools)
+    with_partner = out["with_partner"][JP]
+    shares = with_partner / out["intl"][JP]
+    assert with_partner[JP] == 0 and np.all(shares <= 1 + 1e-12) and shares.sum() >= 1 - 1e-12
+    without = tiny_model()
+    pools0 = _produced(without, 30)
+    out0 = research.country_output(research.produce(without)[1], pools0)
+    assert shares[UK] > out0["with_partner"][JP, UK] / out0["intl"][JP]
+    # with one co-author a paper has one partner: whole counts are the co-authored papers
+    # spread over the partners by pull
+    rows = np.flatnonzero(m.pop.papers > 0)
+    one = _with_one_coauthor(m, rows, m.pop.papers[rows].astype(np.float64), pools)
+    np.testing.assert_allclose(one.with_partner, research.country_output(one, pools)["coauthored"], rtol=1e-5)
+
+
+def test_coauthorship_is_bilateral():
+    """The co-author slots a country's researchers give a partner equal those the partner's
+    give it, whatever either side's ties: each pair meets halfway between the demands of the
+    year before (here the same year again: nothing changed in between)."""
+    m = tiny_model()
+    _with_partners_abroad(m, 30)
+    ties(m.pop)[:5, UK] = 3.0  # a few Japanese researchers with strong ties to the UK
+    ties(m.pop)[30:40, JP] = 1.0  # and some US researchers with ties to Japan
+    start_policy_year(m)
+    research.produce(m)  # the first year: no balance yet
+    demand = m.coauthor_demand.copy()
+    assert not np.allclose(demand, demand.T)  # unbalanced by themselves
+    rows, out, pools = research.produce(m)
+    np.testing.assert_allclose(m.coauthor_demand, demand, rtol=1e-12)  # the same demands again
+    np.testing.assert_allclose(pools.balance * demand, (pools.balance * demand).T, rtol=1e-12)
+    # the slots the kernel realises: with one co-author a paper, its whole counts by partner
+    one = _with_one_coauthor(m, rows, out.papers, pools._replace(named=np.arange(m.n_countries)))
+    np.testing.assert_allclose(one.with_partner, one.with_partner.T, rtol=1e-6)
+    assert one.with_partner[JP, UK] > 0
+
+
+def test_balance_meets_halfway_and_leaves_unpulled_pairs():
+    demand = np.array([[0.0, 2.0, 0.0], [6.0, 0.0, 1.0], [0.0, 3.0, 0.0]])
+    factor = research.balanced(demand)
+    np.testing.assert_allclose(factor * demand, [[0, 4, 0], [4, 0, 2], [0, 2, 0]])
+    assert factor[0, 2] == 1.0 and factor[2, 0] == 1.0  # nobody pulls: nothing to balance
 
 
 # --- ties and standing ---------------------------------------------------------------------

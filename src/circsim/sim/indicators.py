@@ -27,6 +27,9 @@ KINDS: dict[Kind, str] = {
     "cumulative": "a running total over the recorded years",
 }
 Better = Literal["higher", "lower"]
+#: Partner countries of the co-authorship indicators ``intl_partner_share_<code>``: the
+#: modelled countries (``data/countries.csv``; a test keeps the two in step)
+PARTNER_CODES: tuple[str, ...] = ("JP", "US", "CN", "UK", "DE", "FR", "KR")
 #: Panels of the interface's headline figure, in the order they are drawn.
 Panel = Literal["careers and openness", "mobility", "doctorates", "top-10% cited papers"]
 PANELS: tuple[Panel, ...] = get_args(Panel)
@@ -198,6 +201,13 @@ _DECLARED: tuple[Indicator, ...] = (
     Indicator("intl_coauthorship_share", "International co-authorship", "share", "share", "higher",
               "Expected share of the country's papers with an international co-author.",
               headline=True, compared=True, fan=True, panel="careers and openness"),
+    # who a country writes with: science diplomacy and the rise of new systems move it, neither good nor bad
+    *(
+        Indicator(f"intl_partner_share_{code}", f"Co-authorship with {code}", "share", "share", None,
+                  f"Share of the country's internationally co-authored papers with a co-author working in {code} "
+                  "(whole count: a paper counts for each partner country on it); none for the country itself.")
+        for code in PARTNER_CODES
+    ),
     Indicator("network_centrality", "Network centrality", "index", "index", "higher",
               "Eigenvector centrality of the country in this year's collaboration network (the most central "
               "country has 1).",

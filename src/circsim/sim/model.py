@@ -18,7 +18,7 @@ import pandas as pd
 
 from .careers import CareerPanel
 from .country import Country, academic_post_index, money_levels
-from .indicators import HEADLINE, INDICATORS
+from .indicators import HEADLINE, INDICATORS, PARTNER_CODES
 from .initialization import check_memory, initial_population
 from .inputs import is_country, load_origins, load_regions, parts_of
 from .params import CountryParams
@@ -100,6 +100,9 @@ class CirculationModel(mesa.Model):
         self.ref_posts = self._reference_posts()
         self.academic_posts = self.ref_posts[:, ACADEMIC].copy()  # funded academic posts, adjusted yearly
         self.frontier_weight = stocks / stocks.sum()
+        # co-author slots each country's researchers asked of each partner last year (step 8)
+        self.coauthor_demand = np.zeros((self.n_countries, self.n_countries))
+        self.partner_index = np.array([codes.index(code) for code in PARTNER_CODES], np.int64)
         self.attract_history: dict[int, np.ndarray] = {}
         self.attract_ref: np.ndarray | None = None
         self.topics = TopicDiffusion(self.n_countries, reference=codes.index("US") if "US" in codes else 0)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..indicators import INDICATORS
+from ..indicators import INDICATORS, PARTNER_CODES
 from ..sectors import POST_SECTORS, SECTOR_NAMES, Sector, is_post
 from . import observation_kernels
 from .market_kernels import post_holders_by_nationality
@@ -122,6 +122,10 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     v["top10_papers"] = out["top10"] * s
     v["top10_rank"] = top_rank(out["top10"], m.ranked_countries)
     v["intl_coauthorship_share"] = _share(out["intl"], out["papers"])
+    for code, d in zip(PARTNER_CODES, m.partner_index, strict=True):
+        share = _share(out["with_partner"][:, d], out["intl"])
+        share[d] = np.nan
+        v[f"intl_partner_share_{code}"] = share
     v["network_centrality"] = log.centrality
     v["topic_lag_years"] = log.topic_lag
     v["stayers"] = stayers.astype(float) * s

@@ -5,7 +5,8 @@ among its authors, so a researcher's share of the papers does not grow with team
 
     papers = base * sector_weight * exp(w_talent*talent + w_stab*[permanent])
              * (research_time/0.4)**e_rt * fund**e_fund
-    q      = F / (pool[c] + F),  F = sum over d != c of (base_d + w_tie*ties[d]) * pool[d]
+    q      = sum over d != c of balance[c, d] * pull_d / (pool[c] + F),  capped at 1
+             pull_d = (base + w_tie*ties[d]) * pool[d],  F = sum over d != c of pull_d
     intl   = 1 - (1 - q)**(authors(year) - 1)        (a paper with a co-author abroad)
     impact = w_t*talent + w_intl*intl + w_rt*research_time + w_f*log fund + noise
 
@@ -15,6 +16,9 @@ and the country's money level and HERD trend on the others (``research_money``),
 ``authors(year)`` the world's mean authors per paper (a data series): co-authors come
 from the partner pools at home and abroad, so a large system finds more of them at home,
 ties with a country draw more of them from it, and growing teams bring more of them.
+Co-authorship between two countries is one relation seen from both sides, so ``balance``
+meets each pair halfway between the co-author slots either side's researchers would
+give the other (:func:`balanced`).
 
 Ties decay every year and grow with visits, moves, foreign colleagues at the place of
 work (co-location), the country's openness, being a national abroad, and information
@@ -43,14 +47,32 @@ ACADEMIC = np.array([1.0, 1.0, 0.0, 0.0, 0.0])  # post columns that are academic
 
 def partners(m: CirculationModel, papers_by_country: np.ndarray) -> research_kernels.Partners:
     """This year's partner pools: each country's fractional papers to the pool
-    elasticity, and the weights of ties (:func:`research_kernels.coauthorship`)."""
+    elasticity, the weights of ties (:func:`research_kernels.coauthorship`), and the
+    balance of each pair of countries from last year's demands (:func:`balanced`)."""
     p = m.p
     return research_kernels.Partners(
         pool=np.maximum(papers_by_country, 0.0) ** p.partner_pool_elasticity,
         base=p.foreign_partner_base,
         per_tie=p.intl_coauthor_per_tie,
         coauthors=authors_per_paper(m.year, p.authors_per_paper_growth_per_year) - 1.0,
+        balance=balanced(m.coauthor_demand),
+        named=m.partner_index,
     )
+
+
+def balanced(demand: np.ndarray) -> np.ndarray:
+    """The factor of each country pair's pull that makes co-authorship bilateral.
+
+    ``demand[c, d]`` are the co-author slots c's researchers asked of d last year
+    (``Output.demand`` of :func:`research_kernels.coauthorship`). A paper's co-authorship
+    between c and d is one relation seen from both sides (whole counts of US-UK papers are
+    the same in the US's and the UK's tables), so each side gets the mean of the two
+    demands: the factor is ``(demand[c, d] + demand[d, c]) / (2 * demand[c, d])``, 1 where
+    c asked nothing (a pair that one side does not pull at all stays as it is, as does
+    every pair in the first year).
+    """
+    mean = (demand + demand.T) / 2.0
+    return np.where(demand > 0, mean / np.where(demand > 0, demand, 1.0), 1.0)
 
 
 def produce(m: CirculationModel) -> tuple[np.ndarray, research_kernels.Output, research_kernels.Partners]:
@@ -77,13 +99,15 @@ def produce(m: CirculationModel) -> tuple[np.ndarray, research_kernels.Output, r
         pop.people, rows, log_rate, research_kernels.PaperWeights(np.float32(p.papers_talent), p.papers_stability)
     )
     papers = np.exp(log_papers)
-    # co-authors are drawn from this year's output at home and abroad
+    # co-authors are drawn from this year's output at home and abroad, each pair of
+    # countries meeting halfway between what either side's researchers asked of the other
     pools = partners(m, np.bincount(cell // N_POST, papers, minlength=m.n_countries))
     production = research_kernels.Production(cell, papers, rng.standard_normal(rows.size, dtype=np.float32))
     impact_weights = research_kernels.ImpactWeights(
         impact_base, np.float32(p.impact_talent), np.float32(p.impact_international), np.float32(p.impact_noise)
     )
     output = research_kernels.coauthorship(pop.people, rows, production, pools, impact_weights)
+    m.coauthor_demand = output.demand
     return rows, output, pools
 
 
@@ -131,8 +155,8 @@ def country_output(out: research_kernels.Output, pools: research_kernels.Partner
     year's output (:func:`produce`)."""
     n = pools.pool.size
     # each researcher's co-authored papers spread over the partner countries in proportion
-    # to their pull, (base + per_tie * tie) * pool, summed by country of work
-    coauthored = pools.pool[None, :] * (pools.base * out.sums[2][:, None] + pools.per_tie * out.ties)
+    # to their balanced pull, balance * (base + per_tie * tie) * pool, summed by country of work
+    coauthored = pools.balance * pools.pool[None, :] * (pools.base * out.sums[2][:, None] + pools.per_tie * out.ties)
     np.fill_diagonal(coauthored, 0.0)
     top = out.impact >= top_threshold(out.impact, out.papers)
     return {
@@ -140,6 +164,7 @@ def country_output(out: research_kernels.Output, pools: research_kernels.Partner
         "papers": out.sums[0],
         "top10": np.bincount(out.country, out.papers * top, n),
         "intl": out.sums[1],
+        "with_partner": out.with_partner,  # [c, d]: c's papers with a co-author in d (whole count)
         "collab": coauthored + coauthored.T,  # symmetric collaboration network
     }
 

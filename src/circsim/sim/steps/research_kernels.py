@@ -45,13 +45,16 @@ def paper_rates(
 
 
 class Partners(NamedTuple):
-    """Where co-authors come from: each country's pull as a partner pool, and how a
-    researcher's ties with a country add to the pull of its pool."""
+    """Where co-authors come from: each country's pull as a partner pool, how a
+    researcher's ties with a country add to the pull of its pool, and the balance that
+    makes the co-authorship of every pair of countries the same seen from either side."""
 
     pool: np.ndarray  # (C,) float64: a country's output to the pool elasticity
     base: float  # weight of a foreign pool without any tie with it
     per_tie: float  # weight added per unit of tie
     coauthors: float  # co-authors per paper (authors per paper - 1)
+    balance: np.ndarray  # (C, C) float64: factor of the pull of d for researchers in c (research.balanced)
+    named: np.ndarray  # int64 indices of the partner countries whose whole counts are kept
 
 
 class Production(NamedTuple):
@@ -80,6 +83,8 @@ class Output(NamedTuple):
     impact: np.ndarray  # (rows,) float32
     sums: np.ndarray  # (3, C) float64: papers, internationally co-authored papers, pull weights
     ties: np.ndarray  # (C, C) float64: pull weights times ties, country of work x partner
+    with_partner: np.ndarray  # (C, C) float64: papers with a co-author in the partner (named partners only)
+    demand: np.ndarray  # (C, C) float64: co-author slots asked of each partner before the balance
 
 
 @jit
@@ -87,50 +92,60 @@ def coauthorship(people: People, rows: np.ndarray, out: Production, partners: Pa
     """International co-authorship, impact and this year's output of ``rows``, written into
     the population in place, and their sums by country, in one pass over the rows.
 
-    Per row ``j`` (``r = rows[j]``, working in ``c``)::
+    Per row ``j`` (``r = rows[j]``, working in ``c``; ``s = partners.balance``)::
 
-        F     = sum over d != c of (base + per_tie * ties[d, r]) * pool[d]    (float64: the
-                base over every pool minus the own term, then the tie terms in country order)
-        q     = F / (pool[c] + F)  (an F below 0 by rounding counts as 0)
-        intl  = 1 - (1 - q) ** coauthors                                     (float32)
+        pull_d = (base + per_tie * ties[d, r]) * pool[d]     (d != c; 0 for d = c)
+        F      = sum_d pull_d;  F' = sum_d s[c, d] * pull_d  (the balanced pulls)
+        q      = min(F' / (pool[c] + F), 1)   (0 when pool[c] + F = 0)
+        intl   = 1 - (1 - q) ** coauthors                                     (float32)
         papers[:] = 0; papers[r] = out.papers[j]; papers_cum[r] += out.papers[j]
         impact[r] = ((w.base[cell] + w.talent * talent[r]) + w.international * intl) + w.noise * noise
         intl[r]   = intl
-        p = float64(papers[r]) (the stored value); coauthored = p * intl; weight = coauthored / max(F, 1e-300)
+        p = float64(papers[r]) (the stored value); coauthored = p * intl; weight = coauthored / max(F', 1e-300)
         sums[:, c] += (p, coauthored, weight); ties_out[c, d] += weight * ties[d, r]
+        with_partner[c, d] += p * (1 - (1 - x_d) ** coauthors),  x_d = s[c, d] * pull_d / (pool[c] + F)
+                              (for the named partners d != c; scaled by q / (F' / (pool[c] + F))
+                              when q is capped at 1; the power interpolated in a table of it,
+                              :func:`_powers`)
+        demand[c, d] += p * pull_d / (pool[c] + F)     (the slots asked of d before the balance)
 
-    The sums accumulate in row order, as ``np.bincount`` does. ``weight`` spreads each
-    researcher's co-authored papers over the partner countries in proportion to their pull.
+    Each co-author is from ``d`` with probability ``x_d`` and from home otherwise. The sums
+    accumulate in row order, as ``np.bincount`` does. ``weight`` spreads each researcher's
+    co-authored papers over the partner countries in proportion to their balanced pull.
+    ``with_partner`` counts a paper once for every partner country among its co-authors,
+    as whole counts of co-authored papers by partner do. ``demand`` sets next year's
+    balance.
     """
     country, ties, talent = people.country, people.ties, people.talent
     papers_now, papers_cum, impact, intl_now = people.papers, people.papers_cum, people.impact, people.intl
-    pool, base, per_tie = partners.pool, partners.base, partners.per_tie
+    pool, base, per_tie, balance = partners.pool, partners.base, partners.per_tie, partners.balance
     n_c = ties.shape[0]
-    total = 0.0
-    for d in range(n_c):
-        total += base * pool[d]
-    tie_weight = np.empty(n_c)
-    for d in range(n_c):
-        tie_weight[d] = per_tie * pool[d]
     one, coauthors = np.float32(1.0), np.float32(partners.coauthors)  # float32 power: 2-3 times faster
+    keep = _powers(partners.coauthors)
     result = Output(
         np.empty(rows.size, np.int64),
         np.empty(rows.size),
         np.empty(rows.size, np.float32),
         np.zeros((3, n_c)),
         np.zeros((n_c, n_c)),
+        np.zeros((n_c, n_c)),
+        np.zeros((n_c, n_c)),
     )
+    asked, pull = np.empty(n_c), np.empty(n_c)  # a row's pulls before and after the balance
     papers_now[:] = 0.0
     for j in range(rows.size):
         r = rows[j]
         c = country[r]
-        pull = total - (base + per_tie * np.float64(ties[c, r])) * pool[c]
+        f = 0.0
+        balanced = 0.0
         for d in range(n_c):
-            pull += tie_weight[d] * np.float64(ties[d, r])
-        f = max(pull, 0.0)
+            asked[d] = 0.0 if d == c else (base + per_tie * np.float64(ties[d, r])) * pool[d]
+            f += asked[d]
+            pull[d] = balance[c, d] * asked[d]
+            balanced += pull[d]
         den = pool[c] + f
-        q = np.float32(f / den) if den > 0 else np.float32(0.0)
-        share = one - (one - q) ** coauthors
+        q = min(balanced / den, 1.0) if den > 0 else 0.0
+        share = one - (one - np.float32(q)) ** coauthors
         papers_now[r] = out.papers[j]
         papers_cum[r] = np.float64(papers_cum[r]) + out.papers[j]
         impact[r] = (
@@ -139,16 +154,50 @@ def coauthorship(people: People, rows: np.ndarray, out: Production, partners: Pa
         intl_now[r] = share
         p = np.float64(papers_now[r])
         coauthored = p * np.float64(share)
-        weight = coauthored / max(pull, 1e-300)
+        weight = coauthored / max(balanced, 1e-300)
         result.country[j] = c
         result.papers[j] = p
         result.impact[j] = impact[r]
         result.sums[0, c] += p
         result.sums[1, c] += coauthored
         result.sums[2, c] += weight
+        inv_den = 1.0 / den if den > 0 else 0.0
         for d in range(n_c):
             result.ties[c, d] += weight * np.float64(ties[d, r])
+            result.demand[c, d] += p * asked[d] * inv_den
+        # each co-author from d with probability pull[d] / den, capped so that they add to q
+        scale = q / balanced if balanced > 0 else 0.0
+        for d in partners.named:
+            if d != c:
+                result.with_partner[c, d] += p * (1.0 - _none_from(keep, pull[d] * scale))
     return result
+
+
+#: Points of the table of ``(1 - x) ** coauthors`` over x in [0, 1] (:func:`_powers`)
+POWER_POINTS = 4096
+
+
+@jit
+def _powers(coauthors: float) -> np.ndarray:
+    """``(1 - j / POWER_POINTS) ** coauthors`` for j = 0..POWER_POINTS: the chance that
+    none of a paper's co-authors is from a partner that each is from with probability x.
+    Tabulated once a call because the exponent is the year's and a power per researcher
+    and partner would double the step's time; linear interpolation in it is exact to
+    ``coauthors * (coauthors - 1) / (8 * POWER_POINTS**2)`` (under 1e-6 for up to 10
+    co-authors)."""
+    keep = np.empty(POWER_POINTS + 1)
+    for j in range(POWER_POINTS + 1):
+        keep[j] = (1.0 - j / POWER_POINTS) ** coauthors
+    keep[POWER_POINTS] = 0.0 if coauthors > 0 else 1.0
+    return keep
+
+
+@jit
+def _none_from(keep: np.ndarray, x: float) -> float:
+    """``(1 - x) ** coauthors`` from the table of :func:`_powers`, for x in [0, 1]."""
+    u = min(max(x, 0.0), 1.0) * POWER_POINTS
+    j = min(int(u), POWER_POINTS - 1)
+    return keep[j] + (u - j) * (keep[j + 1] - keep[j])
 
 
 class TieGrowth(NamedTuple):
