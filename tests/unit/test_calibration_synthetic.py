@@ -18,8 +18,15 @@ import pytest
 from sklearn.gaussian_process import GaussianProcessRegressor
 
 from circsim.errors import InputError
-from circsim.workbench.calibrate import Calibration, calibrate, history_match, load_calibration, target_keys
-from circsim.workbench.calibration_outputs import calibrated_toml, write_outputs
+from circsim.workbench.calibrate import (
+    Calibration,
+    CalibrationResult,
+    calibrate,
+    history_match,
+    load_calibration,
+    target_keys,
+)
+from circsim.workbench.calibration_outputs import calibrated_toml, summary_md, write_outputs
 from circsim.workbench.emulators import fit_emulator, fit_gp
 from circsim.workbench.screening import (
     group_summary,
@@ -278,6 +285,66 @@ def test_degeneracy_finds_a_planted_ridge(tmp_path):
     written = tomllib.loads(calibrated_toml(result, "test"))
     assert len(written["provenance"]["degenerate_pairs"]) == 1
     assert 0 < written["spread"]["topic_diffusion_external"]["kept_share"] < 0.3
+
+
+def _planted_nroy(cal: Calibration, clumps: list[tuple[int, tuple[float, float, float], bool]]) -> CalibrationResult:
+    """A result whose NROY sample is planted: per clump (points, centre in prior-box
+    shares, whether its first two parameters trade off along a ridge), independent
+    normal scatter of sd 0.03 around the centre otherwise."""
+    rng = np.random.default_rng(5)
+    parts = []
+    for n, centre, ridge in clumps:
+        x = np.asarray(centre) + rng.normal(0, 0.03, (n, 3))
+        if ridge:
+            x[:, 1] = 2 * centre[1] - x[:, 0] + rng.normal(0, 0.005, n)  # u0 + u1 fixed
+        parts.append(x)
+    scaled = np.concatenate(parts)
+    result = CalibrationResult(cal, np.ones(len(cal.targets), dtype=bool))
+    result.nroy = cal.bounds[:, 0] + scaled * (cal.bounds[:, 1] - cal.bounds[:, 0])
+    return result
+
+
+def test_degeneracy_looks_within_clumps_of_the_nroy_sample(tmp_path):
+    """Two separate clumps, each without any trade-off: over the whole sample the first
+    two parameters correlate at ~0.97 (the offset between the clumps); within each they do
+    not, so no pair is degenerate, and the summary says the region is two clumps."""
+    cal = _calibration(tmp_path, [("a", 0.0, 0.1)])
+    result = _planted_nroy(cal, [(100, (0.8, 0.8, 0.5), False), (300, (0.2, 0.2, 0.5), False)])
+    assert np.corrcoef(result.nroy[:, 0], result.nroy[:, 1])[0, 1] > 0.9
+    labels = result.clumps()
+    assert np.bincount(labels).tolist() == [300, 100]  # largest clump first
+    assert labels[:100].tolist() == [1] * 100
+    assert result.degeneracy().empty
+
+
+def test_degeneracy_reports_a_ridge_inside_one_clump(tmp_path):
+    """A trade-off inside the smaller clump is found there, with its clump and size; one
+    compact cloud is kept whole."""
+    cal = _calibration(tmp_path, [("a", 0.0, 0.1)])
+    result = _planted_nroy(cal, [(300, (0.2, 0.2, 0.5), False), (100, (0.7, 0.7, 0.3), True)])
+    pairs = result.degeneracy()
+    assert len(pairs) == 1, pairs
+    pair = pairs.iloc[0]
+    assert {pair.parameter_a, pair.parameter_b} == {"visit_logit_base", "tie_move_gain"}
+    assert pair.pearson < -0.9 and (pair.clump, pair.points) == (2, 100)
+    single = _planted_nroy(cal, [(200, (0.5, 0.5, 0.5), False)])
+    assert single.clumps().max() == 0
+
+
+def test_the_summary_names_the_clumps_of_a_two_solution_calibration(tmp_path):
+    """The first target sees only u0 squared (0.49: u0 = 0.7 or -0.7), the others pin u1
+    and u2: the plausible region is two separate blobs, which the summary says, with the
+    parameter that separates them."""
+    cal = _calibration(tmp_path, [("a", 0.49, 0.15), ("b", 0.0, 0.1), ("c", 0.0, 0.1)], waves=3)
+    simulate = _simulator(cal, lambda u: np.column_stack([u[:, 0] ** 2, u[:, 1], u[:, 2]]))
+    result = calibrate(cal, tmp_path / "out", "serial", log=_quiet, simulate=simulate)
+    labels = result.clumps()
+    assert labels.max() == 1
+    u0 = result.nroy[:, 0]
+    sides = [np.sign(u0[labels == k] - np.mean(PRIOR["visit_logit_base"])) for k in (0, 1)]
+    assert all(abs(side.mean()) == 1 for side in sides) and sides[0][0] != sides[1][0]  # one side each
+    summary = summary_md(result)
+    assert "falls in 2 separate clumps" in summary and "`visit_logit_base`" in summary
 
 
 # --- Morris screening ---------------------------------------------------------------

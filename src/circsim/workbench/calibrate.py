@@ -36,7 +36,11 @@ The method follows Vernon et al. (2010, Bayesian Analysis 5:619) and Andrianakis
    YEAR, then whether the later targets hold (prediction forward in time within each
    family, where the group folds test one family from the others).
 8. **Degeneracy**: parameter pairs correlated (Pearson or Spearman) beyond 0.5 over the
-   last NROY sample: the targets constrain their combination more than each one.
+   last NROY sample: the targets constrain their combination more than each one. When
+   the sample falls in separate clumps (single linkage on the parameters scaled to the
+   prior box, split where a gap is at least twice the widest link inside), the
+   correlations are taken within each clump: across clumps they describe the offset
+   between them, not a trade-off.
 
 The simulation step is a function (:data:`Simulate`): :class:`ModelSimulator` runs the
 model on the batch runner; tests put a cheap function with a known answer in its place.
@@ -56,6 +60,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from pydantic import Field, ValidationError
+from scipy.cluster.hierarchy import fcluster, linkage
 
 from ..errors import InputError
 from ..sim.input_files import read_toml
@@ -77,6 +82,10 @@ NROY_FILL_STEP = 0.2
 DEGENERATE = 0.5
 #: Fewest NROY points whose correlations are reported (fewer: none, rather than noise).
 MIN_CORRELATION_SAMPLE = 10
+#: Clumps of the NROY sample (:meth:`CalibrationResult.clumps`): at most CLUMPS_MAX, each
+#: at least CLUMP_GAP times further from the others than its own widest link.
+CLUMPS_MAX = 4
+CLUMP_GAP = 2.0
 
 
 class CalibrationSettings(_Strict):
@@ -451,18 +460,64 @@ class CalibrationResult:
             "nroy_p05": p05, "nroy_p95": p95, "kept_share": (p95 - p05) / (cal.bounds[:, 1] - cal.bounds[:, 0]),
         })  # fmt: skip
 
+    def box_share(self, x: np.ndarray) -> np.ndarray:
+        """Parameter values ``x`` (points x parameters) as shares of their prior ranges."""
+        bounds = self.calibration.bounds
+        return (x - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0])
+
+    def clumps(self) -> np.ndarray:
+        """Clump of each point of the last NROY sample: 0 the largest, 1 the next...; all 0
+        when the sample is one connected cloud.
+
+        Single-linkage clustering (:func:`scipy.cluster.hierarchy.linkage`) of the
+        parameters scaled to the prior box, cut into k = 2 to :data:`CLUMPS_MAX` clumps
+        of at least :data:`MIN_CORRELATION_SAMPLE` points each; a cut is kept when the
+        shortest link it removes (the gap between clumps) is at least :data:`CLUMP_GAP`
+        times the longest link it keeps (the widest spacing inside a clump), the cut with
+        the largest such ratio winning. A ridge or a single cloud, whose spacings are
+        alike, is never cut; k-means and density methods (HDBSCAN) were tried and cut
+        uniformly sampled ridges in pieces.
+        """
+        scaled = self.box_share(self.nroy)
+        best, best_ratio = np.zeros(len(scaled), dtype=np.int64), CLUMP_GAP
+        if len(scaled) < 2 * MIN_CORRELATION_SAMPLE:
+            return best
+        links = linkage(scaled, method="single")
+        for k in range(2, CLUMPS_MAX + 1):
+            labels = fcluster(links, k, criterion="maxclust") - 1
+            sizes = np.bincount(labels)
+            inside = links[-k, 2]
+            if sizes.size < k or sizes.min() < MIN_CORRELATION_SAMPLE or inside <= 0:
+                continue
+            ratio = links[-(k - 1), 2] / inside
+            if ratio >= best_ratio:
+                rank = np.argsort(np.argsort(-sizes, kind="stable"))  # largest clump first
+                best, best_ratio = rank[labels], ratio
+        return best
+
     def degeneracy(self, threshold: float = DEGENERATE) -> pd.DataFrame:
         """Parameter pairs whose Pearson or Spearman correlation over the last NROY
         sample exceeds ``threshold`` in absolute value, strongest first: the targets pin
-        down a combination of the two more than either."""
-        sample = pd.DataFrame(self.nroy, columns=self.calibration.names)
-        i, j = np.triu_indices(len(sample.columns), k=1)
-        pairs = pd.DataFrame({
-            "parameter_a": sample.columns[i], "parameter_b": sample.columns[j],
-            "pearson": sample.corr("pearson").to_numpy()[i, j], "spearman": sample.corr("spearman").to_numpy()[i, j],
-        })  # fmt: skip
-        if len(sample) < MIN_CORRELATION_SAMPLE:
-            return pairs.iloc[:0]
+        down a combination of the two more than either. In a sample of several clumps
+        (:meth:`clumps`) the correlations are taken within each clump of at least
+        :data:`MIN_CORRELATION_SAMPLE` points (``clump``, from 1 the largest; ``points``
+        its size)."""
+        names = np.asarray(self.calibration.names)
+        labels = self.clumps()
+        i, j = np.triu_indices(len(names), k=1)
+        frames = []
+        for clump in range(labels.max() + 1 if labels.size else 0):
+            sample = pd.DataFrame(self.nroy[labels == clump])
+            if len(sample) < MIN_CORRELATION_SAMPLE:
+                continue
+            pearson, spearman = sample.corr("pearson").to_numpy(), sample.corr("spearman").to_numpy()
+            frames.append(pd.DataFrame({
+                "parameter_a": names[i], "parameter_b": names[j], "pearson": pearson[i, j],
+                "spearman": spearman[i, j], "clump": clump + 1, "points": len(sample),
+            }))  # fmt: skip
+        if not frames:
+            return pd.DataFrame(columns=["parameter_a", "parameter_b", "pearson", "spearman", "clump", "points"])
+        pairs = pd.concat(frames, ignore_index=True)
         strength = pairs[["pearson", "spearman"]].abs().max(axis=1)  # NaN (a constant column) is never degenerate
         return (
             pairs.assign(strength=strength)

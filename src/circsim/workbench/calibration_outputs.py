@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import __version__
@@ -84,7 +85,7 @@ def calibrated_toml(result: CalibrationResult, command: str) -> str:
         }
     provenance |= {
         "degenerate_pairs": [
-            {k: v if isinstance(v, str) else _sig(v) for k, v in pair.items()}
+            {k: v if isinstance(v, str | int) else _sig(v) for k, v in pair.items()}
             for pair in result.degeneracy().to_dict("records")
         ],
         "circsim_version": __version__,
@@ -302,25 +303,57 @@ def _degeneracy_lines(result: CalibrationResult) -> list[str]:
         " (nothing was NROY: the least implausible candidates)" if result.nroy_empty else ""
     )
     pairs = result.degeneracy()
+    where = "over the NROY sample"
+    clumps = _clump_lines(result)
+    if clumps:
+        where = "within each clump of the NROY sample"
     if len(result.nroy) < MIN_CORRELATION_SAMPLE:
         found = f"Too few NROY points for correlations (fewer than {MIN_CORRELATION_SAMPLE})."
     elif pairs.empty:
-        found = f"No parameter pair correlated beyond |r| = {DEGENERATE} over the NROY sample ({sample})."
+        found = f"No parameter pair correlated beyond |r| = {DEGENERATE} {where} ({sample})."
     else:
         found = (
-            f"Parameter pairs correlated beyond |r| = {DEGENERATE} over the NROY sample ({sample}): the targets pin "
+            f"Parameter pairs correlated beyond |r| = {DEGENERATE} {where} ({sample}): the targets pin "
             "down their combination more than each (`degeneracy.csv`).\n\n" + pairs.to_markdown(index=False,
             floatfmt=".2f")
         )  # fmt: skip
     spread = result.spread()[["parameter", "prior_low", "prior_high", "nroy_p05", "nroy_p95", "kept_share"]]
     wide = int((spread["kept_share"] > 0.8).sum())
     return [
+        *clumps,
         found,
         "",
         f"Share of its prior range each parameter's NROY 5-95% interval keeps ({wide} of {len(spread)} keep over "
         "80%: the targets barely constrain them):",
         "",
         spread.sort_values("kept_share").to_markdown(index=False, floatfmt=".3g"),
+    ]
+
+
+def _clump_lines(result: CalibrationResult) -> list[str]:
+    """The clumps of the NROY sample, if it falls in more than one: sizes, the parameters
+    whose clump centres lie furthest apart, and the clump nearest the estimate."""
+    if result.nroy is None or len(result.nroy) < MIN_CORRELATION_SAMPLE:
+        return []
+    labels = result.clumps()
+    if labels.max() == 0:
+        return []
+    names = result.calibration.names
+    scaled = result.box_share(result.nroy)
+    centres = np.stack([scaled[labels == k].mean(axis=0) for k in range(labels.max() + 1)])
+    apart = pd.Series(centres.max(axis=0) - centres.min(axis=0), index=names).nlargest(5)
+    sizes = ", ".join(str(n) for n in np.bincount(labels))
+    nearest = "."
+    if result.estimate:
+        at = result.box_share(np.array([result.estimate[n] for n in names]))
+        nearest = f"; the estimate lies nearest the centre of clump {np.argmin(((centres - at) ** 2).sum(axis=1)) + 1}."
+    return [
+        f"The NROY sample falls in {labels.max() + 1} separate clumps ({sizes} points; single linkage on the "
+        "parameters scaled to the prior box, gaps at least twice the widest spacing inside a clump): the "
+        "plausible region is not one connected set, and correlations over the whole sample would describe the "
+        "offset between the clumps, not a trade-off. The parameters whose clump centres lie furthest apart "
+        "(share of the prior range): " + ", ".join(f"`{name}` {gap:.2f}" for name, gap in apart.items()) + nearest,
+        "",
     ]
 
 
