@@ -307,7 +307,7 @@ def _planted_nroy(cal: Calibration, clumps: list[tuple[int, tuple[float, float, 
 def test_degeneracy_looks_within_clumps_of_the_nroy_sample(tmp_path):
     """Two separate clumps, each without any trade-off: over the whole sample the first
     two parameters correlate at ~0.97 (the offset between the clumps); within each they do
-    not, so no pair is degenerate, and the summary says the region is two clumps."""
+    not, so no pair is degenerate."""
     cal = _calibration(tmp_path, [("a", 0.0, 0.1)])
     result = _planted_nroy(cal, [(100, (0.8, 0.8, 0.5), False), (300, (0.2, 0.2, 0.5), False)])
     assert np.corrcoef(result.nroy[:, 0], result.nroy[:, 1])[0, 1] > 0.9
