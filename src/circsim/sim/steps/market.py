@@ -19,7 +19,7 @@ from . import market_kernels
 from .choice import sector_column, seeker_country_terms
 from .contracts import new_contracts
 from .hiring import hiring_score, merit
-from .matching import deferred_acceptance, sort_key
+from .matching import deferred_acceptance
 
 if TYPE_CHECKING:
     from ..model import CirculationModel
@@ -100,9 +100,8 @@ def run_market(
         capacity > 0,
         gumbel((np.count_nonzero(seen), N_POST), rng),
     )
-    prefs, listed_at = market_kernels.preference_lists(
-        sort_key(opt_seeker, u), opt_seeker, opt_cell, n, p.options_per_seeker
-    )
+    # best first: increasing negated utility within each seeker's run of options
+    prefs, listed_at = market_kernels.preference_lists(np.negative(u), opt_seeker, opt_cell, n, p.options_per_seeker)
     # employers' scores for every listed option (rows: seeker, option)
     r = listed_at // p.options_per_seeker
     listed = prefs.ravel()[listed_at]
@@ -110,7 +109,7 @@ def run_market(
     score[listed_at] = hiring_score(
         m.this_year.countries,
         p,
-        merit(p, pop.talent[idx[r]], pop.papers_cum[idx[r]]),
+        merit(p, pop.talent[idx], pop.papers_cum[idx])[r],  # once per seeker, then per option
         nat[r],
         pop.years_abroad[idx[r]],
         pop.standing[idx[r]],

@@ -13,11 +13,6 @@ import numpy as np
 from . import market_kernels
 
 
-def sort_key(cell: np.ndarray, score: np.ndarray) -> np.ndarray:
-    """Sort key ordering by cell, then by score descending: ``cell + (0..1)``."""
-    return cell.astype(np.float64) + (0.5 - np.arctan(np.asarray(score, dtype=np.float64)) / np.pi)
-
-
 def deferred_acceptance(
     prefs: np.ndarray,
     scores: np.ndarray,
@@ -38,5 +33,7 @@ def deferred_acceptance(
         applicants listed first in the same round.
     """
     prefs = np.ascontiguousarray(prefs, dtype=np.int64)
-    keys = sort_key(prefs, scores)
+    # the kernel keeps the lowest keys: the negated scores (a cell's own proposals are
+    # grouped by the kernel, so the key needs no cell part)
+    keys = np.negative(np.asarray(scores, dtype=np.float64))
     return market_kernels.deferred_acceptance(prefs, keys, np.asarray(capacity, dtype=np.int64), int(max_rounds))
