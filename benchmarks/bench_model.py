@@ -6,7 +6,8 @@ that does nothing but a random yearly move with one ``mesa.Agent`` per researche
 (``shuffle_do``), and prints researcher-years per second for both and their ratio.
 Each measurement runs in a fresh subprocess so peak memory (max RSS) is its own.
 
-    python benchmarks/bench_model.py [--scale 10] [--world regions] [--reference-agents 1000000] [--reference-years 5]
+    python benchmarks/bench_model.py [--scale 10] [--world regions] [--repeat 3]
+                                     [--reference-agents 1000000] [--reference-years 5]
 
 ``--world block`` runs the rest of the world as one block instead of its six regions
 (``model.world``), to measure what the regions cost.
@@ -15,12 +16,17 @@ The reference is run for fewer years than the model (``--reference-years``) beca
 its cost per agent-year is constant. Its throughput counts its yearly steps only (not
 the creation of its agents), while the model's counts everything from construction
 and burn-in on: the comparison is tilted towards the reference.
+
+On a shared machine either throughput moves by 10-20% from one run to the next, so
+``--repeat K`` makes K pairs of runs, model then reference, and reports each pair's
+ratio and their median: the ratio of one pair alone is not a measurement of the code.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -104,25 +110,43 @@ def main() -> None:
     ap.add_argument("--reference-years", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--world", choices=("regions", "block"), default="regions", help="the rest of the world's drawing")
+    ap.add_argument("--repeat", type=int, default=3, help="pairs of runs (model, then reference)")
     args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error(f"--repeat must be at least 1, got {args.repeat}")
 
-    model = _child("model", (args.scale, args.seed, args.world))
-    ref = _child("reference", (args.reference_agents, args.reference_years, args.seed))
-    m_tp = model["agent_years"] / model["seconds"]
-    r_tp = ref["agent_years"] / ref["step_seconds"]
+    pairs = []
+    for k in range(args.repeat):
+        model = _child("model", (args.scale, args.seed, args.world))
+        ref = _child("reference", (args.reference_agents, args.reference_years, args.seed))
+        pairs.append((model, ref))
+        m_tp, r_tp = model["agent_years"] / model["seconds"], ref["agent_years"] / ref["step_seconds"]
+        print(
+            f"pair {k + 1}/{args.repeat}: model {model['seconds']:.1f} s, {m_tp:,.0f} agent-years/s, "
+            f"peak {model['max_rss_mb']:.0f} MB; reference {r_tp:,.0f} agent-years/s; ratio {m_tp / r_tp:.1f}x",
+            flush=True,
+        )
+    model, ref = pairs[0]
+    ratios = [(m["agent_years"] / m["seconds"]) / (r["agent_years"] / r["step_seconds"]) for m, r in pairs]
+    seconds = [m["seconds"] for m, _ in pairs]
+    tp = model["agent_years"] / statistics.median(seconds)
+    r_tps = [r["agent_years"] / r["step_seconds"] for _, r in pairs]
     lines = [
         f"circsim model, scale 1:{args.scale:g}, world {args.world}, {model['years']} years (plus burn-in):",
-        f"  wall time            {model['seconds']:8.1f} s  (construction and burn-in {model['init_seconds']:.1f} s)",
-        f"  peak memory (RSS)    {model['max_rss_mb']:8.0f} MB",
+        f"  wall time            {statistics.median(seconds):8.1f} s median of {len(pairs)}"
+        f" ({min(seconds):.1f}-{max(seconds):.1f}; construction and burn-in"
+        f" {model['init_seconds']:.1f} s in the first)",
+        f"  peak memory (RSS)    {max(m['max_rss_mb'] for m, _ in pairs):8.0f} MB (highest)",
         f"  agents at the end    {model['agents_end']:>10,}  (holding posts: {model['researchers_end']:,})",
         f"  agent-years          {model['agent_years']:>10,}  (in posts: {model['researcher_years']:,})",
-        f"  throughput           {m_tp:>10,.0f} agent-years/s",
+        f"  throughput           {tp:>10,.0f} agent-years/s (median time)",
         f"reference: {args.reference_agents:,} mesa Agents, random yearly move (shuffle_do):",
-        f"  creation             {ref['init_seconds']:8.1f} s  (not counted in its throughput)",
-        f"  {args.reference_years} steps            {ref['step_seconds']:8.1f} s",
-        f"  peak memory (RSS)    {ref['max_rss_mb']:8.0f} MB",
-        f"  throughput           {r_tp:>10,.0f} agent-years/s",
-        f"ratio model / reference: {m_tp / r_tp:.1f}x",
+        f"  creation             {ref['init_seconds']:8.1f} s in the first (not counted in its throughput)",
+        f"  peak memory (RSS)    {max(r['max_rss_mb'] for _, r in pairs):8.0f} MB (highest)",
+        f"  throughput           {statistics.median(r_tps):>10,.0f} agent-years/s median"
+        f" ({min(r_tps):,.0f}-{max(r_tps):,.0f})",
+        f"ratio model / reference: {statistics.median(ratios):.1f}x median of {len(pairs)} pairs"
+        f" ({min(ratios):.1f}-{max(ratios):.1f}x)",
     ]
     print("\n".join(lines))
 
