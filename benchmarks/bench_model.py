@@ -115,22 +115,22 @@ def main() -> None:
     if args.repeat < 1:
         ap.error(f"--repeat must be at least 1, got {args.repeat}")
 
-    pairs = []
+    pairs, seconds, r_tps, ratios = [], [], [], []
     for k in range(args.repeat):
         model = _child("model", (args.scale, args.seed, args.world))
         ref = _child("reference", (args.reference_agents, args.reference_years, args.seed))
-        pairs.append((model, ref))
         m_tp, r_tp = model["agent_years"] / model["seconds"], ref["agent_years"] / ref["step_seconds"]
+        pairs.append((model, ref))
+        seconds.append(model["seconds"])
+        r_tps.append(r_tp)
+        ratios.append(m_tp / r_tp)
         print(
             f"pair {k + 1}/{args.repeat}: model {model['seconds']:.1f} s, {m_tp:,.0f} agent-years/s, "
             f"peak {model['max_rss_mb']:.0f} MB; reference {r_tp:,.0f} agent-years/s; ratio {m_tp / r_tp:.1f}x",
             flush=True,
         )
     model, ref = pairs[0]
-    ratios = [(m["agent_years"] / m["seconds"]) / (r["agent_years"] / r["step_seconds"]) for m, r in pairs]
-    seconds = [m["seconds"] for m, _ in pairs]
     tp = model["agent_years"] / statistics.median(seconds)
-    r_tps = [r["agent_years"] / r["step_seconds"] for _, r in pairs]
     lines = [
         f"circsim model, scale 1:{args.scale:g}, world {args.world}, {model['years']} years (plus burn-in):",
         f"  wall time            {statistics.median(seconds):8.1f} s median of {len(pairs)}"
