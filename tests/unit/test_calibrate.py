@@ -16,7 +16,7 @@ from circsim.errors import InputError
 from circsim.sim import inputs
 from circsim.sim.model import CirculationModel
 from circsim.sim.scenario import country_params, scenario_from_dict
-from circsim.workbench.calibrate import calibrate, kth_largest, load_calibration
+from circsim.workbench.calibrate import calibrate, implausibility, kth_largest, load_calibration, to_unit
 from circsim.workbench.calibration_outputs import calibrated_toml
 from circsim.workbench.emulators import fit_quadratic
 
@@ -193,18 +193,25 @@ def _synthetic_targets(path: Path) -> pd.DataFrame:
 @pytest.mark.integration
 def test_calibration_recovers_known_parameters_from_synthetic_data(tmp_path):
     _synthetic_targets(tmp_path / "synthetic.csv")
-    body = RANGES + '[calibration]\nwaves = 3\npoints_per_wave = 12\nmisfits_allowed = 0\ntargets = "synthetic.csv"\n'
+    # one of the 12 targets may miss by more than 3 sd (the second-largest implausibility,
+    # as in Vernon et al. 2010): with the largest, the noise of 12 correlated targets ruled
+    # the truth itself out in 3 of 13 synthetic data sets (seed triples 101-103 to 1401-1403)
+    body = RANGES + '[calibration]\nwaves = 3\npoints_per_wave = 12\nmisfits_allowed = 1\ntargets = "synthetic.csv"\n'
     body += "confirm_points = 3\nconfirm_replicates = 2\n"
     cal = load_calibration(_write_calibration(tmp_path, body))
     result = calibrate(cal, tmp_path / "out", executor="serial", progress=False, log=lambda _: None)
+    # Bounds with a margin over 12 synthetic data sets (seeds 101-1203, 2026-12-07): the
+    # truth's implausibility 1.3-2.6 (cut-off 3), the last NROY share 0.13-0.24 of the box,
+    # each parameter's 5-95% NROY range 0.36-0.57 of its prior, estimates 0.00-0.15 of it off
+    truth = to_unit(np.array([[TRUTH[name] for name in cal.names]]), cal.bounds)
+    assert implausibility(result, truth, result.waves)[0] <= cal.settings.cutoff  # the truth is not ruled out
+    assert result.waves[-1].nroy_share < 0.35  # the data ruled out most of the prior box
     spread = result.spread().set_index("parameter")
     for name, true in TRUTH.items():
         row = spread.loc[name]
         width = row.prior_high - row.prior_low
-        assert row.nroy_p05 <= true <= row.nroy_p95, (name, row.to_dict())  # the truth is not ruled out
-        assert row.nroy_p95 - row.nroy_p05 < 0.6 * width, (name, row.to_dict())  # and the data narrowed it
+        assert row.nroy_p95 - row.nroy_p05 < 0.7 * width, (name, row.to_dict())  # and narrowed each parameter
         assert abs(result.estimate[name] - true) < 0.2 * width, (name, result.estimate)
-    assert result.waves[-1].nroy_share < result.waves[0].nroy_share or result.waves[0].nroy_share < 0.3
     written = tomllib.loads(calibrated_toml(result, "test"))
     assert written["parameters"]["countries"]["JP"]["collab_openness"] == pytest.approx(
         result.estimate["countries.JP.collab_openness"], 1e-3

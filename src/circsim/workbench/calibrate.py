@@ -546,7 +546,9 @@ class CalibrationResult:
         return pd.concat(frames, ignore_index=True)
 
 
-def _to_unit(x: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+def to_unit(x: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+    """Parameter points ``x`` (rows) scaled to [-1, 1] over the prior box ``bounds`` (low, high
+    per column): the inputs of the emulators and of :func:`implausibility`."""
     return 2.0 * (x - bounds[:, 0]) / (bounds[:, 1] - bounds[:, 0]) - 1.0
 
 
@@ -683,7 +685,7 @@ def _exploit(
     sample as the last wave left it."""
     cal, s = result.calibration, result.calibration.settings
     best = _ranked(result.points_table()).head(s.exploit_centres)
-    centres = _to_unit(best[cal.names].to_numpy(float), cal.bounds)
+    centres = to_unit(best[cal.names].to_numpy(float), cal.bounds)
     found = np.zeros((0, centres.shape[1]))
     for _ in range(NROY_FILL_ROUNDS):
         found = np.vstack([found, _draws_around(result, centres, s.exploit_step, rng)])
@@ -725,7 +727,7 @@ def _simulate_wave(
     seconds = time.perf_counter() - t0
     if not fit_emulators:
         return Wave(number, points, mean, within, None, 0.0, len(per_run), seconds)
-    u = np.vstack([_to_unit(w.points, cal.bounds) for w in result.waves] + [design_u])
+    u = np.vstack([to_unit(w.points, cal.bounds) for w in result.waves] + [design_u])
     y = np.vstack([w.mean for w in result.waves] + [mean])[:, fit]
     rows = np.isfinite(y).any(axis=1)
     emulator = fit_emulator(u[rows], y[rows], cal.settings.gp_restarts, cal.experiment.spec.seed, n_jobs)
