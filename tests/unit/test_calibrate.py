@@ -201,7 +201,7 @@ def test_calibration_recovers_known_parameters_from_synthetic_data(tmp_path):
     cal = load_calibration(_write_calibration(tmp_path, body))
     result = calibrate(cal, tmp_path / "out", executor="serial", progress=False, log=lambda _: None)
     # Bounds with a margin over 12 synthetic data sets (seeds 101-1203, 2026-12-07): the
-    # truth's implausibility 1.3-2.6 (cut-off 3), the last NROY share 0.13-0.24 of the box,
+    # truth's implausibility 1.2-2.6 (cut-off 3), the last NROY share 0.13-0.24 of the box,
     # each parameter's 5-95% NROY range 0.36-0.57 of its prior, estimates 0.00-0.15 of it off
     truth = to_unit(np.array([[TRUTH[name] for name in cal.names]]), cal.bounds)
     assert implausibility(result, truth, result.waves)[0] <= cal.settings.cutoff  # the truth is not ruled out
