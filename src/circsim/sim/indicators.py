@@ -138,6 +138,10 @@ _DECLARED: tuple[Indicator, ...] = (
     Indicator("fixed_term_share_under40", "Fixed-term share, under 40", "share", "share", "lower",
               "Share of academics under 40 on a fixed-term post at the end of the year, per country of work.",
               headline=True, compared=True, fan=True, panel="careers and openness"),
+    # Japan's Basic Plans aim to raise it (to 30% or more of university faculty)
+    Indicator("academic_share_under40", "Academics under 40", "share", "share", "higher",
+              "Share of academics (permanent and fixed-term post holders) under 40 at the end of the year, per "
+              "country of work."),
     Indicator("overseas_experience_share", "Overseas experience", "share", "share", "higher",
               "Share of post holders who have spent time outside their country of nationality, at the end of "
               "the year, per country of work.",

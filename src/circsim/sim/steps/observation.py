@@ -82,6 +82,7 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     v["academic_posts_index"] = _share(academics, m.academics_start)
     v["fixed_term_share"] = _share(fixed.sum(axis=(1, 2, 3)), academics)
     v["fixed_term_share_under40"] = _share(fixed[:, 1].sum(axis=(1, 2)), (perm + fixed)[:, 1].sum(axis=(1, 2)))
+    v["academic_share_under40"] = _share((perm + fixed)[:, 1].sum(axis=(1, 2)), academics)
     v["overseas_experience_share"] = _share(emp[..., 1].sum(axis=(1, 2, 3)), researchers)
     v["overseas_experience_share_under40"] = _share(
         emp[:, :, 1, :, 1].sum(axis=(1, 2)), emp[:, :, 1].sum(axis=(1, 2, 3))
