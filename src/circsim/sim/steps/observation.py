@@ -81,8 +81,9 @@ def compute(m: CirculationModel, log: YearLog, cum_cost: np.ndarray) -> np.ndarr
     academics = (perm + fixed).sum(axis=(1, 2, 3))
     v["academic_posts_index"] = _share(academics, m.academics_start)
     v["fixed_term_share"] = _share(fixed.sum(axis=(1, 2, 3)), academics)
-    v["fixed_term_share_under40"] = _share(fixed[:, 1].sum(axis=(1, 2)), (perm + fixed)[:, 1].sum(axis=(1, 2)))
-    v["academic_share_under40"] = _share((perm + fixed)[:, 1].sum(axis=(1, 2)), academics)
+    academics_under40 = (perm + fixed)[:, 1].sum(axis=(1, 2))
+    v["fixed_term_share_under40"] = _share(fixed[:, 1].sum(axis=(1, 2)), academics_under40)
+    v["academic_share_under40"] = _share(academics_under40, academics)
     v["overseas_experience_share"] = _share(emp[..., 1].sum(axis=(1, 2, 3)), researchers)
     v["overseas_experience_share_under40"] = _share(
         emp[:, :, 1, :, 1].sum(axis=(1, 2)), emp[:, :, 1].sum(axis=(1, 2, 3))
